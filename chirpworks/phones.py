@@ -1,0 +1,53 @@
+"""Phone numbers: parsed with ``phonenumbers``, stored in E.164, shown in the contract's formats.
+
+"denorm" is ``+91 9876543210`` (country code, a space, the national number) and "raw" is
+``00919876543210`` (the international dialling prefix form the old system stored).
+"""
+
+import phonenumbers
+
+from chirpworks.exceptions import ApplicationError
+
+
+class InvalidPhoneNumber(ApplicationError):
+    default_code = "invalid_phone"
+
+
+def phone_parse(value: str | int | None, *, region: str = "IN") -> str:
+    """Return ``value`` in E.164, or raise ``InvalidPhoneNumber``."""
+    text = str(value or "").strip().strip("'\"")
+    if not text:
+        raise InvalidPhoneNumber("Phone number is required")
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhoneNumber(f"Invalid phone number: {value}") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhoneNumber(f"Invalid phone number: {value}")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _split(e164: str) -> tuple[int, int] | None:
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return None
+    return number.country_code, number.national_number
+
+
+def phone_denorm(e164: str | None) -> str | None:
+    """``+919876543210`` → ``+91 9876543210``; anything unparseable is returned unchanged."""
+    if not e164:
+        return e164
+    parts = _split(e164)
+    return f"+{parts[0]} {parts[1]}" if parts else e164
+
+
+def phone_raw(e164: str | None) -> str | None:
+    """``+919876543210`` → ``00919876543210``; anything unparseable is returned unchanged."""
+    if not e164:
+        return e164
+    parts = _split(e164)
+    return f"00{parts[0]}{parts[1]}" if parts else e164

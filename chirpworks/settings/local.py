@@ -1,0 +1,6 @@
+"""Local development: the embedded defaults with DEBUG on."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)

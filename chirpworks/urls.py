@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from chirpworks.exceptions import json_not_found
+from chirpworks.views import HelloApi
+from sellers.urls import auth_urlpatterns, user_urlpatterns
+
+api_urlpatterns = [
+    path("auth/", include(auth_urlpatterns)),
+    path("user/", include(user_urlpatterns)),
+    path("agency/", include("agencies.urls")),
+    path("health/hello", HelloApi.as_view(), name="health-hello"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", include(api_urlpatterns)),
+    # Anything else under /api/ (unknown routes, malformed ids) answers JSON, not an HTML page.
+    re_path(r"^api/", json_not_found),
+]
+
+handler400 = "chirpworks.exceptions.json_bad_request"
+handler403 = "chirpworks.exceptions.json_permission_denied"
+handler404 = "chirpworks.exceptions.json_not_found"
+handler500 = "chirpworks.exceptions.json_server_error"

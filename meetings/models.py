@@ -1,0 +1,117 @@
+from django.db import models
+
+from chirpworks.models import BaseModel
+
+
+class MeetingSource(models.TextChoices):
+    PHONE = "phone"
+    VIDEO_CALL = "video_call"
+    GOOGLE_MEETS = "google_meets"
+
+
+class JobStatus(models.TextChoices):
+    INIT = "init"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    FAILURE = "failure"
+
+
+PERFORMANCE_METRICS = (
+    "intro",
+    "rapport_building",
+    "need_realization",
+    "script_adherance",  # sic: the contract's key
+    "objection_handling",
+    "pricing_and_negotiation",
+    "closure_and_next_steps",
+    "conversation_structure_and_flow",
+)
+
+
+class Meeting(BaseModel):
+    """One answered call (or video meeting) between a seller and a buyer, and its analysis."""
+
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="meetings")
+    seller = models.ForeignKey("sellers.Seller", on_delete=models.CASCADE, related_name="meetings")
+    buyer = models.ForeignKey("agencies.Buyer", on_delete=models.CASCADE, related_name="meetings")
+    source = models.CharField(
+        max_length=16, choices=MeetingSource.choices, default=MeetingSource.PHONE
+    )
+    direction = models.CharField(max_length=16, blank=True, default="")
+    start_time = models.DateTimeField()
+    end_time = models.DateTimeField(null=True, blank=True)
+    recording = models.FileField(upload_to="recordings/meetings/%Y/%m/", blank=True, default="")
+    title = models.CharField(max_length=300)
+    transcription = models.JSONField(default=list, blank=True)
+    summary = models.JSONField(default=list, blank=True)
+    key_discussion_points = models.JSONField(default=list, blank=True)
+    type = models.JSONField(default=None, null=True, blank=True)
+    detected_call_type = models.JSONField(default=None, null=True, blank=True)
+    detected_products = models.JSONField(default=list, blank=True)
+    qa_pairs = models.JSONField(default=list, blank=True)
+    facts = models.JSONField(default=list, blank=True)
+    deal_stage = models.JSONField(default=None, null=True, blank=True)
+    risks = models.JSONField(default=list, blank=True)
+    # Figures the analyser derives beyond the contract's fields (sentiment, talk ratio, ...).
+    analysis_extras = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-start_time"]
+        indexes = [
+            models.Index(fields=["seller", "start_time"]),
+            models.Index(fields=["agency", "start_time"]),
+            models.Index(fields=["buyer", "start_time"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def duration_seconds(self) -> int:
+        if not self.end_time:
+            return 0
+        return max(0, int((self.end_time - self.start_time).total_seconds()))
+
+
+class Job(BaseModel):
+    """The processing of one meeting's recording: transcription then analysis."""
+
+    meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="job")
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.INIT)
+    attempts = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+    audio_location = models.CharField(max_length=1000, blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "started_at"])]
+
+    def __str__(self) -> str:
+        return f"Job {self.pk} ({self.status})"
+
+
+class CallPerformance(BaseModel):
+    """The eight performance metrics of a meeting, each ``{score 0-10, date?, reason?}``."""
+
+    meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="performance")
+    intro = models.JSONField(null=True, blank=True)
+    rapport_building = models.JSONField(null=True, blank=True)
+    need_realization = models.JSONField(null=True, blank=True)
+    script_adherance = models.JSONField(null=True, blank=True)
+    objection_handling = models.JSONField(null=True, blank=True)
+    pricing_and_negotiation = models.JSONField(null=True, blank=True)
+    closure_and_next_steps = models.JSONField(null=True, blank=True)
+    conversation_structure_and_flow = models.JSONField(null=True, blank=True)
+    overall_score = models.FloatField(null=True, blank=True)
+    product_details_analysis = models.JSONField(null=True, blank=True)
+    objection_handling_analysis = models.JSONField(null=True, blank=True)
+    overall_performance_summary = models.JSONField(null=True, blank=True)
+    analyzed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Performance of {self.meeting_id}"
+
+    def metrics(self) -> dict[str, dict | None]:
+        return {name: getattr(self, name) for name in PERFORMANCE_METRICS}

@@ -1,0 +1,41 @@
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from agencies.models import Agency
+from chirpworks.exceptions import ConflictError
+from products.models import Product
+
+UPDATABLE_FIELDS = ("name", "description", "features")
+
+
+def _save(product: Product, *, update_fields: list[str] | None = None) -> Product:
+    product.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            product.save(update_fields=update_fields)
+    except IntegrityError as exc:
+        raise ConflictError(
+            "A product with this name already exists in the agency", code="product_exists"
+        ) from exc
+    return product
+
+
+def product_create(
+    *, agency: Agency, name: str, description: str = "", features: list[dict] | None = None
+) -> Product:
+    product = Product(
+        agency=agency, name=name.strip(), description=description, features=features or []
+    )
+    return _save(product)
+
+
+def product_update(*, product: Product, data: dict[str, Any]) -> Product:
+    """Change any of ``name``, ``description``, ``features``; other keys are rejected upstream."""
+    changed = [field for field in UPDATABLE_FIELDS if field in data]
+    for field in changed:
+        value = data[field]
+        setattr(product, field, value.strip() if field == "name" else value)
+    if not changed:
+        return product
+    return _save(product, update_fields=[*changed, "updated_at"])

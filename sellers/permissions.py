@@ -1,0 +1,28 @@
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+
+class IsAgencyAdmin(BasePermission):
+    """The agency's admin, or ops staff."""
+
+    message = "Only an agency admin may do this"
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and (user.is_staff or user.role == "admin"))
+
+
+class IsStaff(BasePermission):
+    message = "Only ChirpWorks staff may do this"
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_staff)
+
+
+class GuestsReadOnly(BasePermission):
+    """Guests may log in and read their own data, never write."""
+
+    message = "Guests have read-only access"
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user) and (request.method in SAFE_METHODS or user.role != "guest")
