@@ -89,7 +89,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     headers: dict[str, str] = {}
 
     if isinstance(exc, ApplicationError):
-        return Response(error_body(exc.message, exc.code, **exc.extra), status=exc.status_code)
+        body = error_body(exc.message, exc.code, **exc.extra)
+        if exc.status_code == status.HTTP_401_UNAUTHORIZED:
+            body["msg"] = exc.message
+        return Response(body, status=exc.status_code)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -119,7 +122,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         )
     else:
         code = exc.get_codes()
-        if not isinstance(code, str):
+        if isinstance(exc.detail, dict) and "code" in exc.detail:  # simplejwt's detail dicts
+            code = str(exc.detail["code"])
+        elif not isinstance(code, str):
             code = exc.default_code
         body = error_body(_first_message(exc.detail), code)
 

@@ -60,7 +60,7 @@ class ResetPasswordOutputSerializer(serializers.Serializer):
 
 
 class TestTokenInputSerializer(serializers.Serializer):
-    secret = serializers.CharField(trim_whitespace=False)
+    secret = serializers.CharField(trim_whitespace=False, allow_blank=True)
     email = serializers.CharField(max_length=254)
 
 

@@ -1,0 +1,86 @@
+"""Shared fixtures: agencies, people in each role, and API clients authenticated as them."""
+
+from collections.abc import Callable
+
+import pytest
+from django.core.cache import cache
+from model_bakery import baker
+from rest_framework.test import APIClient
+
+from agencies.models import Agency
+from sellers.models import Role, Seller
+from sellers.services import tokens_issue
+
+_phone_counter = iter(range(10_000, 99_999))
+
+
+def next_phone() -> str:
+    return f"+9198{next(_phone_counter):08d}"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()  # throttles and cached lookups must not leak between tests
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def agency(db) -> Agency:
+    return baker.make(Agency, name="Acme Realty")
+
+
+@pytest.fixture
+def other_agency(db) -> Agency:
+    return baker.make(Agency, name="Other Agency")
+
+
+@pytest.fixture
+def make_seller(db) -> Callable[..., Seller]:
+    def make(agency: Agency, *, role: str = Role.USER, password: str = "s3cret-pass!", **fields):
+        fields.setdefault("phone", next_phone())
+        fields.setdefault("email", f"{fields['phone'][1:]}@example.com")
+        fields.setdefault("name", f"Seller {fields['phone'][-4:]}")
+        seller = baker.make(Seller, agency=agency, role=role, **fields)
+        seller.set_password(password)
+        seller.save()
+        return seller
+
+    return make
+
+
+@pytest.fixture
+def admin(agency, make_seller) -> Seller:
+    return make_seller(agency, role=Role.ADMIN, name="Agency Admin")
+
+
+@pytest.fixture
+def manager(agency, make_seller) -> Seller:
+    return make_seller(agency, role=Role.MANAGER, name="Team Manager")
+
+
+@pytest.fixture
+def seller(agency, make_seller, manager) -> Seller:
+    return make_seller(agency, role=Role.USER, name="Sam Seller", manager=manager)
+
+
+@pytest.fixture
+def staff(db) -> Seller:
+    return Seller.objects.create_superuser("ops@example.com", "ops-pass-123", name="Ops")
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def client_for() -> Callable[[Seller], APIClient]:
+    """An API client that sends ``seller``'s access token, as the mobile app does."""
+
+    def make(seller: Seller) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_issue(seller=seller).access}")
+        return client
+
+    return make
