@@ -201,3 +201,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# Processing providers (meetings app): offline by default.
+ANALYSIS_PROVIDER = env("ANALYSIS_PROVIDER", default="meetings.analysis.offline.OfflineAnalyser")
