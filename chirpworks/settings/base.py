@@ -11,6 +11,7 @@ import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
+VAR_DIR.mkdir(exist_ok=True)  # the embedded SQLite database, media and broker live here
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")
