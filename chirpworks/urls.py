@@ -3,7 +3,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from chirpworks.exceptions import json_not_found
-from chirpworks.views import HelloApi
+from chirpworks.views import HealthApi, HelloApi
 from sellers.urls import auth_urlpatterns, user_urlpatterns
 
 api_urlpatterns = [
@@ -11,6 +11,7 @@ api_urlpatterns = [
     path("user/", include(user_urlpatterns)),
     path("agency/", include("agencies.urls")),
     path("health/hello", HelloApi.as_view(), name="health-hello"),
+    path("health/", HealthApi.as_view(), name="health"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

@@ -5,6 +5,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from chirpworks.health import health_report
+
 
 class HelloApi(APIView):
     """Liveness for old monitors."""
@@ -18,3 +20,27 @@ class HelloApi(APIView):
     )
     def get(self, request: Request) -> Response:
         return Response({"message": "Hello, World!"})
+
+
+class HealthApi(APIView):
+    """Database, cache, broker, workers, job queue and storage; 503 when any of them fails."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        tags=["health"],
+        responses={
+            (200, "application/json"): inline_serializer(
+                "Health",
+                {"status": serializers.CharField(), "checks": serializers.DictField()},
+            ),
+            (503, "application/json"): inline_serializer(
+                "Unhealthy",
+                {"status": serializers.CharField(), "checks": serializers.DictField()},
+            ),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        healthy, report = health_report()
+        return Response(report, status=200 if healthy else 503)
