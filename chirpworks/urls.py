@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from chirpworks.exceptions import json_not_found
 from chirpworks.views import HealthApi, HelloApi
+from meetings.dashboard import ops_dashboard
 from sellers.urls import auth_urlpatterns, user_urlpatterns
 
 api_urlpatterns = [
@@ -17,6 +18,7 @@ api_urlpatterns = [
 ]
 
 urlpatterns = [
+    path("admin/ops-dashboard/", ops_dashboard, name="ops-dashboard"),
     path("admin/", admin.site.urls),
     path("api/", include(api_urlpatterns)),
     # Anything else under /api/ (unknown routes, malformed ids) answers JSON, not an HTML page.
