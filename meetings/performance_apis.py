@@ -23,7 +23,7 @@ ERRORS = {
     400: OpenApiResponse(description="Invalid input: {error, code}"),
     401: OpenApiResponse(description="Not authenticated: {error, code, msg}"),
     403: OpenApiResponse(description="Not allowed: {error, code}"),
-    404: OpenApiResponse(description="Not found (or another agency's): {error, code, message?}"),
+    404: OpenApiResponse(description="Not found (or another agency's): {error, code}"),
 }
 MAX_DAYS = 365
 DEFAULT_DAYS = 30

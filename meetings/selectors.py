@@ -269,8 +269,7 @@ def meeting_transcription_text(*, meeting: Meeting) -> str | None:
 
 
 def _performance_missing() -> NotFoundError:
-    message = "No performance data found for this meeting"
-    return NotFoundError(message, code="performance_not_found", extra={"message": message})
+    return NotFoundError("No performance data found for this meeting", code="performance_not_found")
 
 
 def _performance_of(meeting: Meeting) -> CallPerformance | None:
