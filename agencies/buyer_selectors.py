@@ -4,6 +4,8 @@ Buyers are the agency's customers, so every member of the agency may look one up
 actions shown with a buyer are only those of sellers the caller may see.
 """
 
+import hashlib
+import math
 import re
 import time
 import uuid
@@ -173,7 +175,8 @@ def buyer_products_discussed(*, buyer: Buyer) -> list[dict[str, Any]]:
 def _interest_level(levels: list[str], meetings: int) -> str:
     if levels:
         average = sum(INTEREST_SCORES[level] for level in levels) / len(levels)
-        return min(INTEREST_SCORES, key=lambda name: abs(INTEREST_SCORES[name] - average))
+        rounded = math.floor(average + 0.5)  # halves round up: high + medium reads as high
+        return next(name for name, score in INTEREST_SCORES.items() if score == rounded)
     # No analyser opinion: the more calls the product came up in, the stronger the interest.
     return "high" if meetings >= 3 else "medium" if meetings == 2 else "low"
 
@@ -346,7 +349,8 @@ def buyer_search(
     started = time.perf_counter()
     q = q.strip()
     version = _cache_version(actor.agency_id)
-    key = f"buyer-search:{actor.agency_id}:{version}:{limit}:{suggestion_limit}:{q.lower()}"
+    digest = hashlib.sha256(q.lower().encode()).hexdigest()
+    key = f"buyer-search:{actor.agency_id}:{version}:{limit}:{suggestion_limit}:{digest}"
     cached = cache.get(key)
     if cached is not None:
         return {**cached, "cached": True, "search_time_ms": _elapsed_ms(started)}

@@ -74,7 +74,7 @@ def buyer_create(
             buyer.save()
     except IntegrityError as exc:  # a concurrent create of the same phone
         raise ConflictError("A buyer with this phone already exists", code="buyer_exists") from exc
-    transaction.on_commit(lambda: buyer_search_cache_invalidate(agency_id=agency.pk))
+    buyer_search_cache_invalidate(agency_id=agency.pk)
     return buyer
 
 
@@ -89,5 +89,5 @@ def buyer_update_profile(*, buyer: Buyer, data: dict[str, Any]) -> Buyer:
     if changed:
         with transaction.atomic():
             buyer.save(update_fields=[*changed, "updated_at"])
-        transaction.on_commit(lambda: buyer_search_cache_invalidate(agency_id=buyer.agency_id))
+        buyer_search_cache_invalidate(agency_id=buyer.agency_id)
     return buyer

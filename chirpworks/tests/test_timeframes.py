@@ -68,7 +68,10 @@ def test_defaults():
             {"start_date": "2025-02-02", "end_date": "2025-02-01"},
             "start_date cannot be after end_date",
         ),
-        ({"start_date": "2025-01-01", "end_date": "2025-04-02"}, "Date range cannot exceed 90 days"),
+        (
+            {"start_date": "2025-01-01", "end_date": "2025-04-02"},
+            "Date range cannot exceed 90 days",
+        ),
     ],
 )
 def test_contract_errors(params, message):
