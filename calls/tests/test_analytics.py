@@ -227,7 +227,7 @@ class TestPerSeller:
     def test_team_call_data_constant_queries(
         self, client_for, manager, make_seller, agency, django_assert_max_num_queries
     ):
-        for index in range(12):
+        for _ in range(12):
             member = make_seller(agency, manager=manager)
             for hour in range(6):
                 make_meeting(member, start=ist(2025, 3, 10, 8 + hour))
