@@ -204,8 +204,6 @@ def buyer_product_catalogue(*, buyer: Buyer) -> list[dict[str, Any]]:
     ]
 
 
-# --- Search ---------------------------------------------------------------------------------
-
 PHONE_QUERY = re.compile(r"^[\d\s+\-()]+$")
 
 

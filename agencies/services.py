@@ -39,8 +39,6 @@ def agency_update_description(*, agency: Agency, description: str) -> Agency:
     return agency
 
 
-# --- Buyers: the app's create and the profile update (seller or worker token) ------------------
-
 BUYER_PROFILE_FIELDS = ("risks", "products_discussed", "key_highlights")
 
 

@@ -60,8 +60,6 @@ def performance_summary(*, seller: Seller, days: int = 7) -> dict[str, Any]:
     }
 
 
-# --- Call history, meeting detail and performance reads (the app's views) -----------------------
-
 # An app call this close to a meeting of the same seller and buyer is the same call.
 CALL_DEDUP_WINDOW = timedelta(seconds=5)
 # An answered app call still unmatched after this long has no recording coming with it.
