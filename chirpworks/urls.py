@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from chirpworks.exceptions import json_not_found
 from chirpworks.views import HealthApi, HelloApi
 from meetings.dashboard import ops_dashboard
+from sellers.team_apis import TeamApi
 from sellers.urls import auth_urlpatterns, user_urlpatterns
 
 api_urlpatterns = [
@@ -13,6 +14,12 @@ api_urlpatterns = [
     path("agency/", include("agencies.urls")),
     path("health/hello", HelloApi.as_view(), name="health-hello"),
     path("health/", HealthApi.as_view(), name="health"),
+    path("meetings/", include("meetings.urls")),
+    path("performance/", include("meetings.performance_urls")),
+    path("actions/", include("actions.urls")),
+    path("buyers/", include("agencies.buyer_urls")),
+    path("analytics/", include("calls.analytics_urls")),
+    path("user/team", TeamApi.as_view(), name="user-team"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

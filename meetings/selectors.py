@@ -1,10 +1,29 @@
-from datetime import timedelta
+import json
+import uuid
+from bisect import bisect_left
+from collections import defaultdict
+from datetime import datetime, timedelta
 from statistics import fmean
 from typing import Any
 
+from django.db.models import Avg, Count, FloatField
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
-from meetings.models import PERFORMANCE_METRICS, CallPerformance
+from agencies.models import Buyer
+from calls.models import AppCallStatus, MobileAppCall
+from chirpworks.durations import duration_format
+from chirpworks.exceptions import ForbiddenError, NotFoundError
+from chirpworks.phones import phone_denorm, phone_raw
+from chirpworks.timeframes import DateRange
+from meetings.models import PERFORMANCE_METRICS, CallPerformance, JobStatus, Meeting, MeetingSource
+from sellers.access_selectors import (
+    SellerScope,
+    scope_requested,
+    scope_visible,
+    seller_can_manage,
+)
 from sellers.models import Seller
 
 
@@ -38,4 +57,377 @@ def performance_summary(*, seller: Seller, days: int = 7) -> dict[str, Any]:
         "metrics": {name: round(fmean(v), 2) if v else None for name, v in scores.items()},
         "start_date": start.astimezone(tz).date(),
         "end_date": end.astimezone(tz).date(),
+    }
+
+
+# An app call this close to a meeting of the same seller and buyer is the same call.
+CALL_DEDUP_WINDOW = timedelta(seconds=5)
+# An answered app call still unmatched after this long has no recording coming with it.
+PROCESSING_GRACE = timedelta(seconds=30)
+ANALYSIS_FIELDS = (
+    "product_details_analysis",
+    "objection_handling_analysis",
+    "overall_performance_summary",
+)
+
+_MEETING_ROW_FIELDS = (
+    "id",
+    "title",
+    "source",
+    "start_time",
+    "end_time",
+    "direction",
+    "summary",
+    "seller_id",
+    "seller__name",
+    "seller__email",
+    "seller__phone",
+    "buyer__phone",
+    "buyer__name",
+    "buyer__email",
+    "job__status",
+)
+_APP_CALL_ROW_FIELDS = (
+    "id",
+    "buyer_number",
+    "seller_number",
+    "call_type",
+    "status",
+    "start_time",
+    "end_time",
+    "duration",
+    "seller_id",
+    "seller__name",
+    "seller__email",
+)
+
+
+def _local(value: datetime | None) -> datetime | None:
+    """In the active (agency) timezone, so the app sees the offset it always saw."""
+    return timezone.localtime(value) if value else None
+
+
+def _meeting_analysis_status(job_status: str | None) -> str:
+    if job_status in (JobStatus.INIT, JobStatus.IN_PROGRESS):
+        return "Processing"
+    if job_status == JobStatus.COMPLETED:
+        return "Completed"
+    return "Not Recorded"
+
+
+def _meeting_record(row: dict[str, Any]) -> dict[str, Any]:
+    seconds = (
+        max(0, int((row["end_time"] - row["start_time"]).total_seconds())) if row["end_time"] else 0
+    )
+    duration = duration_format(seconds)
+    return {
+        "id": row["id"],
+        "title": row["title"],
+        "source": row["source"],
+        "start_time": _local(row["start_time"]),
+        "end_time": _local(row["end_time"]),
+        "buyer_number": phone_denorm(row["buyer__phone"]),
+        "buyer_name": row["buyer__name"] or None,
+        "buyer_email": row["buyer__email"] or None,
+        "seller_number": phone_denorm(row["seller__phone"]),
+        "analysis_status": _meeting_analysis_status(row["job__status"]),
+        "duration": duration,
+        "call_notes": None,
+        "user_name": row["seller__name"],
+        "user_email": row["seller__email"],
+        "call_direction": row["direction"] or None,
+        "call_type": "Not Answered" if duration == "0s" else "Answered",
+        "app_call_type": None,
+        "call_summary": row["summary"],
+    }
+
+
+def _app_call_record(row: dict[str, Any], buyer: dict[str, str], now: datetime) -> dict[str, Any]:
+    number = phone_denorm(row["buyer_number"])
+    status = row["status"]
+    if status == AppCallStatus.MISSED:
+        title, call_type, direction = f"Missed Call from {number}", "Missed", "incoming"
+    elif status == AppCallStatus.REJECTED:
+        title, call_type, direction = f"Rejected Call from {number}", "Rejected", "incoming"
+    elif status == AppCallStatus.NOT_ANSWERED:
+        title, call_type, direction = f"{number} did not answer", "Not Answered", "outgoing"
+    else:
+        title = f"Meeting between {number} and {row['seller__name']}"
+        call_type, direction = "Answered", row["call_type"]
+    analysis_status = status
+    if status == AppCallStatus.PROCESSING and now - row["start_time"] > PROCESSING_GRACE:
+        analysis_status = "Not Recorded"
+    answered = status == AppCallStatus.PROCESSING
+    return {
+        "id": row["id"],
+        "title": title,
+        "source": MeetingSource.PHONE.value,
+        "start_time": _local(row["start_time"]),
+        "end_time": _local(row["end_time"]),
+        "buyer_number": number,
+        "buyer_name": buyer.get("name") or None,
+        "buyer_email": buyer.get("email") or None,
+        "seller_number": phone_denorm(row["seller_number"]),
+        "analysis_status": analysis_status,
+        "duration": duration_format(row["duration"] if answered else 0),
+        "call_notes": None,
+        "user_name": row["seller__name"],
+        "user_email": row["seller__email"],
+        "call_direction": direction,
+        "call_type": call_type,
+        "app_call_type": row["call_type"],
+        "call_summary": None,
+    }
+
+
+def call_history_records(
+    *,
+    scope: SellerScope,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    buyer: Buyer | None = None,
+) -> list[dict[str, Any]]:
+    """Meetings merged with the app calls not (yet) turned into one, newest first.
+
+    An app call linked to a meeting shows as that meeting; an unlinked one within ±5 s of a
+    meeting of the same seller and buyer is the same call too and is dropped. Three queries.
+    """
+    meetings = Meeting.objects.filter(scope.q())
+    app_calls = MobileAppCall.objects.filter(scope.q(), meeting__isnull=True)
+    if start is not None:
+        meetings = meetings.filter(start_time__gte=start)
+        app_calls = app_calls.filter(start_time__gte=start)
+    if end is not None:
+        meetings = meetings.filter(start_time__lt=end)
+        app_calls = app_calls.filter(start_time__lt=end)
+    if buyer is not None:
+        meetings = meetings.filter(buyer=buyer)
+        app_calls = app_calls.filter(buyer_number=buyer.phone)
+    meeting_rows = list(meetings.order_by().values(*_MEETING_ROW_FIELDS))
+    app_call_rows = list(app_calls.order_by().values(*_APP_CALL_ROW_FIELDS))
+
+    meeting_starts: dict[tuple, list[datetime]] = defaultdict(list)
+    for row in meeting_rows:
+        meeting_starts[(row["seller_id"], row["buyer__phone"])].append(row["start_time"])
+    for starts in meeting_starts.values():
+        starts.sort()
+
+    def duplicates_a_meeting(row: dict[str, Any]) -> bool:
+        starts = meeting_starts.get((row["seller_id"], row["buyer_number"]))
+        if not starts:
+            return False
+        index = bisect_left(starts, row["start_time"] - CALL_DEDUP_WINDOW)
+        return index < len(starts) and starts[index] <= row["start_time"] + CALL_DEDUP_WINDOW
+
+    app_call_rows = [row for row in app_call_rows if not duplicates_a_meeting(row)]
+    phones = {row["buyer_number"] for row in app_call_rows}
+    buyers = {}
+    if phones:
+        buyers = {
+            found["phone"]: found
+            for found in Buyer.objects.filter(agency_id=scope.agency_id, phone__in=phones).values(
+                "phone", "name", "email"
+            )
+        }
+    now = timezone.now()
+    records = [_meeting_record(row) for row in meeting_rows]
+    records += [
+        _app_call_record(row, buyers.get(row["buyer_number"], {}), now) for row in app_call_rows
+    ]
+    records.sort(key=lambda record: (record["start_time"], str(record["id"])), reverse=True)
+    return records
+
+
+def call_history_for(
+    *, actor: Seller, team_member_ids: list[uuid.UUID] | None, date_range: DateRange
+) -> list[dict[str, Any]]:
+    """The caller's call history, or (managers, admins) that of the given team members."""
+    scope = scope_requested(actor=actor, team_member_ids=team_member_ids)
+    return call_history_records(scope=scope, start=date_range.start, end=date_range.end)
+
+
+def meeting_get_visible(*, actor: Seller, meeting_id: uuid.UUID) -> Meeting:
+    """A meeting the caller may read, with its job and performance; else 404."""
+    meeting = (
+        Meeting.objects.filter(scope_visible(actor=actor).q(), agency_id=actor.agency_id)
+        .select_related("job", "performance")
+        .filter(pk=meeting_id)
+        .first()
+    )
+    if meeting is None:
+        raise NotFoundError("Meeting not found or unauthorized", code="meeting_not_found")
+    return meeting
+
+
+def meeting_transcription_text(*, meeting: Meeting) -> str | None:
+    """The transcript as the app parses it: a JSON string of the segment list (null if none)."""
+    if not meeting.transcription:
+        return None
+    return json.dumps(meeting.transcription, ensure_ascii=False)
+
+
+def _performance_missing() -> NotFoundError:
+    return NotFoundError("No performance data found for this meeting", code="performance_not_found")
+
+
+def _performance_of(meeting: Meeting) -> CallPerformance | None:
+    try:
+        return meeting.performance
+    except CallPerformance.DoesNotExist:
+        return None
+
+
+def performance_payload(*, performance: CallPerformance) -> dict[str, Any]:
+    """The contract's performance object: metrics present, analysis objects present."""
+    return {
+        "meeting_id": performance.meeting_id,
+        "overall_score": performance.overall_score,
+        "analyzed_at": performance.analyzed_at,
+        "metrics": {
+            name: value for name, value in performance.metrics().items() if value is not None
+        },
+        "analysis": {
+            name: getattr(performance, name)
+            for name in ANALYSIS_FIELDS
+            if getattr(performance, name) is not None
+        },
+    }
+
+
+def meeting_performance_payload(*, meeting: Meeting) -> dict[str, Any] | None:
+    performance = _performance_of(meeting)
+    return performance_payload(performance=performance) if performance else None
+
+
+def performance_get_visible(*, actor: Seller, meeting_id: uuid.UUID) -> CallPerformance:
+    performance = _performance_of(meeting_get_visible(actor=actor, meeting_id=meeting_id))
+    if performance is None:
+        raise _performance_missing()
+    return performance
+
+
+def performance_get_manageable(*, actor: Seller, meeting_id: uuid.UUID) -> CallPerformance:
+    """A performance an admin (agency) or the seller's manager may delete; others get 403."""
+    performance = (
+        CallPerformance.objects.select_related("meeting")
+        .filter(meeting_id=meeting_id, meeting__agency_id=actor.agency_id)
+        .first()
+    )
+    if performance is None:
+        if not Meeting.objects.filter(pk=meeting_id, agency_id=actor.agency_id).exists():
+            raise NotFoundError("Meeting not found", code="meeting_not_found")
+        raise _performance_missing()
+    if not seller_can_manage(actor=actor, seller_id=performance.meeting.seller_id):
+        raise ForbiddenError(
+            "Only an admin or the seller's manager may delete performance data",
+            code="not_allowed",
+        )
+    return performance
+
+
+def meeting_feedback(*, actor: Seller, meeting_id: uuid.UUID) -> dict[str, Any]:
+    """The performance reasons of a call: each metric's score and reason, and the summary."""
+    performance = performance_get_visible(actor=actor, meeting_id=meeting_id)
+    feedback = {}
+    for name, value in performance.metrics().items():
+        if isinstance(value, dict):
+            feedback[name] = {"score": value.get("score"), "reason": value.get("reason")}
+    return {
+        "id": performance.meeting_id,
+        "overall_score": performance.overall_score,
+        "analyzed_at": performance.analyzed_at,
+        "feedback": feedback,
+        "overall_performance_summary": performance.overall_performance_summary,
+    }
+
+
+def _score_average(name: str) -> Avg:
+    # Each metric is {"score": n, ...}; average the number in SQL.
+    return Avg(Cast(KT(f"{name}__score"), FloatField()))
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def performance_user_metrics(*, seller: Seller, date_range: DateRange) -> dict[str, Any]:
+    """Daily averages of ``seller``'s call performance, and of the whole range: two queries."""
+    rows = CallPerformance.objects.filter(
+        meeting__seller=seller,
+        meeting__start_time__gte=date_range.start,
+        meeting__start_time__lt=date_range.end,
+    )
+    averages = {name: _score_average(name) for name in PERFORMANCE_METRICS}
+    averages["overall_score"] = Avg("overall_score")
+    daily = (
+        rows.annotate(day=TruncDate("meeting__start_time", tzinfo=date_range.tz))
+        .values("day")
+        .annotate(calls_count=Count("id"), **averages)
+        .order_by("day")
+    )
+    by_day = {row.pop("day"): row for row in daily}
+    daily_metrics: dict[str, dict[str, Any] | None] = {}
+    for day in date_range.dates():
+        row = by_day.get(day)
+        daily_metrics[day.isoformat()] = (
+            None
+            if row is None
+            else {
+                **{name: _rounded(row[name]) for name in (*PERFORMANCE_METRICS, "overall_score")},
+                "calls_count": row["calls_count"],
+            }
+        )
+    total = rows.aggregate(**averages)
+    return {
+        "daily_metrics": daily_metrics,
+        "period_summary": {
+            "total_calls": sum(row["calls_count"] for row in by_day.values()),
+            "days_with_data": len(by_day),
+            "days_in_range": date_range.days,
+            "overall_averages": {name: _rounded(value) for name, value in total.items()},
+        },
+    }
+
+
+def performance_user_calls(*, seller: Seller, date_range: DateRange):
+    """Analysed calls of ``seller`` (job completed, performance stored), newest first."""
+    return (
+        CallPerformance.objects.filter(
+            meeting__seller=seller,
+            meeting__job__status=JobStatus.COMPLETED,
+            meeting__start_time__gte=date_range.start,
+            meeting__start_time__lt=date_range.end,
+        )
+        .select_related("meeting__buyer")
+        .only(
+            *PERFORMANCE_METRICS,
+            *ANALYSIS_FIELDS,
+            "overall_score",
+            "analyzed_at",
+            "meeting__title",
+            "meeting__start_time",
+            "meeting__end_time",
+            "meeting__detected_products",
+            "meeting__buyer__name",
+            "meeting__buyer__phone",
+        )
+        .order_by("-meeting__start_time", "pk")
+    )
+
+
+def performance_call_row(*, performance: CallPerformance) -> dict[str, Any]:
+    meeting = performance.meeting
+    payload = performance_payload(performance=performance)
+    return {
+        "meeting_id": meeting.pk,
+        "call_title": meeting.title,
+        "buyer_name": meeting.buyer.name or None,
+        "buyer_phone": phone_raw(meeting.buyer.phone),
+        "call_start_time": meeting.start_time,
+        "duration_minutes": round(meeting.duration_seconds / 60, 2),
+        "detected_products": meeting.detected_products,
+        "overall_score": performance.overall_score,
+        "analyzed_at": performance.analyzed_at,
+        "metrics": payload["metrics"],
+        "analysis": payload["analysis"],
     }

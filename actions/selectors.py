@@ -1,0 +1,118 @@
+"""Reads on actions, scoped by the seller the action belongs to."""
+
+import uuid
+from typing import Any
+
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.utils import timezone
+
+from actions.models import Action, ActionStatus
+from chirpworks.exceptions import NotFoundError
+from chirpworks.phones import phone_denorm, phone_raw
+from sellers.access_selectors import SellerScope, scope_requested, scope_visible
+from sellers.models import Seller
+
+_ROW_FIELDS = (
+    "id",
+    "title",
+    "due_date",
+    "status",
+    "description",
+    "meeting_id",
+    "meeting__title",
+    "meeting__buyer__phone",
+    "meeting__buyer__name",
+    "meeting__seller__name",
+    "reasoning",
+    "signals",
+    "created_at",
+    "buyer_id",
+    "buyer__name",
+    "buyer__phone",
+    "buyer__company_name",
+)
+NEWEST_DUE_FIRST = (F("due_date").asc(nulls_last=True), F("created_at").desc(), F("id").asc())
+
+
+def _local(value):
+    return timezone.localtime(value) if value else None
+
+
+def action_row(row: dict[str, Any]) -> dict[str, Any]:
+    """The contract's Action, from a ``values(*_ROW_FIELDS)`` row (one query for any count)."""
+    return {
+        "id": row["id"],
+        "title": row["title"],
+        "due_date": _local(row["due_date"]),
+        "status": row["status"],
+        "description": row["description"],
+        "meeting_id": row["meeting_id"],
+        "meeting_title": row["meeting__title"],
+        "meeting_buyer_number": phone_denorm(row["meeting__buyer__phone"]),
+        "meeting_buyer_name": row["meeting__buyer__name"] or None,
+        "meeting_seller_name": row["meeting__seller__name"],
+        "reasoning": row["reasoning"],
+        "signals": row["signals"],
+        "created_at": _local(row["created_at"]),
+        "buyer_id": row["buyer_id"],
+        "buyer_name": row["buyer__name"] or None,
+        "buyer_phone": phone_raw(row["buyer__phone"]),
+        "buyer_company_name": row["buyer__company_name"] or None,
+    }
+
+
+def action_rows(queryset: QuerySet[Action]) -> list[dict[str, Any]]:
+    return [action_row(row) for row in queryset.values(*_ROW_FIELDS)]
+
+
+def actions_in_scope(*, scope: SellerScope) -> QuerySet[Action]:
+    return Action.objects.filter(scope.q())
+
+
+def action_list(
+    *,
+    actor: Seller,
+    team_member_ids: list[uuid.UUID] | None = None,
+    status: str | None = None,
+    meeting_id: uuid.UUID | None = None,
+) -> QuerySet[Action]:
+    """The caller's actions (or their team members'), due first, undated last, newest first."""
+    actions = actions_in_scope(scope=scope_requested(actor=actor, team_member_ids=team_member_ids))
+    if status:
+        actions = actions.filter(status=status)
+    if meeting_id:
+        actions = actions.filter(meeting_id=meeting_id)
+    return actions.order_by(*NEWEST_DUE_FIRST)
+
+
+def action_get_visible(*, actor: Seller, action_id: uuid.UUID) -> Action:
+    action = actions_in_scope(scope=scope_visible(actor=actor)).filter(pk=action_id).first()
+    if action is None:
+        raise NotFoundError("Action not found or unauthorized", code="action_not_found")
+    return action
+
+
+def action_row_get(*, action: Action) -> dict[str, Any]:
+    return action_rows(Action.objects.filter(pk=action.pk))[0]
+
+
+def buyer_actions(*, actor: Seller, buyer_id: uuid.UUID) -> QuerySet[Action]:
+    """A buyer's actions the caller may see: pending first, then by due date (undated last)."""
+    pending_first = Case(
+        When(status=ActionStatus.PENDING, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return (
+        actions_in_scope(scope=scope_visible(actor=actor))
+        .filter(buyer_id=buyer_id)
+        .order_by(pending_first, *NEWEST_DUE_FIRST)
+    )
+
+
+def buyer_pending_actions_count(*, actor: Seller, buyer_id: uuid.UUID) -> int:
+    return (
+        actions_in_scope(scope=scope_visible(actor=actor))
+        .filter(buyer_id=buyer_id, status=ActionStatus.PENDING)
+        .count()
+    )

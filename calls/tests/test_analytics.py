@@ -1,0 +1,256 @@
+"""Analytics on a small hand-checked data set (Asia/Kolkata agency).
+
+Seller ``seller``, 10-13 March 2025 (IST):
+  M1 meeting outgoing 10th 09:30 (buyer B1), and its reconciled app call (must not count again)
+  A2 app call Processing incoming 10th 09:45 (B3)      -> incoming answered, lead
+  M2 meeting incoming 11th 00:00 (B2)                  -> 10th 18:30 UTC: day 1 in IST
+  A3 app call Not Answered outgoing 11th 10:00 (B4)    -> outgoing unanswered
+  A4 app call Missed incoming 12th 08:00 (B5)          -> incoming unanswered
+  A5 app call Rejected (call_type rejected) 12th 08:30 -> incoming unanswered
+  M3 meeting outgoing 12th 23:59:59 (B1)               -> last hour of the range
+  M4 meeting outgoing 13th 00:00 (B2)                  -> only in the 4-day range
+  M5 meeting incoming 9th 23:59:59 (B6)                -> never in range
+"""
+
+import pytest
+
+from calls.models import AppCallStatus
+from meetings.tests.factories import ist, make_app_call, make_buyer, make_meeting
+
+pytestmark = pytest.mark.django_db
+
+THREE_DAYS = {"start_date": "2025-03-10", "end_date": "2025-03-12"}
+FOUR_DAYS = {"start_date": "2025-03-10", "end_date": "2025-03-13"}
+METRIC_KEYS = {
+    "outgoing_calls",
+    "outgoing_calls_answered",
+    "outgoing_calls_unanswered",
+    "incoming_calls",
+    "incoming_calls_answered",
+    "incoming_calls_unanswered",
+    "total_calls",
+    "unique_leads_engaged",
+}
+
+
+@pytest.fixture
+def calls(seller, agency):
+    b1, b2, b6 = (make_buyer(agency, phone=f"+91980000010{n}") for n in (1, 2, 6))
+    m1 = make_meeting(seller, buyer=b1, start=ist(2025, 3, 10, 9, 30), direction="outgoing")
+    make_app_call(seller, buyer_number=b1.phone, start=ist(2025, 3, 10, 9, 30), meeting=m1)
+    make_app_call(
+        seller, buyer_number="+919800000103", start=ist(2025, 3, 10, 9, 45), call_type="incoming"
+    )
+    make_meeting(seller, buyer=b2, start=ist(2025, 3, 11, 0, 0), direction="incoming")
+    make_app_call(
+        seller,
+        buyer_number="+919800000104",
+        start=ist(2025, 3, 11, 10),
+        status=AppCallStatus.NOT_ANSWERED,
+        seconds=0,
+    )
+    make_app_call(
+        seller,
+        buyer_number="+919800000105",
+        start=ist(2025, 3, 12, 8),
+        call_type="incoming",
+        status=AppCallStatus.MISSED,
+        seconds=0,
+    )
+    make_app_call(
+        seller,
+        buyer_number="+919800000105",
+        start=ist(2025, 3, 12, 8, 30),
+        call_type="rejected",
+        status=AppCallStatus.REJECTED,
+        seconds=0,
+    )
+    make_meeting(seller, buyer=b1, start=ist(2025, 3, 12, 23, 59, 59), direction="outgoing")
+    make_meeting(seller, buyer=b2, start=ist(2025, 3, 13, 0, 0), direction="outgoing")
+    make_meeting(seller, buyer=b6, start=ist(2025, 3, 9, 23, 59, 59), direction="incoming")
+
+
+def bucket(outgoing=0, incoming=0, leads=0):
+    return {"outgoing_calls": outgoing, "incoming_calls": incoming, "unique_leads_engaged": leads}
+
+
+class TestTotalCallData:
+    def test_three_days_hourly_covering_the_whole_range(self, client_for, seller, calls):
+        response = client_for(seller).get("/api/analytics/total_call_data", THREE_DAYS)
+        assert response.status_code == 200
+        body = response.json()
+        assert set(body) == {"sales_data", "total_data"}
+        sales = body["sales_data"]
+        assert list(sales) == [f"hour{n}" for n in range(72)]
+        expected = {
+            "hour9": bucket(outgoing=1, incoming=1, leads=2),
+            "hour24": bucket(incoming=1, leads=1),
+            "hour34": bucket(outgoing=1),
+            "hour56": bucket(incoming=2),
+            "hour71": bucket(outgoing=1, leads=1),
+        }
+        for key, value in sales.items():
+            assert value == expected.get(key, bucket()), key
+        assert body["total_data"] == {
+            "total_outgoing_calls": 3,
+            "total_incoming_calls": 4,
+            "total_calls": 7,
+            "unique_leads_engaged": 3,
+        }
+
+    def test_four_days_daily(self, client_for, seller, calls):
+        body = client_for(seller).get("/api/analytics/total_call_data", FOUR_DAYS).json()
+        assert body["sales_data"] == {
+            "day0": bucket(outgoing=1, incoming=1, leads=2),
+            "day1": bucket(outgoing=1, incoming=1, leads=1),
+            "day2": bucket(outgoing=1, incoming=2, leads=1),
+            "day3": bucket(outgoing=1, leads=1),
+        }
+        assert body["total_data"]["total_calls"] == 8
+        assert body["total_data"]["unique_leads_engaged"] == 3
+
+    def test_today_by_default_in_24_hours(self, client_for, seller):
+        body = client_for(seller).get("/api/analytics/total_call_data").json()
+        assert list(body["sales_data"]) == [f"hour{n}" for n in range(24)]
+
+    def test_scope(
+        self, client_for, seller, manager, admin, make_seller, agency, other_agency, calls
+    ):
+        colleague = make_seller(agency)  # not in the manager's team
+        make_meeting(colleague, start=ist(2025, 3, 10, 12))
+        make_meeting(make_seller(other_agency), start=ist(2025, 3, 10, 12))
+        make_meeting(manager, start=ist(2025, 3, 10, 12))
+
+        def total(who, **params):
+            url = "/api/analytics/total_call_data"
+            return client_for(who).get(url, {**THREE_DAYS, **params}).json()["total_data"]
+
+        assert total(seller)["total_calls"] == 7
+        assert total(manager)["total_calls"] == 8
+        assert total(manager, team_member_ids=str(seller.pk))["total_calls"] == 7
+        assert total(admin)["total_calls"] == 9
+
+    def test_errors(self, client_for, seller, manager, make_seller, agency):
+        url = "/api/analytics/total_call_data"
+        too_long = client_for(seller).get(
+            url, {"start_date": "2025-01-01", "end_date": "2025-04-02"}
+        )
+        assert too_long.status_code == 400
+        assert too_long.json()["error"] == "Date range cannot exceed 90 days"
+        outsider = make_seller(agency)
+        assert client_for(manager).get(url, {"team_member_ids": outsider.pk}).status_code == 403
+
+    def test_constant_queries(
+        self, client_for, admin, make_seller, agency, django_assert_max_num_queries
+    ):
+        for index in range(8):
+            member = make_seller(agency)
+            for day in range(1, 29):
+                make_meeting(member, start=ist(2025, 2, day, 10 + index % 5))
+                make_app_call(
+                    member,
+                    buyer_number=f"+9197{index:02d}{day:06d}",
+                    start=ist(2025, 2, day, 15),
+                    status=AppCallStatus.MISSED,
+                )
+        client = client_for(admin)
+        with django_assert_max_num_queries(3):
+            body = client.get(
+                "/api/analytics/total_call_data",
+                {"start_date": "2025-02-01", "end_date": "2025-02-28"},
+            ).json()
+        assert body["total_data"]["total_calls"] == 8 * 28 * 2
+
+
+class TestPerSeller:
+    def test_call_data(self, client_for, seller, manager, calls):
+        url = f"/api/analytics/call_data/{seller.pk}"
+        for reader in (seller, manager):
+            body = client_for(reader).get(url, THREE_DAYS).json()
+            assert body == {
+                "outgoing_calls": 3,
+                "outgoing_calls_answered": 2,
+                "outgoing_calls_unanswered": 1,
+                "incoming_calls": 4,
+                "incoming_calls_answered": 2,
+                "incoming_calls_unanswered": 2,
+                "total_calls": 7,
+                "unique_leads_engaged": 3,
+            }
+
+    def test_seller_call_data(self, client_for, seller, calls):
+        body = (
+            client_for(seller).get(f"/api/analytics/seller_call_data/{seller.pk}", FOUR_DAYS).json()
+        )
+        assert set(body) == {"seller_id", "seller_name", "seller_phone", "sales_data", "total_data"}
+        assert body["seller_phone"] == "0091" + seller.phone[3:]
+        assert body["total_data"]["total_calls"] == 8
+
+    @pytest.mark.parametrize("path", ["call_data", "seller_call_data"])
+    def test_access(self, client_for, seller, make_seller, agency, other_agency, path):
+        colleague = make_seller(agency)
+        response = client_for(seller).get(f"/api/analytics/{path}/{colleague.pk}")
+        assert response.status_code == 403
+        foreign = make_seller(other_agency)
+        assert client_for(seller).get(f"/api/analytics/{path}/{foreign.pk}").status_code == 404
+
+    def test_team_call_data(self, client_for, seller, manager, make_seller, agency, calls):
+        quiet = make_seller(agency, manager=manager, name="Zed Quiet")
+        body = client_for(manager).get("/api/analytics/team_call_data", THREE_DAYS).json()
+        assert body == {
+            "seller_data": [
+                {
+                    "seller_id": str(seller.pk),
+                    "seller_name": seller.name,
+                    "seller_phone": f"+91 {seller.phone[3:]}",
+                    "metrics": {
+                        "total_calls_made": 7,
+                        "outgoing_calls": 3,
+                        "incoming_calls": 4,
+                        "leads_engaged": 3,
+                    },
+                },
+                {
+                    "seller_id": str(quiet.pk),
+                    "seller_name": "Zed Quiet",
+                    "seller_phone": f"+91 {quiet.phone[3:]}",
+                    "metrics": {
+                        "total_calls_made": 0,
+                        "outgoing_calls": 0,
+                        "incoming_calls": 0,
+                        "leads_engaged": 0,
+                    },
+                },
+            ]
+        }
+
+    def test_team_call_data_constant_queries(
+        self, client_for, manager, make_seller, agency, django_assert_max_num_queries
+    ):
+        for _ in range(12):
+            member = make_seller(agency, manager=manager)
+            for hour in range(6):
+                make_meeting(member, start=ist(2025, 3, 10, 8 + hour))
+        client = client_for(manager)
+        with django_assert_max_num_queries(5):
+            body = client.get("/api/analytics/team_call_data", THREE_DAYS).json()
+        assert len(body["seller_data"]) == 12
+        assert {row["metrics"]["total_calls_made"] for row in body["seller_data"]} == {6}
+
+    def test_seller_call_analytics(self, client_for, seller, manager, make_seller, agency, calls):
+        url = "/api/analytics/seller_call_analytics"
+        missing = client_for(manager).get(url, THREE_DAYS)
+        assert missing.status_code == 400
+        assert missing.json()["code"] == "team_member_ids_required"
+        body = client_for(manager).get(url, {**THREE_DAYS, "team_member_ids": seller.pk}).json()
+        [row] = body["seller_data"]
+        assert set(row) == {
+            "seller_id",
+            "seller_name",
+            "seller_phone",
+            "seller_email",
+            *METRIC_KEYS,
+        }
+        assert (row["total_calls"], row["unique_leads_engaged"]) == (7, 3)
+        outsider = make_seller(agency)
+        assert client_for(manager).get(url, {"team_member_ids": outsider.pk}).status_code == 403

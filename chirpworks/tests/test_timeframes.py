@@ -1,0 +1,81 @@
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from chirpworks.durations import duration_format
+from chirpworks.exceptions import ApplicationError
+from chirpworks.timeframes import date_range_parse, local_today
+
+IST = ZoneInfo("Asia/Kolkata")
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0, "0s"), (45, "45s"), (60, "1m 0s"), (185, "3m 5s"), (3720, "1h 2m"), (None, "0s")],
+)
+def test_duration_format(seconds, text):
+    assert duration_format(seconds) == text
+
+
+def test_dates_cover_whole_local_days():
+    found = date_range_parse({"start_date": "2025-03-01", "end_date": "2025-03-03"}, tz=IST)
+    assert found.start == datetime(2025, 3, 1, tzinfo=IST)
+    assert found.end == datetime(2025, 3, 4, tzinfo=IST)  # exclusive: all of 3 March counts
+    assert found.days == 3
+    assert found.dates() == [date(2025, 3, 1), date(2025, 3, 2), date(2025, 3, 3)]
+
+
+def test_time_frames_end_today_at_the_latest():
+    today = local_today(IST)
+    monday = today - timedelta(days=today.weekday())
+    cases = {
+        "today": (today, today),
+        "yesterday": (today - timedelta(days=1), today - timedelta(days=1)),
+        "this_week": (monday, today),
+        "last_week": (monday - timedelta(days=7), monday - timedelta(days=1)),
+        "this_month": (today.replace(day=1), today),
+    }
+    for name, (start, end) in cases.items():
+        found = date_range_parse({"time_frame": name}, tz=IST)
+        assert (found.start_date, found.end_date) == (start, end), name
+    last_month = date_range_parse({"time_frame": "last_month"}, tz=IST)
+    assert last_month.end_date == today.replace(day=1) - timedelta(days=1)
+    assert last_month.start_date == last_month.end_date.replace(day=1)
+
+
+def test_defaults():
+    today = local_today(IST)
+    assert date_range_parse({}, tz=IST).start_date == today
+    thirty = date_range_parse({}, tz=IST, default=30)
+    assert (thirty.start_date, thirty.end_date) == (today - timedelta(days=30), today)
+    only_end = date_range_parse({"end_date": today.isoformat()}, tz=IST, default_days_back=7)
+    assert only_end.start_date == today - timedelta(days=7)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (
+            {"time_frame": "fortnight"},
+            "Invalid time_frame. Must be one of: today, yesterday, this_week, last_week, "
+            "this_month, last_month",
+        ),
+        ({"start_date": "2025/01/01"}, "start_date must be in YYYY-MM-DD format"),
+        ({"start_date": "20250101"}, "start_date must be in YYYY-MM-DD format"),
+        ({"end_date": "2025-02-30"}, "end_date must be in YYYY-MM-DD format"),
+        (
+            {"start_date": "2025-02-02", "end_date": "2025-02-01"},
+            "start_date cannot be after end_date",
+        ),
+        (
+            {"start_date": "2025-01-01", "end_date": "2025-04-02"},
+            "Date range cannot exceed 90 days",
+        ),
+    ],
+)
+def test_contract_errors(params, message):
+    with pytest.raises(ApplicationError) as error:
+        date_range_parse(params, tz=IST, max_days=90)
+    assert error.value.message == message
+    assert error.value.status_code == 400

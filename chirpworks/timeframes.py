@@ -1,0 +1,128 @@
+"""The contract's date-range query parameters, read in the agency's timezone.
+
+``start_date`` / ``end_date`` (``YYYY-MM-DD``) cover whole local days; with neither, ``time_frame``
+picks a named range (``today`` by default). A range is ``[start, end)`` in aware datetimes, so a
+day's last microsecond is never lost and the next day's midnight is never counted twice.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from chirpworks.exceptions import ApplicationError
+
+TIME_FRAMES = ("today", "yesterday", "this_week", "last_week", "this_month", "last_month")
+
+
+@dataclass(frozen=True)
+class DateRange:
+    start_date: date
+    end_date: date  # inclusive
+    tz: ZoneInfo
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.start_date, time(), tzinfo=self.tz)
+
+    @property
+    def end(self) -> datetime:
+        """Exclusive: midnight after ``end_date``."""
+        return datetime.combine(self.end_date + timedelta(days=1), time(), tzinfo=self.tz)
+
+    @property
+    def days(self) -> int:
+        return (self.end_date - self.start_date).days + 1
+
+    def dates(self) -> list[date]:
+        return [self.start_date + timedelta(days=offset) for offset in range(self.days)]
+
+
+def local_today(tz: ZoneInfo) -> date:
+    return timezone.now().astimezone(tz).date()
+
+
+def _time_frame_dates(name: str, today: date) -> tuple[date, date]:
+    """Named ranges end today at the latest: a series never includes days still to come."""
+    if name == "today":
+        return today, today
+    if name == "yesterday":
+        day = today - timedelta(days=1)
+        return day, day
+    monday = today - timedelta(days=today.weekday())
+    if name == "this_week":
+        return monday, today
+    if name == "last_week":
+        return monday - timedelta(days=7), monday - timedelta(days=1)
+    first = today.replace(day=1)
+    if name == "this_month":
+        return first, today
+    last_month_end = first - timedelta(days=1)
+    return last_month_end.replace(day=1), last_month_end
+
+
+def _parse_date(value: str, name: str) -> date:
+    try:
+        if len(value) == 10:  # fromisoformat also takes "20250101", which the contract does not
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise ApplicationError(f"{name} must be in YYYY-MM-DD format", code="invalid_date")
+
+
+def date_range_parse(
+    params: Mapping[str, Any],
+    *,
+    tz: ZoneInfo,
+    max_days: int = 365,
+    default_days_back: int = 0,
+    default: str | int = "today",
+) -> DateRange:
+    """Read ``start_date`` / ``end_date`` / ``time_frame`` from query ``params``.
+
+    With only one date, the other is today (minus ``default_days_back`` for a missing start).
+    With no parameter at all, ``default`` is a time frame name or a number N of days back from
+    today. Bad values raise the contract's 400 messages.
+    """
+    today = local_today(tz)
+    raw_start = (params.get("start_date") or "").strip()
+    raw_end = (params.get("end_date") or "").strip()
+    if raw_start or raw_end:
+        start = (
+            _parse_date(raw_start, "start_date")
+            if raw_start
+            else today - timedelta(days=default_days_back)
+        )
+        end = _parse_date(raw_end, "end_date") if raw_end else today
+    else:
+        time_frame = (params.get("time_frame") or "").strip().lower()
+        if time_frame and time_frame not in TIME_FRAMES:
+            raise ApplicationError(
+                f"Invalid time_frame. Must be one of: {', '.join(TIME_FRAMES)}",
+                code="invalid_time_frame",
+            )
+        if time_frame:
+            start, end = _time_frame_dates(time_frame, today)
+        elif isinstance(default, int):
+            start, end = today - timedelta(days=default), today
+        else:
+            start, end = _time_frame_dates(default, today)
+    if start > end:
+        raise ApplicationError("start_date cannot be after end_date", code="invalid_date_range")
+    if (end - start).days > max_days:
+        raise ApplicationError(
+            f"Date range cannot exceed {max_days} days", code="date_range_too_long"
+        )
+    return DateRange(start_date=start, end_date=end, tz=tz)
+
+
+class DateRangeQuerySerializer(serializers.Serializer):
+    """Documents the parameters in the schema; ``date_range_parse`` reads them."""
+
+    time_frame = serializers.ChoiceField(choices=TIME_FRAMES, required=False)
+    start_date = serializers.DateField(required=False, help_text="YYYY-MM-DD, agency timezone.")
+    end_date = serializers.DateField(required=False, help_text="YYYY-MM-DD, agency timezone.")

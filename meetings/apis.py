@@ -1,0 +1,100 @@
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from chirpworks.pagination import paginate, wants_pagination
+from chirpworks.timeframes import date_range_parse
+from meetings import selectors
+from meetings.serializers import (
+    CallHistoryQuerySerializer,
+    CallRecordSerializer,
+    FeedbackSerializer,
+    MeetingDetailSerializer,
+    TranscriptionSerializer,
+)
+from sellers.app_views import AgencyAPIView
+from sellers.team_serializers import TeamMembersQuerySerializer
+
+ERRORS = {
+    400: OpenApiResponse(description="Invalid input: {error, code}"),
+    401: OpenApiResponse(description="Not authenticated: {error, code, msg}"),
+    403: OpenApiResponse(description="Not allowed: {error, code}"),
+    404: OpenApiResponse(description="Not found (or another agency's): {error, code}"),
+}
+
+
+class CallHistoryApi(AgencyAPIView):
+    """Meetings and unmatched app calls, newest first; a bare array unless page/limit is sent."""
+
+    @extend_schema(
+        tags=["meetings"],
+        parameters=[CallHistoryQuerySerializer],
+        responses={
+            200: OpenApiResponse(
+                CallRecordSerializer(many=True),
+                description="A bare array; with page or limit, {data, pagination}.",
+            ),
+            **ERRORS,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        query = TeamMembersQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        date_range = date_range_parse(request.query_params, tz=request.user.agency.tzinfo)
+        records = selectors.call_history_for(
+            actor=request.user,
+            team_member_ids=query.validated_data.get("team_member_ids"),
+            date_range=date_range,
+        )
+        # Rows are built in the contract's shape by the selector; a serializer pass per row
+        # would cost more than the queries on a long history.
+        if not wants_pagination(request):
+            return Response(records)
+        page = paginate(records, request)
+        return Response({"data": list(page.items), "pagination": page.meta()})
+
+
+class MeetingDetailApi(AgencyAPIView):
+    @extend_schema(tags=["meetings"], responses={200: MeetingDetailSerializer, **ERRORS})
+    def get(self, request: Request, meeting_id) -> Response:
+        meeting = selectors.meeting_get_visible(actor=request.user, meeting_id=meeting_id)
+        job = getattr(meeting, "job", None)
+        body = {
+            "id": meeting.pk,
+            "buyer_id": meeting.buyer_id,
+            "seller_id": meeting.seller_id,
+            "source": meeting.source,
+            "start_time": meeting.start_time,
+            "end_time": meeting.end_time,
+            "transcription": selectors.meeting_transcription_text(meeting=meeting),
+            "direction": meeting.direction or None,
+            "title": meeting.title,
+            "key_discussion_points": meeting.key_discussion_points,
+            "summary": meeting.summary,
+            "type": meeting.type,
+            "detected_call_type": meeting.detected_call_type,
+            "detected_products": meeting.detected_products,
+            "job": job,
+            "performance": selectors.meeting_performance_payload(meeting=meeting),
+        }
+        return Response(MeetingDetailSerializer(body).data)
+
+
+class MeetingTranscriptionApi(AgencyAPIView):
+    @extend_schema(tags=["meetings"], responses={200: TranscriptionSerializer, **ERRORS})
+    def get(self, request: Request, meeting_id) -> Response:
+        meeting = selectors.meeting_get_visible(actor=request.user, meeting_id=meeting_id)
+        body = {
+            "id": meeting.pk,
+            "transcription": selectors.meeting_transcription_text(meeting=meeting),
+        }
+        return Response(TranscriptionSerializer(body).data)
+
+
+class MeetingFeedbackApi(AgencyAPIView):
+    """The call's performance reasons (the old endpoint always failed)."""
+
+    @extend_schema(tags=["meetings"], responses={200: FeedbackSerializer, **ERRORS})
+    def get(self, request: Request, meeting_id) -> Response:
+        body = selectors.meeting_feedback(actor=request.user, meeting_id=meeting_id)
+        return Response(FeedbackSerializer(body).data)

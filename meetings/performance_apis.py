@@ -1,0 +1,107 @@
+"""The app's performance reads. The worker's ``POST call/<id>/metrics`` lives elsewhere; the lead
+routes one path to both (GET/DELETE here)."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from chirpworks.pagination import paginate, wants_pagination
+from chirpworks.timeframes import DateRangeQuerySerializer, date_range_parse
+from meetings import selectors
+from meetings.performance_serializers import (
+    CallMetricsOutputSerializer,
+    UserCallsOutputSerializer,
+    UserCallsQuerySerializer,
+    UserMetricsOutputSerializer,
+)
+from meetings.performance_services import performance_delete
+from sellers.access_selectors import seller_get_visible
+from sellers.app_views import AgencyAPIView
+from sellers.serializers import MessageSerializer
+
+ERRORS = {
+    400: OpenApiResponse(description="Invalid input: {error, code}"),
+    401: OpenApiResponse(description="Not authenticated: {error, code, msg}"),
+    403: OpenApiResponse(description="Not allowed: {error, code}"),
+    404: OpenApiResponse(description="Not found (or another agency's): {error, code}"),
+}
+MAX_DAYS = 365
+DEFAULT_DAYS = 30
+
+
+class CallMetricsApi(AgencyAPIView):
+    @extend_schema(tags=["performance"], responses={200: CallMetricsOutputSerializer, **ERRORS})
+    def get(self, request: Request, meeting_id) -> Response:
+        performance = selectors.performance_get_visible(actor=request.user, meeting_id=meeting_id)
+        body = {
+            "message": "Performance metrics retrieved successfully",
+            "performance": selectors.performance_payload(performance=performance),
+        }
+        return Response(CallMetricsOutputSerializer(body).data)
+
+    @extend_schema(tags=["performance"], responses={200: MessageSerializer, **ERRORS})
+    def delete(self, request: Request, meeting_id) -> Response:
+        performance = selectors.performance_get_manageable(
+            actor=request.user, meeting_id=meeting_id
+        )
+        performance_delete(performance=performance)
+        return Response({"message": "Performance metrics deleted successfully"})
+
+
+class UserMetricsApi(AgencyAPIView):
+    """Daily averages of a seller's call scores (default: the last 30 days)."""
+
+    @extend_schema(
+        tags=["performance"],
+        parameters=[DateRangeQuerySerializer],
+        responses={200: UserMetricsOutputSerializer, **ERRORS},
+    )
+    def get(self, request: Request, user_id) -> Response:
+        seller = seller_get_visible(actor=request.user, seller_id=user_id)
+        date_range = date_range_parse(
+            request.query_params,
+            tz=request.user.agency.tzinfo,
+            max_days=MAX_DAYS,
+            default=DEFAULT_DAYS,
+        )
+        metrics = selectors.performance_user_metrics(seller=seller, date_range=date_range)
+        body = {
+            "message": "User performance metrics retrieved successfully",
+            "user_info": seller,
+            "date_range": date_range,
+            **metrics,
+        }
+        return Response(UserMetricsOutputSerializer(body).data)
+
+
+class UserCallsApi(AgencyAPIView):
+    """A seller's analysed calls with their scores, newest first."""
+
+    @extend_schema(
+        tags=["performance"],
+        parameters=[UserCallsQuerySerializer],
+        responses={200: UserCallsOutputSerializer, **ERRORS},
+    )
+    def get(self, request: Request, user_id) -> Response:
+        seller = seller_get_visible(actor=request.user, seller_id=user_id)
+        date_range = date_range_parse(
+            request.query_params,
+            tz=request.user.agency.tzinfo,
+            max_days=MAX_DAYS,
+            default=DEFAULT_DAYS,
+        )
+        calls = selectors.performance_user_calls(seller=seller, date_range=date_range)
+        body = {
+            "message": "User calls retrieved successfully",
+            "user_info": seller,
+            "date_range": date_range,
+        }
+        if wants_pagination(request):
+            page = paginate(calls, request)
+            calls, body["pagination"] = page.items, page.meta()
+            body["total_calls"] = page.total_count
+        else:
+            calls = list(calls)
+            body["total_calls"] = len(calls)
+        body["calls"] = [selectors.performance_call_row(performance=row) for row in calls]
+        return Response(UserCallsOutputSerializer(body).data)

@@ -1,0 +1,81 @@
+from rest_framework import serializers
+
+from chirpworks.pagination import PaginationSerializer
+from chirpworks.timeframes import DateRangeQuerySerializer
+from meetings.models import PERFORMANCE_METRICS
+from meetings.serializers import PerformanceSerializer
+
+
+class CallMetricsOutputSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    performance = PerformanceSerializer()
+
+
+class UserInfoSerializer(serializers.Serializer):
+    user_id = serializers.UUIDField(source="pk")
+    name = serializers.CharField()
+    email = serializers.EmailField()
+
+
+class DateRangeOutputSerializer(serializers.Serializer):
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+
+
+def _averages_serializer(name: str, *, with_count: bool) -> type[serializers.Serializer]:
+    fields = {
+        metric: serializers.FloatField(allow_null=True)
+        for metric in (*PERFORMANCE_METRICS, "overall_score")
+    }
+    if with_count:
+        fields["calls_count"] = serializers.IntegerField()
+    return type(name, (serializers.Serializer,), fields)
+
+
+DayAveragesSerializer = _averages_serializer("DayAveragesSerializer", with_count=True)
+PeriodAveragesSerializer = _averages_serializer("PeriodAveragesSerializer", with_count=False)
+
+
+class PeriodSummarySerializer(serializers.Serializer):
+    total_calls = serializers.IntegerField()
+    days_with_data = serializers.IntegerField()
+    days_in_range = serializers.IntegerField()
+    overall_averages = PeriodAveragesSerializer()
+
+
+class UserMetricsOutputSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    user_info = UserInfoSerializer()
+    date_range = DateRangeOutputSerializer()
+    daily_metrics = serializers.DictField(
+        child=DayAveragesSerializer(allow_null=True), help_text="By YYYY-MM-DD; null: no calls."
+    )
+    period_summary = PeriodSummarySerializer()
+
+
+class UserCallsQuerySerializer(DateRangeQuerySerializer):
+    page = serializers.IntegerField(min_value=1, required=False)
+    limit = serializers.IntegerField(min_value=1, max_value=100, required=False)
+
+
+class UserCallSerializer(serializers.Serializer):
+    meeting_id = serializers.UUIDField()
+    call_title = serializers.CharField()
+    buyer_name = serializers.CharField(allow_null=True)
+    buyer_phone = serializers.CharField(help_text="Raw format, 0091XXXXXXXXXX.")
+    call_start_time = serializers.DateTimeField()
+    duration_minutes = serializers.FloatField()
+    detected_products = serializers.JSONField()
+    overall_score = serializers.FloatField(allow_null=True)
+    analyzed_at = serializers.DateTimeField()
+    metrics = serializers.DictField(child=serializers.JSONField())
+    analysis = serializers.DictField(child=serializers.JSONField())
+
+
+class UserCallsOutputSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    user_info = UserInfoSerializer()
+    date_range = DateRangeOutputSerializer()
+    calls = UserCallSerializer(many=True)
+    total_calls = serializers.IntegerField()
+    pagination = PaginationSerializer(required=False, help_text="Only with page or limit.")

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from meetings import performance_apis
+
+urlpatterns = [
+    path(
+        "call/<uuid:meeting_id>/metrics",
+        performance_apis.CallMetricsApi.as_view(),
+        name="performance-call-metrics",
+    ),
+    path(
+        "user/<uuid:user_id>/metrics",
+        performance_apis.UserMetricsApi.as_view(),
+        name="performance-user-metrics",
+    ),
+    path(
+        "user/<uuid:user_id>/calls",
+        performance_apis.UserCallsApi.as_view(),
+        name="performance-user-calls",
+    ),
+]

@@ -1,0 +1,99 @@
+from rest_framework import serializers
+
+from chirpworks.timeframes import DateRangeQuerySerializer
+from meetings.models import PERFORMANCE_METRICS, MeetingSource
+from sellers.team_serializers import TeamMembersQuerySerializer
+
+
+class CallHistoryQuerySerializer(TeamMembersQuerySerializer, DateRangeQuerySerializer):
+    page = serializers.IntegerField(
+        min_value=1, required=False, help_text="With page or limit: {data, pagination}."
+    )
+    limit = serializers.IntegerField(min_value=1, max_value=100, required=False)
+
+
+class CallRecordSerializer(serializers.Serializer):
+    """One row of a call history: a meeting, or an app call not (yet) turned into one."""
+
+    id = serializers.UUIDField()
+    title = serializers.CharField()
+    source = serializers.ChoiceField(choices=MeetingSource.choices)
+    start_time = serializers.DateTimeField()
+    end_time = serializers.DateTimeField(allow_null=True)
+    buyer_number = serializers.CharField(allow_null=True, help_text="+91 XXXXXXXXXX")
+    buyer_name = serializers.CharField(allow_null=True)
+    buyer_email = serializers.CharField(allow_null=True)
+    seller_number = serializers.CharField(allow_null=True, help_text="+91 XXXXXXXXXX")
+    analysis_status = serializers.ChoiceField(
+        choices=["Processing", "Completed", "Not Recorded", "Missed", "Rejected", "Not Answered"]
+    )
+    duration = serializers.CharField(help_text='"45s", "3m 5s" or "1h 2m"')
+    call_notes = serializers.CharField(allow_null=True)
+    user_name = serializers.CharField()
+    user_email = serializers.CharField()
+    call_direction = serializers.ChoiceField(choices=["incoming", "outgoing"], allow_null=True)
+    call_type = serializers.ChoiceField(choices=["Answered", "Not Answered", "Missed", "Rejected"])
+    app_call_type = serializers.CharField(allow_null=True)
+    call_summary = serializers.JSONField(allow_null=True)
+
+
+class MetricSerializer(serializers.Serializer):
+    score = serializers.FloatField()
+    date = serializers.CharField(required=False)
+    reason = serializers.CharField(required=False)
+
+
+class PerformanceSerializer(serializers.Serializer):
+    meeting_id = serializers.UUIDField()
+    overall_score = serializers.FloatField(allow_null=True)
+    analyzed_at = serializers.DateTimeField()
+    metrics = serializers.DictField(
+        child=MetricSerializer(), help_text=f"Keys among: {', '.join(PERFORMANCE_METRICS)}."
+    )
+    analysis = serializers.DictField(child=serializers.JSONField())
+
+
+class JobSummarySerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.CharField(help_text="init, in_progress, completed or failure")
+    start_time = serializers.DateTimeField(source="started_at", allow_null=True)
+    end_time = serializers.DateTimeField(source="finished_at", allow_null=True)
+
+
+class MeetingDetailSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    buyer_id = serializers.UUIDField()
+    seller_id = serializers.UUIDField()
+    source = serializers.ChoiceField(choices=MeetingSource.choices)
+    start_time = serializers.DateTimeField()
+    end_time = serializers.DateTimeField(allow_null=True)
+    transcription = serializers.CharField(
+        allow_null=True, help_text="A JSON string: [{speaker, role, text, translation, ...}]."
+    )
+    direction = serializers.CharField(allow_null=True)
+    title = serializers.CharField()
+    key_discussion_points = serializers.JSONField()
+    summary = serializers.JSONField()
+    type = serializers.JSONField(allow_null=True)
+    detected_call_type = serializers.JSONField(allow_null=True)
+    detected_products = serializers.JSONField()
+    job = JobSummarySerializer(allow_null=True)
+    performance = PerformanceSerializer(allow_null=True)
+
+
+class TranscriptionSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    transcription = serializers.CharField(allow_null=True, help_text="A JSON string.")
+
+
+class FeedbackItemSerializer(serializers.Serializer):
+    score = serializers.FloatField(allow_null=True)
+    reason = serializers.CharField(allow_null=True)
+
+
+class FeedbackSerializer(serializers.Serializer):
+    id = serializers.UUIDField(help_text="The meeting's id.")
+    overall_score = serializers.FloatField(allow_null=True)
+    analyzed_at = serializers.DateTimeField()
+    feedback = serializers.DictField(child=FeedbackItemSerializer())
+    overall_performance_summary = serializers.JSONField(allow_null=True)

@@ -1,0 +1,18 @@
+from rest_framework import serializers
+
+
+class UUIDListField(serializers.ListField):
+    """A repeatable query parameter (``?id=a&id=b``) that also accepts ``?id=a,b``."""
+
+    child = serializers.UUIDField()
+
+    def to_internal_value(self, data):
+        values = [data] if isinstance(data, str) else list(data)
+        flat = [part.strip() for value in values for part in str(value).split(",") if part.strip()]
+        return super().to_internal_value(flat)
+
+
+class TeamMembersQuerySerializer(serializers.Serializer):
+    team_member_ids = UUIDListField(
+        required=False, help_text="Repeatable; sellers of the caller's team (managers, admins)."
+    )
