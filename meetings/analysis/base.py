@@ -12,8 +12,8 @@ contract's §4.7 analysis plus §4.8 performance, plus a few derived figures):
 - ``facts``: ``[{"subject": str, "predicate": str, "object": str}]``
 - ``deal_stage``: ``{"deal_stage": one of DEAL_STAGES, "stage_signals": [str],
   "stage_reasoning": [str]}``
-- ``risks``: ``[{"risk": "price" | "timing" | "competitor" | "trust", "risk_signal": str,
-  "risk_reasoning": str}]``
+- ``risks``: ``[{"risk": "price" | "timing" | "competitor" | "trust" | "need", "risk_signal": str,
+  "risk_reasoning": str}]`` (the objections and risks, each with the sentence that signalled it)
 - ``actions`` and ``suggested_actions``: ``[{"action_name": str, "due_date": ISO-8601 str with
   offset | None, "description": str, "reasoning": str, "signals": [str]}]``
 - ``sentiment``: ``{"overall": float -1..1, "label": "positive" | "neutral" | "negative",
@@ -21,7 +21,8 @@ contract's §4.7 analysis plus §4.8 performance, plus a few derived figures):
 - ``talk_ratio``: ``{"seller": float, "buyer": float}`` (fractions of talk time) or None
 - ``longest_monologue``: ``{"role": str, "seconds": float}`` or None
 - ``speaker_roles``: ``{speaker label: "seller" | "buyer" | "unknown"}``
-- ``performance``: ``{<each of PERFORMANCE_METRICS>: {"score": 0..10, "reason": str},
+- ``performance``: ``{<each of meetings.models.PERFORMANCE_METRICS>: {"score": 0..10 (number,
+  always present), "reason": str naming the evidence},
   "product_details_analysis": dict, "objection_handling_analysis": dict,
   "overall_performance_summary": dict}``
 - ``buyer_profile``: ``{"risks": [...same as risks], "products_discussed": [{"product_name",
@@ -44,7 +45,8 @@ DEAL_STAGES = (
     "Likely Won",
     "Likely Lost",
 )
-RISK_KINDS = ("price", "timing", "competitor", "trust")
+# "need": the buyer says they do not need the product (the dev corpus's "no need" objection).
+RISK_KINDS = ("price", "timing", "competitor", "trust", "need")
 
 
 class InvalidAnalysis(ValueError):
