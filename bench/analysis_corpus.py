@@ -9,6 +9,7 @@ objections, and the time per call (after one warm-up call that loads dateparser'
 """
 
 import argparse
+import re
 import os
 import sys
 import time
@@ -34,6 +35,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--roles", choices=("known", "labels", "single"), default="known")
     parser.add_argument("--corpus", type=Path, help="a calls.json (default: shared/corpus-dev)")
+    parser.add_argument(
+        "--degrade",
+        action="store_true",
+        help="lower-case the text and drop commas and question marks (rougher ASR output)",
+    )
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per call")
     parser.add_argument("-v", "--verbose", action="store_true", help="print misses and results")
     args = parser.parse_args()
@@ -49,6 +55,9 @@ def main() -> int:
     role_hits = role_total = 0
     for call in corpus["calls"]:
         segments = call_segments(call, roles=args.roles)
+        if args.degrade:
+            for seg in segments:
+                seg["text"] = re.sub(r"[,?!]", "", seg["text"].lower())
         context = call_context(corpus, call)
         times = []
         for _ in range(max(1, args.repeat)):
@@ -74,7 +83,11 @@ def main() -> int:
                 if isinstance(metric, dict) and "score" in metric:
                     print(f"    {name}: {metric['score']} - {metric['reason']}")
 
-    print(f"offline analyser on {card.calls} corpus-dev calls, roles={args.roles}")
+    source = args.corpus or "corpus-dev"
+    print(
+        f"offline analyser on {card.calls} calls of {source}, roles={args.roles}"
+        + (", degraded text" if args.degrade else "")
+    )
     for line in card.lines():
         print("  " + line)
     print(f"  first call (warm-up)       {warmup * 1000:.0f} ms")

@@ -63,7 +63,7 @@ _RISK_ALIASES = {
 
 
 def _key(value: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", value.casefold()).strip()
+    return re.sub(r"[^a-z0-9]+", " ", value.casefold().replace("&", " and ")).strip()
 
 
 _STAGE_KEYS = {_key(stage): stage for stage in DEAL_STAGES}
@@ -339,9 +339,7 @@ def llm_json_schema() -> dict[str, Any]:
     schema = Analysis.model_json_schema()
     for name in LLM_COMPUTED_FIELDS:
         schema["properties"].pop(name, None)
-    schema["required"] = [
-        name for name in schema.get("required", []) if name not in LLM_COMPUTED_FIELDS
-    ]
+    schema["required"] = list(schema["properties"])  # ask for every field, even defaulted ones
     for name in ("Sentiment", "TalkRatio", "Monologue", "BuyerProfile", "BuyerProduct"):
         schema.get("$defs", {}).pop(name, None)
     return schema

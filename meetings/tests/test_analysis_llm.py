@@ -202,8 +202,15 @@ def test_good_json_is_validated_and_used(llm_server):
         "Sure! The call was about Term Shield.",  # not JSON
         "[1, 2, 3]",  # JSON but not an object
         json.dumps({**GOOD_REPLY, "deal_stage": {"deal_stage": "Almost there"}}),
-        json.dumps({**GOOD_REPLY, "performance": {**GOOD_REPLY["performance"], "intro": {
-            "score": 15, "reason": "great"}}}),
+        json.dumps(
+            {
+                **GOOD_REPLY,
+                "performance": {
+                    **GOOD_REPLY["performance"],
+                    "intro": {"score": 15, "reason": "great"},
+                },
+            }
+        ),
         json.dumps({**GOOD_REPLY, "actions": [{"action_name": "x", "due_date": "someday"}]}),
         json.dumps({k: v for k, v in GOOD_REPLY.items() if k != "call_title"}),
     ],
