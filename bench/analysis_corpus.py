@@ -9,8 +9,8 @@ objections, and the time per call (after one warm-up call that loads dateparser'
 """
 
 import argparse
-import re
 import os
+import re
 import sys
 import time
 from pathlib import Path

@@ -29,6 +29,11 @@ contract's §4.7 analysis plus §4.8 performance, plus a few derived figures):
   "product_id", "interest_level"}], "key_highlights": [str]}``
 - ``provider``: str, the name of the provider that produced it.
 
+Providers return the dict already checked by ``meetings.analysis.schema.validate_analysis`` (which
+also normalises enum spelling and due dates). ``meetings.analysis.offline.OfflineAnalyser`` (the
+default, no network) and ``meetings.analysis.llm.LLMAnalyser`` (an OpenAI-compatible chat model,
+falling back to the offline analyser) implement it.
+
 A transcript segment is ``{"speaker": str, "role": "seller" | "buyer" | "unknown", "text": str,
 "translation": str | None, "confidence": float | None, "start": float, "end": float}`` (seconds).
 """

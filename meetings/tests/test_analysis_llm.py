@@ -8,8 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from meetings.analysis import get_analysis_provider
 from meetings.analysis import _provider as provider_cache
+from meetings.analysis import get_analysis_provider
 from meetings.analysis.base import DEAL_STAGES
 from meetings.analysis.corpus import call_context, call_segments, load_corpus, product_id
 from meetings.analysis.llm import CircuitBreaker, LLMAnalyser
