@@ -235,3 +235,13 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Processing providers (meetings app): offline by default.
 ANALYSIS_PROVIDER = env("ANALYSIS_PROVIDER", default="meetings.analysis.offline.OfflineAnalyser")
+
+# Analysis by an OpenAI-compatible chat model: ANALYSIS_PROVIDER=meetings.analysis.llm.LLMAnalyser
+# LLM_BASE_URL e.g. http://127.0.0.1:11434/v1 (Ollama) or a vLLM server; empty = OpenAI's API.
+LLM_BASE_URL = env("LLM_BASE_URL", default="")
+LLM_API_KEY = env("LLM_API_KEY", default="")
+LLM_MODEL = env("LLM_MODEL", default="gpt-4o-mini")
+LLM_TIMEOUT = env.float("LLM_TIMEOUT", default=60.0)  # seconds per request
+LLM_MAX_RETRIES = env.int("LLM_MAX_RETRIES", default=2)  # the SDK's retries, with backoff
+LLM_BREAKER_FAILURES = env.int("LLM_BREAKER_FAILURES", default=3)  # consecutive, to open
+LLM_BREAKER_COOLDOWN = env.float("LLM_BREAKER_COOLDOWN", default=300.0)  # seconds open

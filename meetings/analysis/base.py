@@ -12,8 +12,8 @@ contract's §4.7 analysis plus §4.8 performance, plus a few derived figures):
 - ``facts``: ``[{"subject": str, "predicate": str, "object": str}]``
 - ``deal_stage``: ``{"deal_stage": one of DEAL_STAGES, "stage_signals": [str],
   "stage_reasoning": [str]}``
-- ``risks``: ``[{"risk": "price" | "timing" | "competitor" | "trust", "risk_signal": str,
-  "risk_reasoning": str}]``
+- ``risks``: ``[{"risk": "price" | "timing" | "competitor" | "trust" | "need", "risk_signal": str,
+  "risk_reasoning": str}]`` (the objections and risks, each with the sentence that signalled it)
 - ``actions`` and ``suggested_actions``: ``[{"action_name": str, "due_date": ISO-8601 str with
   offset | None, "description": str, "reasoning": str, "signals": [str]}]``
 - ``sentiment``: ``{"overall": float -1..1, "label": "positive" | "neutral" | "negative",
@@ -21,12 +21,18 @@ contract's §4.7 analysis plus §4.8 performance, plus a few derived figures):
 - ``talk_ratio``: ``{"seller": float, "buyer": float}`` (fractions of talk time) or None
 - ``longest_monologue``: ``{"role": str, "seconds": float}`` or None
 - ``speaker_roles``: ``{speaker label: "seller" | "buyer" | "unknown"}``
-- ``performance``: ``{<each of PERFORMANCE_METRICS>: {"score": 0..10, "reason": str},
+- ``performance``: ``{<each of meetings.models.PERFORMANCE_METRICS>: {"score": 0..10 (number,
+  always present), "reason": str naming the evidence},
   "product_details_analysis": dict, "objection_handling_analysis": dict,
   "overall_performance_summary": dict}``
 - ``buyer_profile``: ``{"risks": [...same as risks], "products_discussed": [{"product_name",
   "product_id", "interest_level"}], "key_highlights": [str]}``
 - ``provider``: str, the name of the provider that produced it.
+
+Providers return the dict already checked by ``meetings.analysis.schema.validate_analysis`` (which
+also normalises enum spelling and due dates). ``meetings.analysis.offline.OfflineAnalyser`` (the
+default, no network) and ``meetings.analysis.llm.LLMAnalyser`` (an OpenAI-compatible chat model,
+falling back to the offline analyser) implement it.
 
 A transcript segment is ``{"speaker": str, "role": "seller" | "buyer" | "unknown", "text": str,
 "translation": str | None, "confidence": float | None, "start": float, "end": float}`` (seconds).
@@ -44,7 +50,8 @@ DEAL_STAGES = (
     "Likely Won",
     "Likely Lost",
 )
-RISK_KINDS = ("price", "timing", "competitor", "trust")
+# "need": the buyer says they do not need the product (the dev corpus's "no need" objection).
+RISK_KINDS = ("price", "timing", "competitor", "trust", "need")
 
 
 class InvalidAnalysis(ValueError):
