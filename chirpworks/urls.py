@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from calls.apis import LastSyncedCallTimestampApi
 from chirpworks.exceptions import json_not_found
 from chirpworks.views import HelloApi
 from sellers.urls import auth_urlpatterns, user_urlpatterns
@@ -11,6 +12,12 @@ api_urlpatterns = [
     path("user/", include(user_urlpatterns)),
     path("agency/", include("agencies.urls")),
     path("health/hello", HelloApi.as_view(), name="health-hello"),
+    path("call_records/", include("calls.urls")),
+    path(
+        "meetings/last_synced_call_timestamp",
+        LastSyncedCallTimestampApi.as_view(),
+        name="meetings-last-synced",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

@@ -204,3 +204,23 @@ LOGGING = {
 
 # Processing providers (meetings app): offline by default.
 ANALYSIS_PROVIDER = env("ANALYSIS_PROVIDER", default="meetings.analysis.offline.OfflineAnalyser")
+
+# Calls: Exotel recording downloads and reconciliation of app call logs with Exotel calls.
+EXOTEL_API_KEY = env("EXOTEL_API_KEY", default="")
+EXOTEL_API_TOKEN = env("EXOTEL_API_TOKEN", default="")
+EXOTEL_RECORDING_FETCHER = env(
+    "EXOTEL_RECORDING_FETCHER", default="calls.recordings.HttpRecordingFetcher"
+)
+EXOTEL_DOWNLOAD_TIMEOUT_SECONDS = env.int("EXOTEL_DOWNLOAD_TIMEOUT_SECONDS", default=30)
+EXOTEL_RECORDING_MAX_BYTES = env.int("EXOTEL_RECORDING_MAX_BYTES", default=200 * 1024 * 1024)
+CALL_MATCH_TOLERANCE_SECONDS = env.int("CALL_MATCH_TOLERANCE_SECONDS", default=10)
+CALL_RECONCILE_GRACE_MINUTES = env.int("CALL_RECONCILE_GRACE_MINUTES", default=15)
+CALL_UNMATCHED_RETENTION_DAYS = env.int("CALL_UNMATCHED_RETENTION_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["reconcile-calls"] = {
+    "task": "calls.tasks.reconcile_calls",
+    "schedule": timedelta(minutes=env.int("CALL_RECONCILE_EVERY_MINUTES", default=5)),
+}
+CELERY_BEAT_SCHEDULE["cleanup-unmatched-calls"] = {
+    "task": "calls.tasks.cleanup_unmatched_calls",
+    "schedule": timedelta(hours=24),
+}
