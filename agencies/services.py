@@ -2,10 +2,10 @@ import uuid
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, DateTimeField, Q, UUIDField, Value, When
 from django.utils import timezone
 
 from agencies.models import Agency, Buyer
+from chirpworks.bulk import bulk_update_rows
 from chirpworks.exceptions import ConflictError
 from chirpworks.phones import phone_parse
 from sellers.models import Seller
@@ -104,20 +104,11 @@ def buyers_touch_contacts(*, contacts: dict[uuid.UUID, tuple[datetime, uuid.UUID
 
 
 def _buyers_touch(contacts: dict[uuid.UUID, tuple[datetime, uuid.UUID | None]]) -> None:
-    # One conditional UPDATE per batch: the row lock makes "only forward" hold under concurrency.
-    items = list(contacts.items())
-    for start in range(0, len(items), BULK_BATCH_SIZE):
-        batch = items[start : start + BULK_BATCH_SIZE]
-        newer = Q()
-        at_cases, by_cases = [], []
-        for buyer_id, (when, seller_id) in batch:
-            newer |= Q(pk=buyer_id) & (
-                Q(last_contacted_at__isnull=True) | Q(last_contacted_at__lt=when)
-            )
-            at_cases.append(When(pk=buyer_id, then=Value(when)))
-            by_cases.append(When(pk=buyer_id, then=Value(seller_id)))
-        Buyer.objects.filter(newer).update(
-            last_contacted_at=Case(*at_cases, output_field=DateTimeField()),
-            last_contacted_by_id=Case(*by_cases, output_field=UUIDField()),
-            updated_at=timezone.now(),
-        )
+    # A conditional UPDATE: the row lock makes "only forward" hold under concurrency.
+    bulk_update_rows(
+        Buyer,
+        contacts,
+        ["last_contacted_at", "last_contacted_by"],
+        common={"updated_at": timezone.now()},
+        only_if_older="last_contacted_at",
+    )

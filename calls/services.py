@@ -41,6 +41,7 @@ from calls.recordings import (
     url_without_credentials,
 )
 from calls.serializers import AppCallItemSerializer, ExotelWebhookInputSerializer
+from chirpworks.bulk import bulk_update_rows
 from chirpworks.exceptions import ApplicationError, ConflictError, ForbiddenError
 from chirpworks.phones import InvalidPhoneNumber, phone_parse
 from meetings.services import (
@@ -929,15 +930,17 @@ def _write_outcome(outcome: _Outcome, now: datetime) -> None:
             exo.mobile_call = app
             exo.reconciled_at = now
             exotel_links.append(exo)
-    for call in app_links + exotel_links:
-        call.updated_at = now
-    MobileAppCall.objects.bulk_update(
-        app_links, ["meeting", "reconciled_at", "updated_at"], batch_size=BULK_BATCH_SIZE
+    bulk_update_rows(
+        MobileAppCall,
+        {app.pk: (app.meeting_id,) for app in app_links},
+        ["meeting"],
+        common={"reconciled_at": now, "updated_at": now},
     )
-    ExotelCall.objects.bulk_update(
-        exotel_links,
-        ["meeting", "mobile_call", "reconciled_at", "updated_at"],
-        batch_size=BULK_BATCH_SIZE,
+    bulk_update_rows(
+        ExotelCall,
+        {exo.pk: (exo.meeting_id, exo.mobile_call_id) for exo in exotel_links},
+        ["meeting", "mobile_call"],
+        common={"reconciled_at": now, "updated_at": now},
     )
 
 

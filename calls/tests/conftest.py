@@ -101,7 +101,7 @@ class RecordingServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
+            def do_GET(self):
                 server.requests.append(
                     {"path": self.path, "auth": self.headers.get("Authorization")}
                 )

@@ -103,8 +103,15 @@ class TestSync:
     def test_500_item_batch_runs_a_bounded_number_of_queries(
         self, client_for, seller, django_assert_max_num_queries
     ):
-        items = [item(seller, i, startTime=f"2025-03-01T{i // 60 % 24:02d}:{i % 60:02d}:00",
-                      endTime=f"2025-03-01T{i // 60 % 24:02d}:{i % 60:02d}:30") for i in range(500)]  # fmt: skip
+        items = [
+            item(
+                seller,
+                i,
+                startTime=f"2025-03-01T{i // 60 % 24:02d}:{i % 60:02d}:00",
+                endTime=f"2025-03-01T{i // 60 % 24:02d}:{i % 60:02d}:30",
+            )
+            for i in range(500)
+        ]
         client = client_for(seller)
         with django_assert_max_num_queries(15):
             response = client.post(URL, items, format="json")
