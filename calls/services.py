@@ -956,7 +956,8 @@ class CleanupResult:
 def calls_cleanup_unmatched(*, older_than: datetime, dry_run: bool) -> CleanupResult:
     """Delete calls that never became meetings and are older than ``older_than``.
 
-    That is answered app calls that could not be reconciled (no real buyer number) and Exotel
+    That is answered app calls that can never be reconciled (no real buyer number; any other
+    answered call becomes a meeting once the grace period is over) and Exotel
     calls of any status (with their stored recordings). Missed, rejected and unanswered app
     calls are the call log itself (call history and analytics read them) and are kept.
     """
@@ -965,7 +966,7 @@ def calls_cleanup_unmatched(*, older_than: datetime, dry_run: bool) -> CleanupRe
         meeting__isnull=True,
         status=AppCallStatus.PROCESSING,
         start_time__lt=older_than,
-    )
+    ).exclude(buyer_number__startswith="+")
     exotel = ExotelCall.objects.filter(
         reconciled_at__isnull=True, meeting__isnull=True, created_at__lt=older_than
     )
