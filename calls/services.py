@@ -7,6 +7,7 @@ become (sync and reconciliation) runs under a lock on that seller's row, so two 
 turn one call into two meetings.
 """
 
+import hmac
 import logging
 import uuid
 import zoneinfo
@@ -318,8 +319,6 @@ class ExotelIngestResult:
 
 def exotel_agency_for_key(*, key: str) -> Agency:
     """The agency whose webhook secret is ``key``, compared in constant time; else 403."""
-    import hmac
-
     supplied = (key or "").encode()
     found = None
     for agency in Agency.objects.only(
