@@ -1,11 +1,18 @@
+import uuid
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from agencies.buyer_selectors import buyer_search_cache_invalidate
 from agencies.models import Agency, Buyer
+from chirpworks.bulk import bulk_update_rows
 from chirpworks.exceptions import ConflictError
 from chirpworks.phones import phone_parse
+from sellers.models import Seller
+
+BULK_BATCH_SIZE = 500
 
 
 def agency_create(
@@ -37,6 +44,76 @@ def agency_update_description(*, agency: Agency, description: str) -> Agency:
     agency.description = description
     agency.save(update_fields=["description", "updated_at"])
     return agency
+
+
+def buyer_find_or_create(
+    *,
+    phone: str,
+    agency: Agency,
+    contacted_at: datetime | None = None,
+    seller: Seller | None = None,
+) -> Buyer:
+    """The agency's buyer with ``phone`` (parsed to E.164), created if new; race-safe.
+
+    Concurrent callers for one new number all get the same row: the unique (agency, phone)
+    constraint makes the losers' INSERT fail inside a savepoint, and they read the winner's row.
+    ``last_contacted_at`` / ``last_contacted_by`` only ever move forward in time.
+    """
+    e164 = phone_parse(phone, region=agency.default_phone_region)
+    buyer = Buyer.objects.filter(agency=agency, phone=e164).first()
+    if buyer is None:
+        try:
+            with transaction.atomic():
+                buyer = Buyer.objects.create(agency=agency, phone=e164)
+        except IntegrityError:
+            buyer = Buyer.objects.get(agency=agency, phone=e164)
+    if contacted_at is not None:
+        _buyers_touch({buyer.pk: (contacted_at, seller.pk if seller else None)})
+        buyer.refresh_from_db(fields=["last_contacted_at", "last_contacted_by"])
+    return buyer
+
+
+def buyers_find_or_create_bulk(*, agency_phones: set[tuple[uuid.UUID, str]]) -> dict:
+    """``{(agency_id, e164): Buyer}`` for many pairs in a constant number of queries.
+
+    The phones must already be E.164. Missing buyers are inserted with ``ignore_conflicts`` so a
+    concurrent creator is harmless; the result is read back afterwards.
+    """
+    if not agency_phones:
+        return {}
+    agency_ids = {agency_id for agency_id, _ in agency_phones}
+    phones = {phone for _, phone in agency_phones}
+
+    def fetch(phone_set: set[str]) -> dict:
+        found = Buyer.objects.filter(agency_id__in=agency_ids, phone__in=phone_set)
+        return {(b.agency_id, b.phone): b for b in found if (b.agency_id, b.phone) in agency_phones}
+
+    buyers = fetch(phones)
+    missing = agency_phones - buyers.keys()
+    if missing:
+        Buyer.objects.bulk_create(
+            [Buyer(agency_id=agency_id, phone=phone) for agency_id, phone in missing],
+            batch_size=BULK_BATCH_SIZE,
+            ignore_conflicts=True,
+        )
+        buyers.update(fetch({phone for _, phone in missing}))
+    return buyers
+
+
+def buyers_touch_contacts(*, contacts: dict[uuid.UUID, tuple[datetime, uuid.UUID | None]]) -> None:
+    """Move each buyer's last contact forward to ``(when, seller_id)`` if it is later."""
+    _buyers_touch(contacts)
+
+
+def _buyers_touch(contacts: dict[uuid.UUID, tuple[datetime, uuid.UUID | None]]) -> None:
+    # A conditional UPDATE: the row lock makes "only forward" hold under concurrency.
+    bulk_update_rows(
+        Buyer,
+        contacts,
+        ["last_contacted_at", "last_contacted_by"],
+        common={"updated_at": timezone.now()},
+        only_if_older="last_contacted_at",
+    )
 
 
 BUYER_PROFILE_FIELDS = ("risks", "products_discussed", "key_highlights")

@@ -84,6 +84,8 @@ class ExotelCall(BaseModel):
     )
     from_number = models.CharField(max_length=20, blank=True, default="")
     to_number = models.CharField(max_length=20, blank=True, default="")
+    # The other party, worked out from CallFrom / CallTo / DialWhomNumber once the seller is known.
+    buyer_number = models.CharField(max_length=20, blank=True, default="")
     direction = models.CharField(max_length=32, blank=True, default="")
     status = models.CharField(max_length=16, choices=ExotelStatus.choices, blank=True, default="")
     start_time = models.DateTimeField(null=True, blank=True)

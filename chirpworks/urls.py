@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from calls.apis import LastSyncedCallTimestampApi
 from chirpworks.exceptions import json_not_found
 from chirpworks.views import HealthApi, HelloApi
 from meetings.dashboard import ops_dashboard
@@ -14,12 +15,18 @@ api_urlpatterns = [
     path("agency/", include("agencies.urls")),
     path("health/hello", HelloApi.as_view(), name="health-hello"),
     path("health/", HealthApi.as_view(), name="health"),
+    path(
+        "meetings/last_synced_call_timestamp",
+        LastSyncedCallTimestampApi.as_view(),
+        name="meetings-last-synced",
+    ),
     path("meetings/", include("meetings.urls")),
     path("performance/", include("meetings.performance_urls")),
     path("actions/", include("actions.urls")),
     path("buyers/", include("agencies.buyer_urls")),
     path("analytics/", include("calls.analytics_urls")),
     path("user/team", TeamApi.as_view(), name="user-team"),
+    path("call_records/", include("calls.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

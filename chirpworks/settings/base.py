@@ -173,6 +173,8 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api",
     "ENUM_NAME_OVERRIDES": {
         "SellerRoleEnum": "sellers.models.Role",
+        "MeetingSourceEnum": "meetings.models.MeetingSource",
+        "ActionStatusEnum": "actions.models.ActionStatus",
     },
 }
 
@@ -245,3 +247,23 @@ LLM_TIMEOUT = env.float("LLM_TIMEOUT", default=60.0)  # seconds per request
 LLM_MAX_RETRIES = env.int("LLM_MAX_RETRIES", default=2)  # the SDK's retries, with backoff
 LLM_BREAKER_FAILURES = env.int("LLM_BREAKER_FAILURES", default=3)  # consecutive, to open
 LLM_BREAKER_COOLDOWN = env.float("LLM_BREAKER_COOLDOWN", default=300.0)  # seconds open
+
+# Calls: Exotel recording downloads and reconciliation of app call logs with Exotel calls.
+EXOTEL_API_KEY = env("EXOTEL_API_KEY", default="")
+EXOTEL_API_TOKEN = env("EXOTEL_API_TOKEN", default="")
+EXOTEL_RECORDING_FETCHER = env(
+    "EXOTEL_RECORDING_FETCHER", default="calls.recordings.HttpRecordingFetcher"
+)
+EXOTEL_DOWNLOAD_TIMEOUT_SECONDS = env.int("EXOTEL_DOWNLOAD_TIMEOUT_SECONDS", default=30)
+EXOTEL_RECORDING_MAX_BYTES = env.int("EXOTEL_RECORDING_MAX_BYTES", default=200 * 1024 * 1024)
+CALL_MATCH_TOLERANCE_SECONDS = env.int("CALL_MATCH_TOLERANCE_SECONDS", default=10)
+CALL_RECONCILE_GRACE_MINUTES = env.int("CALL_RECONCILE_GRACE_MINUTES", default=15)
+CALL_UNMATCHED_RETENTION_DAYS = env.int("CALL_UNMATCHED_RETENTION_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["reconcile-calls"] = {
+    "task": "calls.tasks.reconcile_calls",
+    "schedule": timedelta(minutes=env.int("CALL_RECONCILE_EVERY_MINUTES", default=5)),
+}
+CELERY_BEAT_SCHEDULE["cleanup-unmatched-calls"] = {
+    "task": "calls.tasks.cleanup_unmatched_calls",
+    "schedule": timedelta(hours=24),
+}

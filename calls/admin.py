@@ -1,0 +1,103 @@
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from calls.models import ExotelCall, MobileAppCall
+from calls.services import calls_reconcile
+
+
+class MatchedFilter(admin.SimpleListFilter):
+    title = "reconciliation"
+    parameter_name = "matched"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Matched"), ("no", "Unmatched")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(reconciled_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(reconciled_at__isnull=True)
+        return queryset
+
+
+class SellerKnownFilter(admin.SimpleListFilter):
+    title = "seller"
+    parameter_name = "seller_known"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Known"), ("no", "Unknown phone")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(seller__isnull=self.value() == "no")
+        return queryset
+
+
+def _reconcile_selected(modeladmin, request: HttpRequest, queryset: QuerySet) -> None:
+    rows = list(queryset.exclude(seller__isnull=True).values_list("pk", "seller_id"))
+    result = calls_reconcile(
+        seller_ids={seller_id for _, seller_id in rows}, force_ids=[pk for pk, _ in rows]
+    )
+    modeladmin.message_user(
+        request,
+        f"{result.meetings} meetings created ({result.matched} matched, {result.app_only} "
+        f"app-only, {result.exotel_only} Exotel-only), {result.late_recordings} late "
+        f"recordings attached, {result.skipped} skipped (no buyer number).",
+        messages.SUCCESS,
+    )
+
+
+_reconcile_selected.short_description = "Reconcile selected (now, ignoring the grace period)"
+
+
+@admin.register(MobileAppCall)
+class MobileAppCallAdmin(admin.ModelAdmin):
+    list_display = [
+        "app_call_id",
+        "seller",
+        "buyer_number",
+        "call_type",
+        "status",
+        "start_time",
+        "duration",
+        "matched",
+    ]
+    list_filter = [MatchedFilter, "status", "call_type", "seller__agency"]
+    list_select_related = ["seller"]
+    search_fields = ["app_call_id", "buyer_number", "seller_number", "seller__email"]
+    raw_id_fields = ["seller", "meeting"]
+    readonly_fields = ["created_at", "updated_at", "reconciled_at"]
+    date_hierarchy = "start_time"
+    actions = [_reconcile_selected]
+
+    @admin.display(boolean=True, description="Matched")
+    def matched(self, obj: MobileAppCall) -> bool:
+        return obj.reconciled_at is not None
+
+
+@admin.register(ExotelCall)
+class ExotelCallAdmin(admin.ModelAdmin):
+    list_display = [
+        "call_sid",
+        "agency",
+        "seller",
+        "from_number",
+        "to_number",
+        "status",
+        "start_time",
+        "duration",
+        "recording_status",
+        "matched",
+    ]
+    list_filter = [MatchedFilter, SellerKnownFilter, "status", "recording_status", "agency"]
+    list_select_related = ["agency", "seller"]
+    search_fields = ["call_sid", "from_number", "to_number", "buyer_number"]
+    raw_id_fields = ["seller", "mobile_call", "meeting"]
+    readonly_fields = ["created_at", "updated_at", "reconciled_at", "raw_payload"]
+    date_hierarchy = "start_time"
+    actions = [_reconcile_selected]
+
+    @admin.display(boolean=True, description="Matched")
+    def matched(self, obj: ExotelCall) -> bool:
+        return obj.reconciled_at is not None

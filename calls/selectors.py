@@ -1,0 +1,34 @@
+from datetime import datetime
+
+from django.db.models import Max
+
+from calls.models import MobileAppCall
+from chirpworks.exceptions import ForbiddenError
+from chirpworks.phones import InvalidPhoneNumber, phone_parse
+from meetings.models import Meeting
+from sellers.models import Seller
+
+
+def call_last_synced(
+    *, seller: Seller, seller_number: str | None = None
+) -> tuple[str, datetime] | None:
+    """``(source, time)`` of the seller's newest synced call (app call or meeting), or None.
+
+    ``seller_number``, when the app sends it, must be the caller's own phone.
+    """
+    if seller_number:
+        try:
+            number = phone_parse(seller_number, region=seller.agency.default_phone_region)
+        except InvalidPhoneNumber:
+            number = None
+        if number != seller.phone:
+            raise ForbiddenError(
+                "sellerNumber must be your own phone number", code="not_your_number"
+            )
+    app_latest = MobileAppCall.objects.filter(seller=seller).aggregate(t=Max("start_time"))["t"]
+    meeting_latest = Meeting.objects.filter(seller=seller).aggregate(t=Max("start_time"))["t"]
+    if app_latest is None and meeting_latest is None:
+        return None
+    if meeting_latest is None or (app_latest is not None and app_latest >= meeting_latest):
+        return "mobile_app_call", app_latest
+    return "meeting", meeting_latest

@@ -1,0 +1,219 @@
+import re
+import zoneinfo
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from calls.models import CallType
+from chirpworks.phones import InvalidPhoneNumber, phone_parse
+
+
+class SecondsField(serializers.Field):
+    """A whole number of seconds sent as a number or a numeric string ("45", 45, 45.0)."""
+
+    default_error_messages = {"invalid": _("A number of seconds is required.")}
+
+    def to_internal_value(self, data) -> int:
+        if isinstance(data, bool):
+            self.fail("invalid")
+        try:
+            value = Decimal(str(data).strip())
+        except (InvalidOperation, ValueError):
+            self.fail("invalid")
+        if not value.is_finite() or value < 0:
+            self.fail("invalid")
+        return int(value)
+
+    def to_representation(self, value) -> int:
+        return int(value)
+
+
+def parse_app_time(value: str, *, tz: zoneinfo.ZoneInfo) -> datetime:
+    """ISO 8601; a ``Z`` or an offset is honoured, a naive time is in ``tz``."""
+    parsed = datetime.fromisoformat(value.strip())
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    return parsed
+
+
+class AppCallItemSerializer(serializers.Serializer):
+    """One item of the app's call-log sync, as the contract sends it.
+
+    Context: ``seller`` (the caller) and ``agency`` (for the timezone and phone region).
+    """
+
+    sellerNumber = serializers.CharField(max_length=32)
+    appCallId = serializers.CharField(max_length=100)
+    buyerNumber = serializers.CharField(max_length=32)
+    callType = serializers.CharField(max_length=16)
+    startTime = serializers.CharField(max_length=40)
+    endTime = serializers.CharField(max_length=40, required=False, allow_null=True)
+    duration = SecondsField(required=False, allow_null=True)
+
+    def validate_callType(self, value: str) -> str:
+        value = value.strip().lower()
+        if value not in CallType.values:
+            raise serializers.ValidationError(f"must be one of {', '.join(CallType.values)}")
+        return value
+
+    def validate(self, attrs: dict) -> dict:
+        seller = self.context["seller"]
+        agency = self.context["agency"]
+        region = agency.default_phone_region
+        try:
+            seller_number = phone_parse(attrs["sellerNumber"], region=region)
+        except InvalidPhoneNumber as exc:
+            raise serializers.ValidationError({"sellerNumber": exc.message}) from None
+        if seller_number != seller.phone:
+            raise serializers.ValidationError(
+                {"sellerNumber": "must be the phone number of the signed-in seller"}
+            )
+        times = {}
+        for key in ("startTime", "endTime"):
+            if attrs.get(key) in (None, ""):
+                continue
+            try:
+                times[key] = parse_app_time(attrs[key], tz=agency.tzinfo)
+            except ValueError:
+                raise serializers.ValidationError(
+                    {key: "must be an ISO 8601 time like 2025-01-31T14:05:00"}
+                ) from None
+        start = times["startTime"]
+        end = times.get("endTime")
+        duration = attrs.get("duration")
+        if end is None and duration is None:
+            raise serializers.ValidationError({"endTime": "endTime or duration is required"})
+        if end is None:
+            end = start + timedelta(seconds=duration)
+        if end < start:
+            raise serializers.ValidationError({"endTime": "must not be before startTime"})
+        if duration is None:
+            duration = int((end - start).total_seconds())
+        return {
+            "app_call_id": attrs["appCallId"].strip(),
+            "seller_number": seller_number,
+            "buyer_number": buyer_number_clean(attrs["buyerNumber"], region=region),
+            "call_type": attrs["callType"],
+            "start_time": start,
+            "end_time": end,
+            "duration": duration,
+        }
+
+
+def buyer_number_clean(value: str, *, region: str) -> str:
+    """E.164 when it is a valid number; otherwise the trimmed text (short codes, withheld ids).
+
+    Such calls are kept in the log but cannot become meetings, since a buyer needs a real number.
+    """
+    try:
+        return phone_parse(value, region=region)
+    except InvalidPhoneNumber:
+        text = "".join(ch for ch in str(value).strip().strip("'\"") if not ch.isspace())
+        if not text:
+            raise serializers.ValidationError({"buyerNumber": "is required"}) from None
+        return text[:20]
+
+
+class AppCallResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    appCallId = serializers.CharField(allow_null=True)
+    status = serializers.ChoiceField(choices=["created", "duplicate", "rejected"])
+    reason = serializers.CharField(required=False)
+
+
+class AppCallSyncOutputSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    created = serializers.IntegerField()
+    duplicate = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    results = AppCallResultSerializer(many=True)
+
+
+class AppCallSyncErrorSerializer(serializers.Serializer):
+    error = serializers.CharField()
+    code = serializers.CharField()
+    created = serializers.IntegerField()
+    duplicate = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    results = AppCallResultSerializer(many=True)
+
+
+class LastSyncedInputSerializer(serializers.Serializer):
+    sellerNumber = serializers.CharField(max_length=32, required=False)
+
+
+class LastSyncedOutputSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(choices=["mobile_app_call", "meeting"], required=False)
+    message = serializers.CharField(required=False)
+    last_synced_call_timestamp = serializers.DateTimeField(allow_null=True)
+
+
+class ExotelWebhookInputSerializer(serializers.Serializer):
+    """The parameters ChirpWorks reads from Exotel (Passthru applet and Connect StatusCallback).
+
+    Values may arrive wrapped in double quotes; ``Legs`` may be a JSON list or the form-encoded
+    ``Legs[0][Status]`` keys.
+    """
+
+    CallSid = serializers.CharField(max_length=64)
+    CallFrom = serializers.CharField(required=False, allow_blank=True)
+    CallTo = serializers.CharField(required=False, allow_blank=True)
+    From = serializers.CharField(required=False, allow_blank=True)
+    To = serializers.CharField(required=False, allow_blank=True)
+    DialWhomNumber = serializers.CharField(required=False, allow_blank=True)
+    CallStatus = serializers.CharField(required=False, allow_blank=True)
+    DialCallStatus = serializers.CharField(required=False, allow_blank=True)
+    Status = serializers.CharField(required=False, allow_blank=True)
+    CallType = serializers.CharField(required=False, allow_blank=True)
+    EventType = serializers.CharField(required=False, allow_blank=True)
+    Direction = serializers.CharField(required=False, allow_blank=True)
+    Created = serializers.CharField(required=False, allow_blank=True)
+    DateCreated = serializers.CharField(required=False, allow_blank=True)
+    StartTime = serializers.CharField(required=False, allow_blank=True)
+    EndTime = serializers.CharField(required=False, allow_blank=True)
+    DialCallDuration = serializers.CharField(required=False, allow_blank=True)
+    ConversationDuration = serializers.CharField(required=False, allow_blank=True)
+    RecordingUrl = serializers.CharField(required=False, allow_blank=True)
+    Legs = serializers.ListField(child=serializers.DictField(), required=False)
+
+    def to_internal_value(self, data):
+        cleaned = {
+            key: value.strip().strip('"') if isinstance(value, str) else value
+            for key, value in data.items()
+        }
+        return super().to_internal_value(cleaned)
+
+
+LEG_KEY = re.compile(r"^Legs\[(\d+)\]\[(\w+)\]$")
+
+
+def exotel_params(*, query: dict, body: dict) -> dict:
+    """One flat dict of a webhook's parameters (query string, then form or JSON body).
+
+    The form-encoded ``Legs[0][Status]`` keys are gathered into a ``Legs`` list like the JSON
+    callback's; the secret ``key`` is dropped so it is never stored.
+    """
+    params: dict = {}
+    legs: dict[int, dict] = {}
+    for source in (query, body):
+        for key in source:
+            value = source[key]
+            if hasattr(source, "getlist"):
+                values = source.getlist(key)
+                value = values[-1] if values else ""
+            match = LEG_KEY.match(key)
+            if match:
+                legs.setdefault(int(match[1]), {})[match[2]] = value
+            elif key != "key":
+                params[key] = value
+    if legs and not isinstance(params.get("Legs"), list):
+        params["Legs"] = [legs[index] for index in sorted(legs)]
+    return params
+
+
+class ExotelWebhookOutputSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    call_sid = serializers.CharField()
+    status = serializers.CharField()

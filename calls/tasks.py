@@ -1,0 +1,59 @@
+import logging
+import random
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from calls.recordings import RecordingDownloadError
+from calls.services import (
+    calls_cleanup_unmatched,
+    calls_reconcile,
+    exotel_recording_download,
+    exotel_recording_mark_failed,
+)
+
+logger = logging.getLogger(__name__)
+
+DOWNLOAD_MAX_RETRIES = 8
+DOWNLOAD_BACKOFF_MAX_SECONDS = 900
+
+
+@shared_task(bind=True, max_retries=DOWNLOAD_MAX_RETRIES, acks_late=True)
+def download_exotel_recording(self, exotel_call_id: str) -> None:
+    """Fetch an Exotel call's recording; transient failures retry with exponential backoff."""
+    try:
+        exotel_recording_download(exotel_call_id=exotel_call_id)
+    except RecordingDownloadError as exc:
+        retries = self.request.retries
+        if exc.transient and retries < self.max_retries:
+            countdown = min(DOWNLOAD_BACKOFF_MAX_SECONDS, 15 * 2**retries)
+            logger.info("Recording for Exotel call %s: %s; retrying", exotel_call_id, exc)
+            raise self.retry(countdown=countdown + random.uniform(0, countdown / 4)) from None  # noqa: S311
+        exotel_recording_mark_failed(exotel_call_id=exotel_call_id, reason=str(exc))
+
+
+@shared_task(acks_late=True)
+def reconcile_calls(seller_id: str | None = None) -> None:
+    """Reconcile one seller's calls (after a sync or a webhook), or everyone's (Celery beat)."""
+    result = calls_reconcile(seller_ids=[seller_id] if seller_id else None)
+    if result.meetings or result.late_recordings:
+        logger.info(
+            "Reconciliation: %s matched, %s app-only, %s Exotel-only, %s late recordings",
+            result.matched,
+            result.app_only,
+            result.exotel_only,
+            result.late_recordings,
+        )
+
+
+@shared_task(acks_late=True)
+def cleanup_unmatched_calls() -> None:
+    older_than = timezone.now() - timedelta(days=settings.CALL_UNMATCHED_RETENTION_DAYS)
+    result = calls_cleanup_unmatched(older_than=older_than, dry_run=False)
+    logger.info(
+        "Unmatched call cleanup: %s app calls, %s Exotel calls",
+        result.app_calls,
+        result.exotel_calls,
+    )

@@ -1,0 +1,139 @@
+"""Fixtures for the calls tests: call rows, a recorder for queued jobs, a local recording server."""
+
+import base64
+import io
+import threading
+import wave
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.db import connection
+from model_bakery import baker
+
+from calls.models import AppCallStatus, CallType, ExotelCall, ExotelStatus, MobileAppCall
+
+BUYER = "+919812345678"
+
+
+def wav_bytes(seconds: float, rate: int = 8000) -> bytes:
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(b"\x00\x00" * int(seconds * rate))
+    return buffer.getvalue()
+
+
+def require_postgresql() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs real concurrent transactions: SQLite serialises every writer")
+
+
+@pytest.fixture
+def enqueued_jobs(monkeypatch) -> list[str]:
+    """Job ids sent to ``meetings.tasks.process_job`` (the pipeline lives in another issue)."""
+    from meetings.tasks import process_job
+
+    sent: list[str] = []
+    monkeypatch.setattr(process_job, "delay", lambda job_id: sent.append(job_id))
+    return sent
+
+
+@pytest.fixture
+def make_app_call(db) -> Callable[..., MobileAppCall]:
+    counter = iter(range(1_000_000))
+
+    def make(seller, start: datetime, seconds: int = 60, **fields) -> MobileAppCall:
+        fields.setdefault("app_call_id", f"app-{next(counter)}")
+        fields.setdefault("buyer_number", BUYER)
+        fields.setdefault("call_type", CallType.OUTGOING)
+        fields.setdefault(
+            "status", AppCallStatus.PROCESSING if seconds else AppCallStatus.NOT_ANSWERED
+        )
+        return baker.make(
+            MobileAppCall,
+            seller=seller,
+            seller_number=seller.phone,
+            start_time=start,
+            end_time=start + timedelta(seconds=seconds),
+            duration=seconds,
+            **fields,
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_exotel_call(db) -> Callable[..., ExotelCall]:
+    counter = iter(range(1_000_000))
+
+    def make(seller, start: datetime, seconds: int = 60, recording: str = "rec.mp3", **fields):
+        fields.setdefault("call_sid", f"sid-{next(counter)}")
+        fields.setdefault("buyer_number", BUYER)
+        fields.setdefault("status", ExotelStatus.COMPLETED)
+        fields.setdefault("recording_status", "stored" if recording else "none")
+        return baker.make(
+            ExotelCall,
+            agency=seller.agency,
+            seller=seller,
+            from_number=seller.phone,
+            to_number=fields["buyer_number"],
+            start_time=start,
+            end_time=start + timedelta(seconds=seconds),
+            duration=seconds,
+            recording=recording,
+            **fields,
+        )
+
+    return make
+
+
+class RecordingServer:
+    """A real HTTP server on 127.0.0.1 that answers queued responses and checks basic auth."""
+
+    def __init__(self, username: str, password: str) -> None:
+        self.expected = "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+        self.responses: list[tuple[int, bytes, str]] = []
+        self.requests: list[dict] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                server.requests.append(
+                    {"path": self.path, "auth": self.headers.get("Authorization")}
+                )
+                if self.headers.get("Authorization") != server.expected:
+                    status, body, kind = 401, b"unauthorised", "text/plain"
+                elif server.responses:
+                    status, body, kind = server.responses.pop(0)
+                else:
+                    status, body, kind = 404, b"missing", "text/plain"
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def recording_server(settings):
+    settings.EXOTEL_API_KEY = "exo-key-123"
+    settings.EXOTEL_API_TOKEN = "exo-token-456"
+    server = RecordingServer("exo-key-123", "exo-token-456")
+    yield server
+    server.close()
