@@ -14,6 +14,8 @@ api_urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]
+# Worker endpoints (service token): /api/jobs/*, /api/analysis/*, summary PUT, metrics POST.
+api_urlpatterns.append(path("", include("meetings.worker_urls")))
 
 urlpatterns = [
     path("admin/", admin.site.urls),
