@@ -130,7 +130,8 @@ def main() -> int:
             began = time.perf_counter()
             outcome = processing.job_run(job_id=str(job.pk), final_attempt=True)
             job_seconds = time.perf_counter() - began
-            assert outcome == "completed", Job.objects.get(pk=job.pk).error
+            if outcome != "completed":
+                raise SystemExit(f"{path.name}: job {outcome}: {Job.objects.get(pk=job.pk).error}")
             row = {
                 "recording": path.name,
                 "channels": len(audio.channels),
