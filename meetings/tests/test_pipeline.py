@@ -285,3 +285,38 @@ def test_results_of_a_superseded_attempt_are_dropped(make_job, catalogue):
     assert written is False
     job.refresh_from_db()
     assert job.status == JobStatus.IN_PROGRESS and job.meeting.transcription == []
+
+
+def test_storage_outage_is_retried(make_job, flaky, monkeypatch, settings):
+    settings.JOB_MAX_RETRIES = 2
+    flaky(failures=0)
+    job = make_job("d6-mono.ogg")
+    real_open = processing.default_storage.open
+    calls = []
+
+    def flaky_open(name, mode="rb"):
+        calls.append(name)
+        if len(calls) == 1:
+            raise ConnectionResetError("storage connection reset")
+        return real_open(name, mode)
+
+    monkeypatch.setattr(processing.default_storage, "open", flaky_open)
+    assert tasks.process_job.delay(str(job.pk)).get() == "completed"
+    job.refresh_from_db()
+    assert len(calls) == 2 and job.attempts == 2 and job.status == JobStatus.COMPLETED
+
+
+def test_soft_time_limit_fails_the_job(make_job, monkeypatch, settings):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    def too_slow(*args, **kwargs):
+        raise SoftTimeLimitExceeded
+
+    monkeypatch.setattr(processing, "transcribe_recording", too_slow)
+    job = make_job("d6-mono.ogg")
+
+    assert tasks.process_job.delay(str(job.pk)).get() == "failed"
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILURE
+    assert job.error == f"Processing took longer than {settings.JOB_SOFT_TIME_LIMIT} s"
