@@ -1,19 +1,25 @@
-"""Writes on actions: the app's bulk status change and edits."""
+"""Writes on actions: the app's bulk status change and edits, and syncing a meeting's actions
+with its analysis."""
 
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from actions.models import Action
+from actions.models import Action, ActionStatus
 from actions.selectors import actions_in_scope
 from chirpworks.exceptions import NotFoundError
+from meetings.models import Meeting
 from sellers.access_selectors import scope_visible
 from sellers.models import Seller
 
 EDITABLE_FIELDS = ("title", "description", "due_date")
+TITLE_MAX = 300
 
 
 def action_bulk_update_status(*, actor: Seller, items: list[dict[str, Any]]) -> int:
@@ -47,15 +53,112 @@ def action_bulk_update_status(*, actor: Seller, items: list[dict[str, Any]]) -> 
 
 def action_update(*, action: Action, data: dict[str, Any]) -> Action:
     """Edit ``title``, ``description`` and ``due_date``; a text description becomes {"text"}."""
-    changed = [field for field in EDITABLE_FIELDS if field in data]
-    for field in changed:
-        value = data[field]
-        if field == "description" and isinstance(value, str):
+    changed = [name for name in EDITABLE_FIELDS if name in data]
+    for name in changed:
+        value = data[name]
+        if name == "description" and isinstance(value, str):
             value = {"text": value}
-        setattr(action, field, value)
+        setattr(action, name, value)
     if changed:
         # Related rows are unchanged: skip their existence checks.
         action.full_clean(exclude=["meeting", "seller", "buyer"], validate_unique=False)
         with transaction.atomic():
             action.save(update_fields=[*changed, "updated_at"])
     return action
+
+
+@dataclass(frozen=True)
+class ActionProposal:
+    """One action an analysis proposes for a meeting."""
+
+    title: str
+    type: str
+    description: dict[str, Any] = field(default_factory=dict)
+    due_date: datetime | None = None
+    reasoning: str = ""
+    signals: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ActionSyncResult:
+    created_ids: list[str]
+    updated_ids: list[str]
+    deleted_ids: list[str]
+
+
+def action_title_key(title: str) -> str:
+    """Titles match case- and whitespace-insensitively."""
+    return " ".join(title.split()).casefold()
+
+
+@transaction.atomic
+def action_sync_for_meeting(
+    *, meeting: Meeting, proposals: list[ActionProposal], types: Iterable[str]
+) -> ActionSyncResult:
+    """Make ``meeting``'s actions of ``types`` match ``proposals``, in place.
+
+    An existing action with the same title (any type) is updated and keeps its id and status;
+    new titles are created pending; pending actions of ``types`` that are no longer proposed are
+    deleted. Completed actions are never deleted.
+    """
+    types = set(types)
+    existing = list(
+        Action.objects.select_for_update().filter(meeting=meeting).order_by("created_at")
+    )
+    by_title: dict[str, Action] = {}
+    for action in existing:
+        by_title.setdefault(action_title_key(action.title), action)
+
+    seen: set[str] = set()
+    to_create: list[Action] = []
+    to_update: list[Action] = []
+    for proposal in proposals:
+        title = " ".join(proposal.title.split())[:TITLE_MAX]
+        key = action_title_key(title)
+        if not key or key in seen:
+            continue  # one action per title
+        seen.add(key)
+        fields = {
+            "type": proposal.type,
+            "description": proposal.description,
+            "due_date": proposal.due_date,
+            "reasoning": proposal.reasoning,
+            "signals": proposal.signals,
+        }
+        current = by_title.get(key)
+        if current is None:
+            to_create.append(
+                Action(
+                    meeting=meeting,
+                    seller_id=meeting.seller_id,
+                    buyer_id=meeting.buyer_id,
+                    title=title,
+                    status=ActionStatus.PENDING,
+                    **fields,
+                )
+            )
+        else:
+            for name, value in fields.items():
+                setattr(current, name, value)
+            to_update.append(current)
+
+    kept = {action.pk for action in to_update}
+    stale = [
+        action
+        for action in existing
+        if action.status == ActionStatus.PENDING and action.type in types and action.pk not in kept
+    ]
+    Action.objects.filter(pk__in=[a.pk for a in stale]).delete()
+    now = timezone.now()
+    for action in to_update:
+        action.updated_at = now  # bulk_update skips auto_now
+    if to_update:
+        Action.objects.bulk_update(
+            to_update, ["type", "description", "due_date", "reasoning", "signals", "updated_at"]
+        )
+    Action.objects.bulk_create(to_create)
+    return ActionSyncResult(
+        created_ids=[str(a.pk) for a in to_create],
+        updated_ids=[str(a.pk) for a in to_update],
+        deleted_ids=[str(a.pk) for a in stale],
+    )

@@ -166,3 +166,46 @@ def buyer_update_profile(*, buyer: Buyer, data: dict[str, Any]) -> Buyer:
             buyer.save(update_fields=[*changed, "updated_at"])
         buyer_search_cache_invalidate(agency_id=buyer.agency_id)
     return buyer
+
+
+BUYER_PROFILE_LIMIT = 20
+
+
+def buyer_apply_analysis(
+    *,
+    buyer: Buyer,
+    meeting_id: str,
+    risks: list[dict],
+    products_discussed: list[dict],
+    key_highlights: list[str],
+) -> Buyer:
+    """Fold one meeting's analysis into the buyer's profile (newest first, idempotent).
+
+    Entries carry the meeting id, so re-analysing a meeting replaces its own entries instead of
+    adding duplicates; products are merged by id (or name) and keep the latest interest level.
+    """
+    meeting_id = str(meeting_id)
+
+    def others(items: list) -> list:
+        return [i for i in items if not (isinstance(i, dict) and i.get("meeting_id") == meeting_id)]
+
+    new_risks = [{**risk, "meeting_id": meeting_id} for risk in risks]
+    buyer.risks = (new_risks + others(buyer.risks or []))[:BUYER_PROFILE_LIMIT]
+
+    def product_key(item: dict) -> str:
+        return str(item.get("product_id") or item.get("product_name", "")).casefold()
+
+    fresh = [{**p, "meeting_id": meeting_id} for p in products_discussed if product_key(p)]
+    fresh_keys = {product_key(p) for p in fresh}
+    older = [
+        p
+        for p in others(buyer.products_discussed or [])
+        if isinstance(p, dict) and product_key(p) not in fresh_keys
+    ]
+    buyer.products_discussed = (fresh + older)[:BUYER_PROFILE_LIMIT]
+
+    highlights = [h for h in key_highlights if isinstance(h, str) and h.strip()]
+    older_highlights = [h for h in buyer.key_highlights or [] if h not in highlights]
+    buyer.key_highlights = (highlights + older_highlights)[:BUYER_PROFILE_LIMIT]
+    buyer.save(update_fields=["risks", "products_discussed", "key_highlights", "updated_at"])
+    return buyer

@@ -11,7 +11,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@app.on_configure.connect
+@app.on_after_configure.connect
 def _make_filesystem_broker_folder(sender: Celery, **kwargs) -> None:
     options = sender.conf.broker_transport_options or {}
     for key in ("data_folder_in", "data_folder_out"):

@@ -30,6 +30,8 @@ api_urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]
+# Worker endpoints (service token): /api/jobs/*, /api/analysis/*, summary PUT, metrics POST.
+api_urlpatterns.append(path("", include("meetings.worker_urls")))
 
 urlpatterns = [
     path("admin/ops-dashboard/", ops_dashboard, name="ops-dashboard"),

@@ -4,6 +4,7 @@ routes one path to both (GET/DELETE here)."""
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from chirpworks.pagination import paginate, wants_pagination
 from chirpworks.timeframes import DateRangeQuerySerializer, date_range_parse
@@ -15,6 +16,8 @@ from meetings.performance_serializers import (
     UserMetricsOutputSerializer,
 )
 from meetings.performance_services import performance_delete
+from meetings.worker_apis import CallMetricsApi as WorkerCallMetricsApi
+from meetings.worker_auth import HasWorkerServiceToken
 from sellers.access_selectors import seller_get_visible
 from sellers.app_views import AgencyAPIView
 from sellers.serializers import MessageSerializer
@@ -30,6 +33,25 @@ DEFAULT_DAYS = 30
 
 
 class CallMetricsApi(AgencyAPIView):
+    """GET and DELETE for the app (access token); POST for processing workers (service token)."""
+
+    def get_authenticators(self):
+        if getattr(self.request, "method", None) == "POST":
+            return []
+        return super().get_authenticators()
+
+    def get_permissions(self):
+        if getattr(self.request, "method", None) == "POST":
+            return [HasWorkerServiceToken()]
+        return super().get_permissions()
+
+    def initial(self, request, *args, **kwargs):
+        if request.method == "POST":
+            return APIView.initial(self, request, *args, **kwargs)
+        return super().initial(request, *args, **kwargs)
+
+    post = WorkerCallMetricsApi.post
+
     @extend_schema(tags=["performance"], responses={200: CallMetricsOutputSerializer, **ERRORS})
     def get(self, request: Request, meeting_id) -> Response:
         performance = selectors.performance_get_visible(actor=request.user, meeting_id=meeting_id)

@@ -17,7 +17,16 @@ from chirpworks.durations import duration_format
 from chirpworks.exceptions import ForbiddenError, NotFoundError
 from chirpworks.phones import phone_denorm, phone_raw
 from chirpworks.timeframes import DateRange
-from meetings.models import PERFORMANCE_METRICS, CallPerformance, JobStatus, Meeting, MeetingSource
+from meetings.analysis.base import AnalysisContext
+from meetings.models import (
+    PERFORMANCE_METRICS,
+    CallPerformance,
+    Job,
+    JobStatus,
+    Meeting,
+    MeetingSource,
+)
+from products.models import Product
 from sellers.access_selectors import (
     SellerScope,
     scope_requested,
@@ -430,4 +439,100 @@ def performance_call_row(*, performance: CallPerformance) -> dict[str, Any]:
         "analyzed_at": performance.analyzed_at,
         "metrics": payload["metrics"],
         "analysis": payload["analysis"],
+    }
+
+
+# =================================================================================================
+# Processing pipeline and worker endpoints (issue 4)
+# =================================================================================================
+
+
+def job_get(*, job_id: str) -> Job:
+    """A job with its meeting, agency, seller and buyer, or 404."""
+    job = (
+        Job.objects.select_related("meeting__agency", "meeting__seller", "meeting__buyer")
+        .filter(pk=job_id)
+        .first()
+    )
+    if job is None:
+        raise NotFoundError("Job not found")
+    return job
+
+
+def job_get_by_meeting(*, meeting_id: str) -> Job:
+    job = Job.objects.select_related("meeting").filter(meeting_id=meeting_id).first()
+    if job is None:
+        raise NotFoundError("Job not found for this meeting")
+    return job
+
+
+def meeting_get_for_worker(*, meeting_id: str) -> Meeting:
+    meeting = (
+        Meeting.objects.select_related("agency", "seller", "buyer").filter(pk=meeting_id).first()
+    )
+    if meeting is None:
+        raise NotFoundError("Meeting not found")
+    return meeting
+
+
+def job_audio_url(*, job: Job) -> str | None:
+    """Where a worker can fetch the recording: the storage URL (signed on S3), else the location."""
+    recording = job.meeting.recording
+    if recording and recording.name:
+        return recording.url
+    return job.audio_location or None
+
+
+def agency_catalogue(*, agency_id: str) -> list[dict[str, Any]]:
+    return [
+        {"id": str(p["id"]), **{k: v for k, v in p.items() if k != "id"}}
+        for p in Product.objects.filter(agency_id=agency_id)
+        .order_by("name")
+        .values("id", "name", "description", "features")
+    ]
+
+
+def meeting_analysis_context(*, meeting: Meeting, previous: int = 3) -> AnalysisContext:
+    """Everything an analysis provider needs to know besides the transcript."""
+    agency = meeting.agency
+    earlier = (
+        Meeting.objects.filter(buyer_id=meeting.buyer_id, start_time__lt=meeting.start_time)
+        .exclude(pk=meeting.pk)
+        .order_by("-start_time")
+        .values_list("summary", flat=True)[:previous]
+    )
+    summaries = []
+    for summary in reversed(list(earlier)):
+        bullets = summary.get("bullets", []) if isinstance(summary, dict) else summary
+        if isinstance(bullets, list) and bullets:
+            summaries.append(" ".join(str(b) for b in bullets))
+    trackers = (agency.settings or {}).get("keyword_trackers") or {}
+    return AnalysisContext(
+        call_start=meeting.start_time,
+        timezone=agency.timezone,
+        agency_name=agency.name,
+        agency_description=agency.description,
+        seller_name=meeting.seller.name,
+        buyer_name=meeting.buyer.name,
+        products=agency_catalogue(agency_id=agency.pk),
+        keyword_trackers=trackers if isinstance(trackers, dict) else {},
+        previous_summaries=summaries,
+    )
+
+
+def job_worker_context(*, job: Job) -> dict[str, Any]:
+    """``GET /api/jobs/<id>/context``: the prompt context an external worker needs."""
+    meeting = job.meeting
+    agency, buyer, seller = meeting.agency, meeting.buyer, meeting.seller
+    return {
+        "job_id": job.pk,
+        "meeting_id": meeting.pk,
+        "agency_info": {"id": agency.pk, "name": agency.name, "description": agency.description},
+        "buyer_info": {
+            "name": buyer.name or "buyer",
+            "phone": phone_raw(buyer.phone),
+            "company_name": buyer.company_name,
+        },
+        "seller_info": {"name": seller.name, "email": seller.email},
+        "product_catalogue": agency_catalogue(agency_id=agency.pk),
     }

@@ -1,17 +1,35 @@
-"""Writes on meetings and their processing jobs."""
+"""Writes on meetings, their processing jobs and call performance."""
 
+import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from statistics import fmean
+from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from actions.models import ActionType
+from actions.services import ActionProposal, ActionSyncResult, action_sync_for_meeting
 from agencies.models import Buyer
+from agencies.services import buyer_apply_analysis
+from chirpworks.exceptions import ApplicationError, ConflictError
 from chirpworks.phones import phone_denorm
-from meetings.models import Job, JobStatus, Meeting, MeetingSource
+from meetings.models import (
+    PERFORMANCE_METRICS,
+    CallPerformance,
+    Job,
+    JobStatus,
+    Meeting,
+    MeetingSource,
+)
 from sellers.models import Seller
+
+logger = logging.getLogger(__name__)
 
 BULK_BATCH_SIZE = 500
 NO_RECORDING_ERROR = "No recording: the call has no Exotel recording to transcribe"
@@ -144,3 +162,426 @@ def jobs_enqueue(*, job_ids: Iterable[str]) -> None:
 
     for job_id in job_ids:
         process_job.delay(job_id)
+
+
+# =================================================================================================
+# Job lifecycle (processing pipeline, issue 4)
+# =================================================================================================
+
+# init -> in_progress -> completed | failure. A job goes back to init when it is handed back
+# for a retry (transient error, lost worker); a failed job may be retried.
+JOB_TRANSITIONS: dict[str, set[str]] = {
+    JobStatus.INIT: {JobStatus.IN_PROGRESS, JobStatus.FAILURE},
+    JobStatus.IN_PROGRESS: {JobStatus.COMPLETED, JobStatus.FAILURE, JobStatus.INIT},
+    JobStatus.COMPLETED: set(),
+    JobStatus.FAILURE: {JobStatus.INIT, JobStatus.IN_PROGRESS},
+}
+ERROR_MAX = 2000
+
+
+def _set_status(job: Job, status: str, *, error: str = "") -> None:
+    if status not in JOB_TRANSITIONS.get(job.status, set()):
+        raise ConflictError(
+            f"Job cannot go from {job.status} to {status}",
+            code="invalid_transition",
+            extra={"current_status": job.status},
+        )
+    now = timezone.now()
+    job.status = status
+    if status == JobStatus.IN_PROGRESS:
+        job.attempts += 1
+        job.started_at = now
+        job.finished_at = None
+        job.error = ""
+    elif status in (JobStatus.COMPLETED, JobStatus.FAILURE):
+        job.finished_at = now
+        job.error = error[:ERROR_MAX] if status == JobStatus.FAILURE else ""
+    else:  # back to init: keep why, for the record
+        job.finished_at = None
+        job.error = error[:ERROR_MAX]
+    job.save(
+        update_fields=["status", "attempts", "started_at", "finished_at", "error", "updated_at"]
+    )
+
+
+def job_transition(*, job: Job, status: str, error: str = "") -> Job:
+    """Move ``job`` to ``status`` if the lifecycle allows it (row-locked), else 409."""
+    with transaction.atomic():
+        locked = Job.objects.select_for_update().get(pk=job.pk)
+        _set_status(locked, status, error=error)
+    return locked
+
+
+def job_enqueue(*, job: Job) -> None:
+    """Queue ``job`` for processing once the current transaction commits."""
+    from meetings.tasks import process_job  # the task module imports this one
+
+    job_id = str(job.pk)
+    transaction.on_commit(lambda: process_job.delay(job_id))
+
+
+def job_create_for_meeting(*, meeting: Meeting, audio_location: str = "") -> Job:
+    """The meeting's job (created once, in init) queued for processing."""
+    with transaction.atomic():
+        job, created = Job.objects.get_or_create(
+            meeting=meeting, defaults={"audio_location": audio_location}
+        )
+        if created or job.status == JobStatus.INIT:
+            job_enqueue(job=job)
+    return job
+
+
+def _is_stale(job: Job, now: datetime) -> bool:
+    limit = timedelta(seconds=settings.JOB_STUCK_AFTER)
+    return job.started_at is None or job.started_at < now - limit
+
+
+def job_claim(*, job_id: str) -> Job | None:
+    """Take ``job_id`` for processing (init -> in_progress); None when there is nothing to do.
+
+    Nothing to do: the job is gone, finished, or in progress on another worker. A job whose
+    worker died is handed back by ``job_requeue_stuck``, never claimed from under a live worker.
+    """
+    with transaction.atomic():
+        job = (
+            Job.objects.select_for_update()
+            .select_related("meeting__agency", "meeting__seller", "meeting__buyer")
+            .filter(pk=job_id)
+            .first()
+        )
+        if job is None or job.status != JobStatus.INIT:
+            return None
+        _set_status(job, JobStatus.IN_PROGRESS)
+    return job
+
+
+def job_release(*, job: Job, attempt: int, error: str) -> bool:
+    """Hand an in-progress job back to init for a retry; False if someone else owns it now."""
+    with transaction.atomic():
+        locked = Job.objects.select_for_update().get(pk=job.pk)
+        if locked.status != JobStatus.IN_PROGRESS or locked.attempts != attempt:
+            return False
+        _set_status(locked, JobStatus.INIT, error=error)
+    return True
+
+
+def job_fail(*, job: Job, error: str, attempt: int | None = None) -> bool:
+    """Mark the job failed with a readable ``error``; False if it moved on meanwhile."""
+    with transaction.atomic():
+        locked = Job.objects.select_for_update().get(pk=job.pk)
+        if attempt is not None and locked.attempts != attempt:
+            return False
+        if JobStatus.FAILURE not in JOB_TRANSITIONS[locked.status]:
+            return False
+        _set_status(locked, JobStatus.FAILURE, error=error)
+    logger.warning("Job %s failed: %s", job.pk, error)
+    return True
+
+
+def job_requeue_stuck(*, now: datetime | None = None) -> list[str]:
+    """Hand back jobs whose worker died mid-way (in progress past ``JOB_STUCK_AFTER``).
+
+    A job that has used up ``JOB_MAX_ATTEMPTS`` fails instead, so a recording that kills its
+    worker (e.g. out of memory) cannot loop forever.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.JOB_STUCK_AFTER)
+    requeued: list[str] = []
+    with transaction.atomic():
+        stuck = Job.objects.select_for_update(skip_locked=True).filter(
+            status=JobStatus.IN_PROGRESS, started_at__lt=cutoff
+        )
+        for job in stuck:
+            if job.attempts >= settings.JOB_MAX_ATTEMPTS:
+                _set_status(
+                    job,
+                    JobStatus.FAILURE,
+                    error=f"The worker was lost {job.attempts} times while processing this job",
+                )
+                continue
+            _set_status(job, JobStatus.INIT, error="Re-queued: the worker processing it was lost")
+            job_enqueue(job=job)
+            requeued.append(str(job.pk))
+    if requeued:
+        logger.warning("Re-queued %d stuck job(s): %s", len(requeued), ", ".join(requeued))
+    return requeued
+
+
+def job_set_transcription(*, job: Job, transcription: list[dict[str, Any]]) -> Meeting:
+    """Store a transcript an external worker produced."""
+    meeting = job.meeting
+    meeting.transcription = transcription
+    meeting.save(update_fields=["transcription", "updated_at"])
+    return meeting
+
+
+def job_complete_with_results(
+    *, job: Job, attempt: int, transcription: list[dict[str, Any]], analysis: dict[str, Any]
+) -> bool:
+    """Persist the transcript and the analysis and complete the job, in one transaction.
+
+    False (and nothing written) if this attempt no longer owns the job, e.g. it was re-queued
+    because this worker looked dead.
+    """
+    with transaction.atomic():
+        locked = Job.objects.select_for_update().select_related("meeting").get(pk=job.pk)
+        if locked.status != JobStatus.IN_PROGRESS or locked.attempts != attempt:
+            return False
+        meeting = locked.meeting
+        meeting.transcription = transcription
+        meeting.save(update_fields=["transcription", "updated_at"])
+        meeting_apply_analysis(meeting=meeting, analysis=analysis)
+        _set_status(locked, JobStatus.COMPLETED)
+    return True
+
+
+def job_trigger_analysis(*, job: Job) -> None:
+    """Queue a (re-)analysis of the job's transcript; refused unless there is one to analyse."""
+    from meetings.tasks import analyse_job  # the task module imports this one
+
+    if job.status not in (JobStatus.IN_PROGRESS, JobStatus.COMPLETED):
+        raise ApplicationError(
+            f"Job {job.pk} is not ready for analysis. Current status: {job.status}",
+            code="job_not_ready",
+        )
+    if not job.meeting.transcription:
+        raise ApplicationError("The meeting has no transcription yet", code="no_transcription")
+    job_id = str(job.pk)
+    transaction.on_commit(lambda: analyse_job.delay(job_id))
+
+
+def job_apply_reanalysis(*, job: Job, analysis: dict[str, Any]) -> None:
+    """Persist a re-analysis; a job an external worker left in progress is completed."""
+    with transaction.atomic():
+        meeting_apply_analysis(meeting=job.meeting, analysis=analysis)
+        locked = Job.objects.select_for_update().get(pk=job.pk)
+        if locked.status == JobStatus.IN_PROGRESS:
+            _set_status(locked, JobStatus.COMPLETED)
+
+
+# =================================================================================================
+# Analysis persistence (processing pipeline, issue 4)
+# =================================================================================================
+
+
+def parse_due_date(value: Any, *, naive_tz: ZoneInfo) -> datetime | None:
+    """An ISO-8601 due date as an aware datetime (naive ones are in ``naive_tz``); else None."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str) and value.strip():
+        try:
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None  # e.g. the old prompts' "Not Specified"
+    else:
+        return None
+    if timezone.is_naive(parsed):
+        parsed = parsed.replace(tzinfo=naive_tz)
+    return parsed
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list):
+        return " ".join(str(v) for v in value if v)
+    return "" if value is None else str(value)
+
+
+def _signals(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [str(v) for v in value if v]
+    return [str(value)] if value else []
+
+
+def action_proposals(
+    items: list[dict[str, Any]] | None, *, type: str, naive_tz: ZoneInfo
+) -> list[ActionProposal]:
+    """Analysis action items (contract §4.7 or the old prompts' keys) as proposals."""
+    proposals = []
+    prefix = "suggested_action_" if type == ActionType.SUGGESTED_ACTION else "action_"
+    for item in items or []:
+        if not isinstance(item, dict):
+            continue
+        title = item.get("action_name") or item.get(f"{prefix}name")
+        if not isinstance(title, str) or not title.strip():
+            continue  # the contract skips items without a name
+        reasoning = item.get("reasoning", item.get(f"{prefix}reasoning"))
+        signals = item.get("signals", item.get(f"{prefix}signals"))
+        if isinstance(reasoning, dict):  # the suggested-action prompt nests its signals
+            signals = signals or reasoning.get("signals")
+            reasoning = reasoning.get("reasoning")
+        due = item.get("due_date", item.get(f"{prefix}due_date"))
+        description = item.get("description", item.get(f"{prefix}description"))
+        proposals.append(
+            ActionProposal(
+                title=title,
+                type=type,
+                description={"text": _text(description)},
+                due_date=parse_due_date(due, naive_tz=naive_tz),
+                reasoning=_text(reasoning),
+                signals=_signals(signals),
+            )
+        )
+    return proposals
+
+
+def _metric(value: Any) -> dict[str, Any] | None:
+    if not isinstance(value, dict) or not isinstance(value.get("score"), int | float):
+        return None
+    score = float(value["score"])
+    if not 0 <= score <= 10:
+        raise ApplicationError("Metric scores must be between 0 and 10", code="invalid_score")
+    metric: dict[str, Any] = {"score": int(score) if score.is_integer() else score}
+    for key in ("date", "reason"):
+        if value.get(key) not in (None, ""):
+            metric[key] = str(value[key])
+    return metric
+
+
+def call_performance_upsert(
+    *,
+    meeting: Meeting,
+    data: dict[str, Any],
+    overall_score: float | None = None,
+    analyzed_at: datetime | None = None,
+) -> tuple[CallPerformance, bool]:
+    """Create or update the meeting's scores; ``data`` holds metrics and analysis objects.
+
+    ``overall_score`` is the mean of the metric scores present and overrides a supplied value
+    whenever there is at least one metric.
+    """
+    with transaction.atomic():
+        performance = CallPerformance.objects.select_for_update().filter(meeting=meeting).first()
+        created = performance is None
+        if created:
+            performance = CallPerformance(meeting=meeting)
+        for name in PERFORMANCE_METRICS:
+            if name in data:
+                setattr(performance, name, _metric(data[name]))
+        for name in (
+            "product_details_analysis",
+            "objection_handling_analysis",
+            "overall_performance_summary",
+        ):
+            if name in data:
+                setattr(performance, name, data[name])
+        scores = [m["score"] for m in performance.metrics().values() if m]
+        if scores:
+            performance.overall_score = round(fmean(scores), 2)
+        elif overall_score is not None:
+            performance.overall_score = overall_score
+        performance.analyzed_at = analyzed_at or timezone.now()
+        performance.save()
+    return performance, created
+
+
+def meeting_apply_analysis(*, meeting: Meeting, analysis: dict[str, Any]) -> ActionSyncResult:
+    """Store a provider's analysis (``meetings.analysis.base``) on the meeting, in one transaction.
+
+    Meeting fields, actions and suggested actions (updated in place by title), call performance
+    and the buyer's profile.
+    """
+    tz = meeting.agency.tzinfo
+    summary = analysis.get("call_summary") or {}
+    if isinstance(summary, dict):
+        bullets = summary.get("bullets") or []
+        key_points = summary.get("key_discussion_points") or []
+    else:
+        bullets, key_points = summary, []
+    extras = {
+        key: analysis.get(key)
+        for key in ("sentiment", "talk_ratio", "longest_monologue", "speaker_roles", "provider")
+    }
+    with transaction.atomic():
+        meeting.title = (analysis.get("call_title") or meeting.title or "Call")[:300]
+        meeting.summary = bullets if isinstance(bullets, list) else [str(bullets)]
+        meeting.key_discussion_points = key_points
+        meeting.type = analysis.get("call_type")
+        meeting.detected_call_type = analysis.get("detected_call_type")
+        meeting.detected_products = analysis.get("detected_products") or []
+        meeting.qa_pairs = analysis.get("qa_pairs") or []
+        meeting.facts = analysis.get("facts") or []
+        meeting.deal_stage = analysis.get("deal_stage")
+        meeting.risks = analysis.get("risks") or []
+        meeting.analysis_extras = extras
+        meeting.save()
+
+        proposals = action_proposals(
+            analysis.get("actions"), type=ActionType.ACTION, naive_tz=tz
+        ) + action_proposals(
+            analysis.get("suggested_actions"), type=ActionType.SUGGESTED_ACTION, naive_tz=tz
+        )
+        result = action_sync_for_meeting(
+            meeting=meeting,
+            proposals=proposals,
+            types=[ActionType.ACTION, ActionType.SUGGESTED_ACTION],
+        )
+        performance = analysis.get("performance")
+        if isinstance(performance, dict):
+            call_performance_upsert(meeting=meeting, data=performance)
+        profile = analysis.get("buyer_profile") or {}
+        buyer_apply_analysis(
+            buyer=meeting.buyer,
+            meeting_id=str(meeting.pk),
+            risks=profile.get("risks") or analysis.get("risks") or [],
+            products_discussed=profile.get("products_discussed") or [],
+            key_highlights=profile.get("key_highlights") or [],
+        )
+    return result
+
+
+def meeting_update_summary(*, meeting: Meeting, data: dict[str, Any]) -> dict[str, Any]:
+    """``PUT /api/meetings/call_data/summary/<id>``: update only the analysis keys given (§4.7).
+
+    Naive action due dates are UTC, as the old workers send them. Actions of a kind that is
+    present in ``data`` are synced in place by title (ids and completed status survive).
+    """
+    updated: list[str] = []
+    simple = {
+        "call_title": "title",
+        "call_type": "type",
+        "detected_call_type": "detected_call_type",
+        "detected_products": "detected_products",
+        "qa_pairs": "qa_pairs",
+        "facts": "facts",
+        "deal_stage": "deal_stage",
+        "risks": "risks",
+    }
+    with transaction.atomic():
+        for key, field in simple.items():
+            if key in data:
+                setattr(meeting, field, data[key])
+                updated.append(field)
+        if "call_summary" in data:
+            summary = data["call_summary"]
+            if isinstance(summary, dict):
+                summary = dict(summary)
+                if "key_discussion_points" in summary:
+                    meeting.key_discussion_points = summary.pop("key_discussion_points")
+                    updated.append("key_discussion_points")
+                summary = summary.get("bullets", summary)
+            meeting.summary = summary if isinstance(summary, list | dict) else [summary]
+            updated.append("summary")
+        if "title" in updated:
+            meeting.title = (meeting.title or "Call")[:300]
+        if updated:
+            meeting.save(update_fields=[*updated, "updated_at"])
+
+        proposals: list[ActionProposal] = []
+        types: list[str] = []
+        for key, kind in (
+            ("actions", ActionType.ACTION),
+            ("suggested_actions", ActionType.SUGGESTED_ACTION),
+        ):
+            if data.get(key):
+                types.append(kind)
+                proposals += action_proposals(data[key], type=kind, naive_tz=ZoneInfo("UTC"))
+        result = ActionSyncResult([], [], [])
+        if types:
+            result = action_sync_for_meeting(meeting=meeting, proposals=proposals, types=types)
+    return {
+        "updated_fields": updated,
+        "actions_created": len(result.created_ids),
+        "created_action_ids": result.created_ids,
+        "actions_updated": len(result.updated_ids),
+        "actions_deleted": len(result.deleted_ids),
+    }

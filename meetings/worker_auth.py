@@ -1,0 +1,37 @@
+"""Service-token access for external processing workers (``WORKER_SERVICE_TOKEN``).
+
+The token is sent as ``Authorization: Bearer <token>`` or ``X-Service-Token: <token>`` and
+compared in constant time. With no token configured the worker endpoints refuse every call.
+"""
+
+import hmac
+
+from django.conf import settings
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from chirpworks.exceptions import AuthenticationError, ForbiddenError
+
+
+def request_service_token(request: Request) -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.headers.get("X-Service-Token", "").strip()
+
+
+class HasWorkerServiceToken(BasePermission):
+    def has_permission(self, request: Request, view) -> bool:
+        expected = settings.WORKER_SERVICE_TOKEN
+        if not expected:
+            raise ForbiddenError(
+                "Worker endpoints are disabled: no service token is configured",
+                code="worker_api_disabled",
+            )
+        given = request_service_token(request)
+        if not given:
+            raise AuthenticationError("Service token required", code="service_token_missing")
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            raise AuthenticationError("Invalid service token", code="service_token_invalid")
+        return True
