@@ -19,6 +19,16 @@ def next_phone() -> str:
 
 
 @pytest.fixture(autouse=True)
+def _reset_celery_join_guard():
+    yield
+    # Eager tasks run in threads (concurrency tests) race on Celery's process-global "inside a
+    # task" flag and can leave it set, which would make a later test's result.get() refuse.
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()  # throttles and cached lookups must not leak between tests
     yield
