@@ -38,6 +38,9 @@ class Agency(BaseModel):
         max_length=64, default=generate_webhook_secret, unique=True
     )
     settings = models.JSONField(default=dict, blank=True)
+    # Recordings older than this are deleted (transcripts and analysis stay); empty = the
+    # RECORDING_RETENTION_DAYS setting.
+    recording_retention_days = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "agencies"

@@ -2,7 +2,7 @@
 
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import fmean
@@ -10,13 +10,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from actions.models import ActionType
 from actions.services import ActionProposal, ActionSyncResult, action_sync_for_meeting
-from agencies.models import Buyer
+from agencies.models import Agency, Buyer
 from agencies.services import buyer_apply_analysis
+from calls.models import ExotelCall
 from chirpworks.exceptions import ApplicationError, ConflictError
 from chirpworks.phones import phone_denorm
 from meetings.models import (
@@ -278,19 +281,33 @@ def job_fail(*, job: Job, error: str, attempt: int | None = None) -> bool:
     return True
 
 
+def jobs_stuck(*, now: datetime | None = None):
+    """Jobs in progress for longer than ``JOB_STUCK_AFTER``: their worker is presumed lost."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.JOB_STUCK_AFTER)
+    return Job.objects.filter(status=JobStatus.IN_PROGRESS, started_at__lt=cutoff)
+
+
+def job_retry(*, job: Job) -> bool:
+    """Run a failed (or never started) job again from the start; False if it is not retryable."""
+    with transaction.atomic():
+        locked = Job.objects.select_for_update().get(pk=job.pk)
+        if locked.status == JobStatus.FAILURE:
+            _set_status(locked, JobStatus.INIT, error="Retried by ops")
+        elif locked.status != JobStatus.INIT:
+            return False
+        job_enqueue(job=locked)
+    return True
+
+
 def job_requeue_stuck(*, now: datetime | None = None) -> list[str]:
     """Hand back jobs whose worker died mid-way (in progress past ``JOB_STUCK_AFTER``).
 
     A job that has used up ``JOB_MAX_ATTEMPTS`` fails instead, so a recording that kills its
     worker (e.g. out of memory) cannot loop forever.
     """
-    now = now or timezone.now()
-    cutoff = now - timedelta(seconds=settings.JOB_STUCK_AFTER)
     requeued: list[str] = []
     with transaction.atomic():
-        stuck = Job.objects.select_for_update(skip_locked=True).filter(
-            status=JobStatus.IN_PROGRESS, started_at__lt=cutoff
-        )
+        stuck = jobs_stuck(now=now).select_for_update(skip_locked=True)
         for job in stuck:
             if job.attempts >= settings.JOB_MAX_ATTEMPTS:
                 _set_status(
@@ -585,3 +602,96 @@ def meeting_update_summary(*, meeting: Meeting, data: dict[str, Any]) -> dict[st
         "actions_updated": len(result.updated_ids),
         "actions_deleted": len(result.deleted_ids),
     }
+
+
+# =================================================================================================
+# Ops: recording retention and re-processing (issue 6)
+# =================================================================================================
+
+
+@dataclass(frozen=True)
+class RecordingPurgeResult:
+    meetings: int
+    files: int
+    bytes: int
+
+
+def meetings_with_expired_recordings(*, now: datetime | None = None):
+    """Meetings whose recording is older than their agency's retention (transcripts stay)."""
+    now = now or timezone.now()
+    default_days = settings.RECORDING_RETENTION_DAYS
+    expired = Q()
+    for agency_id, days in Agency.objects.values_list("id", "recording_retention_days"):
+        cutoff = now - timedelta(days=days if days is not None else default_days)
+        expired |= Q(agency_id=agency_id, start_time__lt=cutoff)
+    if not expired:
+        return Meeting.objects.none()
+    return Meeting.objects.exclude(recording="").filter(expired).order_by("start_time")
+
+
+def meetings_purge_recordings(
+    *,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    batch_size: int = 200,
+    progress: Callable[[int, int], None] | None = None,
+) -> RecordingPurgeResult:
+    """Delete the audio of meetings past retention and forget it on the meeting, its job and its
+    Exotel call; the transcript and the analysis are kept."""
+    meetings = meetings_with_expired_recordings(now=now)
+    rows = list(meetings.values_list("pk", "recording"))
+    total = len(rows)
+    files = size = done = 0
+    for start in range(0, total, batch_size):
+        batch = rows[start : start + batch_size]
+        names = sorted({name for _, name in batch if name})
+        for name in names:
+            if default_storage.exists(name):
+                files += 1
+                size += default_storage.size(name)
+                if not dry_run:
+                    default_storage.delete(name)
+        if not dry_run:
+            ids = [pk for pk, _ in batch]
+            with transaction.atomic():
+                Meeting.objects.filter(pk__in=ids).update(recording="", updated_at=timezone.now())
+                Job.objects.filter(meeting_id__in=ids).update(audio_location="")
+                ExotelCall.objects.filter(recording__in=names).update(recording="")
+        done += len(batch)
+        if progress:
+            progress(done, total)
+    return RecordingPurgeResult(meetings=total, files=files, bytes=size)
+
+
+def meetings_for_reprocessing(
+    *, agency: Agency | None = None, since: datetime | None = None, status: str | None = None
+):
+    """Jobs (with their meetings) a reprocessing run selects, oldest meeting first."""
+    jobs = Job.objects.select_related("meeting")
+    if agency is not None:
+        jobs = jobs.filter(meeting__agency=agency)
+    if since is not None:
+        jobs = jobs.filter(meeting__start_time__gte=since)
+    if status:
+        jobs = jobs.filter(status=status)
+    return jobs.order_by("meeting__start_time")
+
+
+def job_reprocess_kind(*, job: Job) -> str:
+    """What reprocessing ``job`` means: "analysis" (a completed job with a transcript is analysed
+    again), "job" (a failed or waiting job runs again from the start) or "skipped"."""
+    if job.status == JobStatus.COMPLETED and job.meeting.transcription:
+        return "analysis"
+    if job.status in (JobStatus.FAILURE, JobStatus.INIT):
+        return "job"
+    return "skipped"
+
+
+def job_reprocess(*, job: Job) -> str:
+    """Queue what ``job_reprocess_kind`` says; returns that kind (or "skipped" if it moved on)."""
+    kind = job_reprocess_kind(job=job)
+    if kind == "analysis":
+        job_trigger_analysis(job=job)
+    elif kind == "job" and not job_retry(job=job):
+        return "skipped"
+    return kind

@@ -57,3 +57,11 @@ def analyse_job(job_id: str) -> str:
 def requeue_stuck_jobs() -> list[str]:
     """Periodic: hand back jobs whose worker died mid-way, and queue them again."""
     return services.job_requeue_stuck()
+
+
+@shared_task(name="meetings.tasks.cleanup_recordings")
+def cleanup_recordings() -> int:
+    """Periodic: delete recordings past their agency's retention (transcripts stay)."""
+    result = services.meetings_purge_recordings()
+    logger.info("Deleted %d recording files of %d meetings", result.files, result.meetings)
+    return result.meetings

@@ -303,3 +303,11 @@ CELERY_BEAT_SCHEDULE["requeue-stuck-jobs"] = {
     "task": "meetings.tasks.requeue_stuck_jobs",
     "schedule": timedelta(minutes=5),
 }
+
+# Ops: recordings of meetings older than this are deleted by cleanup_recordings (per agency
+# override: Agency.recording_retention_days); transcripts and analysis are kept.
+RECORDING_RETENTION_DAYS = env.int("RECORDING_RETENTION_DAYS", default=365)
+CELERY_BEAT_SCHEDULE["cleanup-recordings"] = {
+    "task": "meetings.tasks.cleanup_recordings",
+    "schedule": timedelta(hours=24),
+}
