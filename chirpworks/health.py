@@ -76,6 +76,13 @@ def check_storage() -> dict[str, Any]:
     return {"backend": settings.STORAGES["default"]["BACKEND"].rsplit(".", 1)[-1]}
 
 
+def check_speech_model() -> dict[str, Any]:
+    from meetings.transcription import get_transcription_provider
+
+    provider = get_transcription_provider()
+    return provider.health() if hasattr(provider, "health") else {"provider": provider.name}
+
+
 CHECKS: dict[str, Check] = {
     "database": check_database,
     "cache": check_cache,
@@ -83,6 +90,7 @@ CHECKS: dict[str, Check] = {
     "workers": check_workers,
     "queue": check_queue,
     "storage": check_storage,
+    "speech_model": check_speech_model,
 }
 
 

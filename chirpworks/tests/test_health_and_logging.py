@@ -23,7 +23,16 @@ def test_healthy_answers_200_with_every_check(api_client, worker_alive):
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["status"] == "ok"
-    assert set(body["checks"]) == {"database", "cache", "broker", "workers", "queue", "storage"}
+    assert set(body["checks"]) == {
+        "database",
+        "cache",
+        "broker",
+        "workers",
+        "queue",
+        "storage",
+        "speech_model",
+    }
+    assert body["checks"]["speech_model"]["model"] == "tiny.en"
     assert body["checks"]["workers"]["seen"] == 1
     assert body["checks"]["queue"]["waiting_jobs"] == 0
 
@@ -84,3 +93,14 @@ def test_log_lines_carry_the_context_and_are_scrubbed():
         LogContextFilter().filter(record)
     assert (record.request_id, record.job_id, record.task_id) == ("r1", "j1", "-")
     assert record.getMessage() == "call from [phone]"
+
+
+def test_missing_speech_model_answers_503(api_client, worker_alive, settings, tmp_path):
+    from meetings.transcription import _provider
+
+    settings.WHISPER_MODEL = str(tmp_path)  # a directory with no model in it
+    _provider.cache_clear()
+    response = api_client.get("/api/health/")
+    assert response.status_code == 503
+    assert response.json()["checks"]["speech_model"]["ok"] is False
+    assert str(tmp_path) not in response.content.decode()

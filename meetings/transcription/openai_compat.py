@@ -46,6 +46,9 @@ class OpenAITranscriber:
             max_retries=0,
         )
 
+    def health(self) -> dict[str, str]:
+        return {"provider": self.name, "model": settings.OPENAI_TRANSCRIPTION_MODEL}
+
     def transcribe(self, *, samples: np.ndarray, sample_rate: int) -> list[RawSegment]:
         try:
             response = self.client.audio.transcriptions.create(

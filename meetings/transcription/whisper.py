@@ -65,6 +65,16 @@ def whisper_model():
 class FasterWhisperTranscriber:
     name = "faster-whisper"
 
+    def health(self) -> dict[str, str]:
+        """Whether the configured model is on disk, without loading it (for /api/health/)."""
+        source = whisper_model_source(settings.WHISPER_MODEL)
+        if Path(source).is_dir():
+            if not (Path(source) / "model.bin").is_file():
+                raise TranscriptionError("The Whisper model directory has no model.bin")
+            model = settings.WHISPER_MODEL or BUNDLED_MODEL_NAME
+            return {"provider": self.name, "model": Path(model).name}
+        return {"provider": self.name, "model": source}
+
     def transcribe(self, *, samples: np.ndarray, sample_rate: int) -> list[RawSegment]:
         model = whisper_model()
         segments, _info = model.transcribe(
