@@ -2,6 +2,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from actions import selectors as action_selectors
 from agencies import buyer_selectors as selectors
@@ -24,6 +25,7 @@ from chirpworks.pagination import paginate
 from chirpworks.phones import phone_denorm
 from meetings.selectors import call_history_records
 from meetings.serializers import CallRecordSerializer
+from meetings.worker_auth import WorkerPrincipal, WorkerServiceTokenAuthentication
 from sellers.access_selectors import scope_visible
 from sellers.app_views import AgencyAPIView
 
@@ -55,6 +57,25 @@ class BuyerListApi(AgencyAPIView):
 
 
 class BuyerProfileApi(AgencyAPIView):
+    """GET for the app; PUT for the app (seller token) or a processing worker (service token)."""
+
+    def get_authenticators(self):
+        if getattr(self.request, "method", None) == "PUT":
+            return [WorkerServiceTokenAuthentication(), *super().get_authenticators()]
+        return super().get_authenticators()
+
+    def _is_worker(self) -> bool:
+        return isinstance(getattr(self.request, "_user", None), WorkerPrincipal)
+
+    def get_permissions(self):
+        return [] if self._is_worker() else super().get_permissions()
+
+    def initial(self, request, *args, **kwargs):
+        self.perform_authentication(request)
+        if self._is_worker():
+            return APIView.initial(self, request, *args, **kwargs)
+        return super().initial(request, *args, **kwargs)
+
     @extend_schema(tags=["buyers"], responses={200: BuyerProfileSerializer, **ERRORS})
     def get(self, request: Request, buyer_id) -> Response:
         buyer = selectors.buyer_get_for(actor=request.user, buyer_id=buyer_id)
@@ -72,7 +93,10 @@ class BuyerProfileApi(AgencyAPIView):
         responses={200: BuyerProfileUpdateOutputSerializer, **ERRORS},
     )
     def put(self, request: Request, buyer_id) -> Response:
-        buyer = selectors.buyer_get_for(actor=request.user, buyer_id=buyer_id)
+        if self._is_worker():
+            buyer = selectors.buyer_get_for_worker(buyer_id=buyer_id)
+        else:
+            buyer = selectors.buyer_get_for(actor=request.user, buyer_id=buyer_id)
         data = BuyerProfileUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         buyer = services.buyer_update_profile(buyer=buyer, data=data.validated_data)

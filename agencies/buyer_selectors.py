@@ -81,6 +81,14 @@ def buyer_get_for(*, actor: Seller, buyer_id: uuid.UUID) -> Buyer:
     return found
 
 
+def buyer_get_for_worker(*, buyer_id: uuid.UUID) -> Buyer:
+    """Any agency's buyer, for processing workers (they hold the service token, not a seller's)."""
+    buyer = Buyer.objects.filter(pk=buyer_id).first()
+    if buyer is None:
+        raise NotFoundError("Buyer not found", code="buyer_not_found")
+    return buyer
+
+
 def buyer_row(buyer: Buyer) -> dict[str, Any]:
     """The list / search shape of a buyer annotated by ``with_last_contact``."""
     return {

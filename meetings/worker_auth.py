@@ -7,6 +7,7 @@ compared in constant time. With no token configured the worker endpoints refuse 
 import hmac
 
 from django.conf import settings
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
@@ -35,3 +36,31 @@ class HasWorkerServiceToken(BasePermission):
         if not hmac.compare_digest(given.encode(), expected.encode()):
             raise AuthenticationError("Invalid service token", code="service_token_invalid")
         return True
+
+
+class WorkerPrincipal:
+    """The caller of an endpoint that accepts either a seller's token or the service token."""
+
+    is_authenticated = True
+    is_staff = False
+    role = "worker"
+    agency_id = None
+    pk = None
+
+
+class WorkerServiceTokenAuthentication(BaseAuthentication):
+    """Authenticates the service token where it may stand in for a seller's access token.
+
+    Anything else is left to the next authenticator (the seller JWT), so the two can share the
+    ``Authorization: Bearer`` header.
+    """
+
+    def authenticate(self, request: Request):
+        expected = settings.WORKER_SERVICE_TOKEN
+        given = request_service_token(request)
+        if expected and given and hmac.compare_digest(given.encode(), expected.encode()):
+            return WorkerPrincipal(), None
+        return None
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'  # so a failed token answers 401, not 403

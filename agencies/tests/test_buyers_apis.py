@@ -122,6 +122,37 @@ class TestBuyerProfile:
         buyer.refresh_from_db()
         assert buyer.risks == [{"risk": "price"}]
 
+    def test_a_worker_puts_with_the_service_token(self, api_client, buyer, settings):
+        settings.WORKER_SERVICE_TOKEN = "worker-token-0123456789"
+        url = f"/api/buyers/profile/{buyer.pk}"
+        for header in (
+            {"HTTP_AUTHORIZATION": "Bearer worker-token-0123456789"},
+            {"HTTP_X_SERVICE_TOKEN": "worker-token-0123456789"},
+        ):
+            response = api_client.put(
+                url, {"key_highlights": ["Site visit"]}, format="json", **header
+            )
+            assert response.status_code == 200, response.json()
+        buyer.refresh_from_db()
+        assert buyer.key_highlights == ["Site visit"]
+        # The service token is for writes by workers: it does not read the app's views.
+        assert (
+            api_client.get(url, HTTP_X_SERVICE_TOKEN="worker-token-0123456789").status_code == 401
+        )
+
+    @pytest.mark.parametrize("token", ["", "wrong-token"])
+    def test_a_worker_without_the_right_token_is_refused(self, api_client, buyer, settings, token):
+        settings.WORKER_SERVICE_TOKEN = token and "worker-token-0123456789"
+        response = api_client.put(
+            f"/api/buyers/profile/{buyer.pk}",
+            {"risks": []},
+            format="json",
+            HTTP_AUTHORIZATION=f"Bearer {token or 'worker-token-0123456789'}",
+        )
+        assert response.status_code == 401
+        buyer.refresh_from_db()
+        assert buyer.risks == [{"risk": "price"}]
+
     def test_guest_cannot_put(self, client_for, make_seller, agency, buyer):
         guest = make_seller(agency, role="guest")
         url = f"/api/buyers/profile/{buyer.pk}"
