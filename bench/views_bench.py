@@ -87,7 +87,8 @@ WITH rows AS (
     AND a.start_time >= %(start)s AND a.start_time < %(end)s
     AND NOT EXISTS (
       SELECT 1 FROM meetings_meeting m2 JOIN agencies_buyer b2 ON b2.id = m2.buyer_id
-      WHERE m2.seller_id = a.seller_id AND b2.phone = a.buyer_number
+      WHERE m2.seller_id = a.seller_id AND b2.agency_id = s.agency_id
+        AND b2.phone = a.buyer_number
         AND m2.start_time BETWEEN a.start_time - interval '5 seconds'
                               AND a.start_time + interval '5 seconds'
         AND m2.start_time >= %(start)s AND m2.start_time < %(end)s)
