@@ -4,7 +4,16 @@ from datetime import datetime, timedelta, tzinfo
 from statistics import fmean
 from typing import Any
 
-from django.db.models import Avg, Count, Exists, FloatField, OuterRef, QuerySet, Value
+from django.db.models import (
+    Avg,
+    Count,
+    Exists,
+    FloatField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
@@ -15,7 +24,14 @@ from chirpworks.durations import duration_format
 from chirpworks.exceptions import ForbiddenError, NotFoundError
 from chirpworks.phones import phone_denorm, phone_raw
 from chirpworks.timeframes import DateRange
-from meetings.models import PERFORMANCE_METRICS, CallPerformance, JobStatus, Meeting, MeetingSource
+from meetings.models import (
+    PERFORMANCE_METRICS,
+    CallPerformance,
+    Job,
+    JobStatus,
+    Meeting,
+    MeetingSource,
+)
 from sellers.access_selectors import (
     SellerScope,
     scope_requested,
@@ -83,7 +99,7 @@ _MEETING_ROW_FIELDS = (
     "buyer__phone",
     "buyer__name",
     "buyer__email",
-    "job__status",
+    "job_status",
 )
 _APP_CALL_ROW_FIELDS = (
     "id",
@@ -128,7 +144,7 @@ def _meeting_record(row: dict[str, Any], tz: tzinfo) -> dict[str, Any]:
         "buyer_name": row["buyer__name"] or None,
         "buyer_email": row["buyer__email"] or None,
         "seller_number": phone_denorm(row["seller__phone"]),
-        "analysis_status": _meeting_analysis_status(row["job__status"]),
+        "analysis_status": _meeting_analysis_status(row["job_status"]),
         "duration": duration,
         "call_notes": None,
         "user_name": row["seller__name"],
@@ -223,7 +239,9 @@ def _call_history_rows(
     meetings: QuerySet[Meeting], app_calls: QuerySet[MobileAppCall], agency_id: uuid.UUID
 ) -> list[dict[str, Any]]:
     """The contract's rows of ``meetings`` and ``app_calls``, newest first: three queries."""
-    meeting_rows = list(meetings.values(*_MEETING_ROW_FIELDS))
+    # A per-row lookup on the job's unique index: a join made PostgreSQL hash every job.
+    job_status = Subquery(Job.objects.filter(meeting_id=OuterRef("pk")).values("status")[:1])
+    meeting_rows = list(meetings.annotate(job_status=job_status).values(*_MEETING_ROW_FIELDS))
     app_call_rows = list(app_calls.values(*_APP_CALL_ROW_FIELDS))
     phones = {row["buyer_number"] for row in app_call_rows}
     buyers = {}
