@@ -223,6 +223,20 @@ class _TrigramSimilar(Func):
     output_field = BooleanField()
 
 
+class _ILike(Func):
+    """PostgreSQL ``a ILIKE b``: the trigram GIN index on ``a`` answers it, where it cannot
+    answer Django's ``icontains`` (``UPPER(a) LIKE UPPER(b)``)."""
+
+    arg_joiner = " ILIKE "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
+def _ilike_contains(name: str, term: str) -> Q:
+    pattern = f"%{connection.ops.prep_for_like_query(term)}%"
+    return Q(_ILike(F(name), Value(pattern)))
+
+
 class _Similarity(Func):
     function = "SIMILARITY"
     output_field = FloatField()
@@ -275,7 +289,7 @@ def _candidates_postgres(agency_id: uuid.UUID, terms: dict[str, str]):
     scores = []
     for name, weight in SEARCH_FIELDS:
         term = terms[name]
-        match |= Q(**{f"{name}__icontains": term}) | Q(_TrigramSimilar(F(name), Value(term)))
+        match |= _ilike_contains(name, term) | Q(_TrigramSimilar(F(name), Value(term)))
         similarity = _Similarity(F(name), Value(term))
         field_score = Case(
             When(**{f"{name}__iexact": term}, then=Value(1.0)),

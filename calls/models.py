@@ -62,6 +62,8 @@ class MobileAppCall(BaseModel):
         indexes = [
             models.Index(fields=["seller", "start_time"]),
             models.Index(fields=["reconciled_at", "start_time"]),
+            # A buyer's call history looks app calls up by the buyer's number.
+            models.Index(fields=["buyer_number", "start_time"], name="app_call_buyer_number_start"),
         ]
 
     def __str__(self) -> str:

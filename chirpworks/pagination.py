@@ -45,12 +45,16 @@ def wants_pagination(request: Request) -> bool:
     return "page" in request.query_params or "limit" in request.query_params
 
 
-def paginate(items: Sequence[Any] | QuerySet, request: Request, *, default_limit: int = 50) -> Page:
-    """Slice ``items`` by the request's ``page``/``limit`` (validated; bad values answer 400)."""
+def page_params(request: Request, *, default_limit: int = 50) -> tuple[int, int]:
+    """The request's validated ``(page, limit)``; bad values answer 400."""
     params = PageParamsSerializer(data=request.query_params)
     params.is_valid(raise_exception=True)
-    number = params.validated_data.get("page", 1)
-    limit = params.validated_data.get("limit", default_limit)
+    return params.validated_data.get("page", 1), params.validated_data.get("limit", default_limit)
+
+
+def paginate(items: Sequence[Any] | QuerySet, request: Request, *, default_limit: int = 50) -> Page:
+    """Slice ``items`` by the request's ``page``/``limit`` (validated; bad values answer 400)."""
+    number, limit = page_params(request, default_limit=default_limit)
     total = items.count() if isinstance(items, QuerySet) else len(items)
     start = (number - 1) * limit
     return Page(items=items[start : start + limit], number=number, limit=limit, total_count=total)

@@ -1,12 +1,19 @@
 import json
 import uuid
-from bisect import bisect_left
-from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from statistics import fmean
 from typing import Any
 
-from django.db.models import Avg, Count, FloatField
+from django.db.models import (
+    Avg,
+    Count,
+    Exists,
+    FloatField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
@@ -94,7 +101,7 @@ _MEETING_ROW_FIELDS = (
     "buyer__phone",
     "buyer__name",
     "buyer__email",
-    "job__status",
+    "job_status",
 )
 _APP_CALL_ROW_FIELDS = (
     "id",
@@ -111,9 +118,9 @@ _APP_CALL_ROW_FIELDS = (
 )
 
 
-def _local(value: datetime | None) -> datetime | None:
+def _local(value: datetime | None, tz: tzinfo) -> datetime | None:
     """In the active (agency) timezone, so the app sees the offset it always saw."""
-    return timezone.localtime(value) if value else None
+    return value.astimezone(tz) if value else None
 
 
 def _meeting_analysis_status(job_status: str | None) -> str:
@@ -124,7 +131,7 @@ def _meeting_analysis_status(job_status: str | None) -> str:
     return "Not Recorded"
 
 
-def _meeting_record(row: dict[str, Any]) -> dict[str, Any]:
+def _meeting_record(row: dict[str, Any], tz: tzinfo) -> dict[str, Any]:
     seconds = (
         max(0, int((row["end_time"] - row["start_time"]).total_seconds())) if row["end_time"] else 0
     )
@@ -133,13 +140,13 @@ def _meeting_record(row: dict[str, Any]) -> dict[str, Any]:
         "id": row["id"],
         "title": row["title"],
         "source": row["source"],
-        "start_time": _local(row["start_time"]),
-        "end_time": _local(row["end_time"]),
+        "start_time": _local(row["start_time"], tz),
+        "end_time": _local(row["end_time"], tz),
         "buyer_number": phone_denorm(row["buyer__phone"]),
         "buyer_name": row["buyer__name"] or None,
         "buyer_email": row["buyer__email"] or None,
         "seller_number": phone_denorm(row["seller__phone"]),
-        "analysis_status": _meeting_analysis_status(row["job__status"]),
+        "analysis_status": _meeting_analysis_status(row["job_status"]),
         "duration": duration,
         "call_notes": None,
         "user_name": row["seller__name"],
@@ -151,7 +158,9 @@ def _meeting_record(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _app_call_record(row: dict[str, Any], buyer: dict[str, str], now: datetime) -> dict[str, Any]:
+def _app_call_record(
+    row: dict[str, Any], buyer: dict[str, str], now: datetime, tz: tzinfo
+) -> dict[str, Any]:
     number = phone_denorm(row["buyer_number"])
     status = row["status"]
     if status == AppCallStatus.MISSED:
@@ -171,8 +180,8 @@ def _app_call_record(row: dict[str, Any], buyer: dict[str, str], now: datetime) 
         "id": row["id"],
         "title": title,
         "source": MeetingSource.PHONE.value,
-        "start_time": _local(row["start_time"]),
-        "end_time": _local(row["end_time"]),
+        "start_time": _local(row["start_time"], tz),
+        "end_time": _local(row["end_time"], tz),
         "buyer_number": number,
         "buyer_name": buyer.get("name") or None,
         "buyer_email": buyer.get("email") or None,
@@ -189,6 +198,72 @@ def _app_call_record(row: dict[str, Any], buyer: dict[str, str], now: datetime) 
     }
 
 
+def _call_history_querysets(
+    *,
+    scope: SellerScope,
+    start: datetime | None,
+    end: datetime | None,
+    buyer: Buyer | None,
+) -> tuple[QuerySet[Meeting], QuerySet[MobileAppCall]]:
+    """The meetings, and the app calls that are not (yet) one of them, of a call history.
+
+    An app call linked to a meeting shows as that meeting; an unlinked one within ±5 s of a
+    listed meeting of the same seller and buyer phone is the same call too and is left out.
+    """
+    meetings = Meeting.objects.filter(scope.q())
+    if start is not None:
+        meetings = meetings.filter(start_time__gte=start)
+    if end is not None:
+        meetings = meetings.filter(start_time__lt=end)
+    if buyer is not None:
+        meetings = meetings.filter(buyer=buyer)
+    twin = meetings.filter(
+        seller_id=OuterRef("seller_id"),
+        # The agency narrows the phone lookup to the (agency, phone) index.
+        buyer__agency_id=scope.agency_id,
+        buyer__phone=OuterRef("buyer_number"),
+        start_time__range=(
+            OuterRef("start_time") - CALL_DEDUP_WINDOW,
+            OuterRef("start_time") + CALL_DEDUP_WINDOW,
+        ),
+    )
+    app_calls = MobileAppCall.objects.filter(scope.q(), meeting__isnull=True)
+    if start is not None:
+        app_calls = app_calls.filter(start_time__gte=start)
+    if end is not None:
+        app_calls = app_calls.filter(start_time__lt=end)
+    if buyer is not None:
+        app_calls = app_calls.filter(buyer_number=buyer.phone)
+    return meetings.order_by(), app_calls.filter(~Exists(twin)).order_by()
+
+
+def _call_history_rows(
+    meetings: QuerySet[Meeting], app_calls: QuerySet[MobileAppCall], agency_id: uuid.UUID
+) -> list[dict[str, Any]]:
+    """The contract's rows of ``meetings`` and ``app_calls``, newest first: three queries."""
+    # A per-row lookup on the job's unique index: a join made PostgreSQL hash every job.
+    job_status = Subquery(Job.objects.filter(meeting_id=OuterRef("pk")).values("status")[:1])
+    meeting_rows = list(meetings.annotate(job_status=job_status).values(*_MEETING_ROW_FIELDS))
+    app_call_rows = list(app_calls.values(*_APP_CALL_ROW_FIELDS))
+    phones = {row["buyer_number"] for row in app_call_rows}
+    buyers = {}
+    if phones:
+        buyers = {
+            found["phone"]: found
+            for found in Buyer.objects.filter(agency_id=agency_id, phone__in=phones).values(
+                "phone", "name", "email"
+            )
+        }
+    now = timezone.now()
+    tz = timezone.get_current_timezone()
+    records = [_meeting_record(row, tz) for row in meeting_rows]
+    records += [
+        _app_call_record(row, buyers.get(row["buyer_number"], {}), now, tz) for row in app_call_rows
+    ]
+    records.sort(key=lambda record: (record["start_time"], str(record["id"])), reverse=True)
+    return records
+
+
 def call_history_records(
     *,
     scope: SellerScope,
@@ -196,55 +271,41 @@ def call_history_records(
     end: datetime | None = None,
     buyer: Buyer | None = None,
 ) -> list[dict[str, Any]]:
-    """Meetings merged with the app calls not (yet) turned into one, newest first.
+    """Meetings merged with the app calls not (yet) turned into one, newest first: three queries."""
+    meetings, app_calls = _call_history_querysets(scope=scope, start=start, end=end, buyer=buyer)
+    return _call_history_rows(meetings, app_calls, scope.agency_id)
 
-    An app call linked to a meeting shows as that meeting; an unlinked one within ±5 s of a
-    meeting of the same seller and buyer is the same call too and is dropped. Three queries.
+
+def call_history_page(
+    *,
+    scope: SellerScope,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    number: int,
+    limit: int,
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of ``call_history_records`` and the total count, paged in the database.
+
+    The count and the page's ids come from a UNION of both sources ordered as the full list
+    (newest first, then id descending); only that page's rows are then read: five queries.
     """
-    meetings = Meeting.objects.filter(scope.q())
-    app_calls = MobileAppCall.objects.filter(scope.q(), meeting__isnull=True)
-    if start is not None:
-        meetings = meetings.filter(start_time__gte=start)
-        app_calls = app_calls.filter(start_time__gte=start)
-    if end is not None:
-        meetings = meetings.filter(start_time__lt=end)
-        app_calls = app_calls.filter(start_time__lt=end)
-    if buyer is not None:
-        meetings = meetings.filter(buyer=buyer)
-        app_calls = app_calls.filter(buyer_number=buyer.phone)
-    meeting_rows = list(meetings.order_by().values(*_MEETING_ROW_FIELDS))
-    app_call_rows = list(app_calls.order_by().values(*_APP_CALL_ROW_FIELDS))
-
-    meeting_starts: dict[tuple, list[datetime]] = defaultdict(list)
-    for row in meeting_rows:
-        meeting_starts[(row["seller_id"], row["buyer__phone"])].append(row["start_time"])
-    for starts in meeting_starts.values():
-        starts.sort()
-
-    def duplicates_a_meeting(row: dict[str, Any]) -> bool:
-        starts = meeting_starts.get((row["seller_id"], row["buyer_number"]))
-        if not starts:
-            return False
-        index = bisect_left(starts, row["start_time"] - CALL_DEDUP_WINDOW)
-        return index < len(starts) and starts[index] <= row["start_time"] + CALL_DEDUP_WINDOW
-
-    app_call_rows = [row for row in app_call_rows if not duplicates_a_meeting(row)]
-    phones = {row["buyer_number"] for row in app_call_rows}
-    buyers = {}
-    if phones:
-        buyers = {
-            found["phone"]: found
-            for found in Buyer.objects.filter(agency_id=scope.agency_id, phone__in=phones).values(
-                "phone", "name", "email"
-            )
-        }
-    now = timezone.now()
-    records = [_meeting_record(row) for row in meeting_rows]
-    records += [
-        _app_call_record(row, buyers.get(row["buyer_number"], {}), now) for row in app_call_rows
-    ]
-    records.sort(key=lambda record: (record["start_time"], str(record["id"])), reverse=True)
-    return records
+    meetings, app_calls = _call_history_querysets(scope=scope, start=start, end=end, buyer=None)
+    keys = meetings.annotate(app_call=Value(False)).values_list("start_time", "id", "app_call")
+    keys = keys.union(
+        app_calls.annotate(app_call=Value(True)).values_list("start_time", "id", "app_call"),
+        all=True,
+    )
+    total = keys.count()
+    offset = (number - 1) * limit
+    page = list(keys.order_by("-start_time", "-id")[offset : offset + limit]) if total else []
+    meeting_ids = [pk for _, pk, app_call in page if not app_call]
+    app_call_ids = [pk for _, pk, app_call in page if app_call]
+    records = _call_history_rows(
+        meetings.filter(pk__in=meeting_ids) if meeting_ids else meetings.none(),
+        MobileAppCall.objects.filter(pk__in=app_call_ids) if app_call_ids else app_calls.none(),
+        scope.agency_id,
+    )
+    return records, total
 
 
 def call_history_for(
@@ -253,6 +314,21 @@ def call_history_for(
     """The caller's call history, or (managers, admins) that of the given team members."""
     scope = scope_requested(actor=actor, team_member_ids=team_member_ids)
     return call_history_records(scope=scope, start=date_range.start, end=date_range.end)
+
+
+def call_history_page_for(
+    *,
+    actor: Seller,
+    team_member_ids: list[uuid.UUID] | None,
+    date_range: DateRange,
+    number: int,
+    limit: int,
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of ``call_history_for`` and its total count."""
+    scope = scope_requested(actor=actor, team_member_ids=team_member_ids)
+    return call_history_page(
+        scope=scope, start=date_range.start, end=date_range.end, number=number, limit=limit
+    )
 
 
 def meeting_get_visible(*, actor: Seller, meeting_id: uuid.UUID) -> Meeting:

@@ -1,4 +1,5 @@
 import pytest
+from django.db import connection
 from django.test import override_settings
 
 from agencies.buyer_selectors import trigram_similarity
@@ -355,3 +356,25 @@ def test_python_trigram_similarity_matches_pg_trgm():
     assert round(trigram_similarity("word", "two words"), 4) == 0.3636
     assert trigram_similarity("", "x") == 0.0
     assert trigram_similarity("Ramesh", "ramesh") == 1.0
+
+
+class TestBuyerSearchSpeedPaths:
+    def test_like_wildcards_in_the_query_are_literal(self, client_for, seller, agency):
+        literal = make_buyer(agency, name="a_c")
+        make_buyer(agency, name="abc")
+        body = client_for(seller).get("/api/buyers/search", {"q": "a_c"}).json()
+        assert [row["id"] for row in body["results"]] == [str(literal.pk)]
+        assert body["results"][0]["match_score"] == 1.0
+
+    def test_contains_match_is_case_insensitive(self, client_for, seller, agency):
+        buyer = make_buyer(agency, company_name="Zenith Traders")
+        body = client_for(seller).get("/api/buyers/search", {"q": "ITH TRA"}).json()
+        assert [row["id"] for row in body["results"]] == [str(buyer.pk)]
+        assert body["results"][0]["match_field"] == "company_name"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_trgm is PostgreSQL only")
+def test_trigram_operator_costs_what_it_measures():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT procost FROM pg_proc WHERE proname = 'similarity_op'")
+        assert cursor.fetchone()[0] == 50
