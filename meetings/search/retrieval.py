@@ -1,0 +1,365 @@
+"""Hybrid retrieval: vector similarity and full-text match, fused by reciprocal rank.
+
+Vectors live in the database (``SearchDocument.embedding``) and are searched in memory with numpy,
+per agency. Each worker process keeps the matrices of its most recently searched agencies and
+refreshes one when the agency's ``SearchIndexVersion`` moves: only added and removed documents are
+read, so a change to one meeting does not reload 100,000 vectors.
+
+Full text: PostgreSQL's ``search_vector`` (a generated tsvector column with a GIN index) queried
+with ``SearchQuery``/``SearchRank``; on SQLite the FTS5 table (porter stemming) with ``bm25``.
+Both are written by migration 0003 and kept in sync by the database itself.
+
+Access rules (issue 7): a seller sees documents of their own calls and of the buyers they talk
+to, plus the product catalogue; a manager adds the team; an admin the whole agency; nobody ever
+sees another agency.
+"""
+
+import re
+import threading
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.db import connection
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+
+from agencies.models import Buyer
+from chirpworks.exceptions import ForbiddenError, NotFoundError
+from meetings.models import Meeting, SearchDocument, SearchIndexVersion
+from meetings.search.documents import BUYER_PROFILE, DOCUMENT_TYPES, PRODUCT_CATALOG
+from meetings.search.embeddings import EmbeddingError, bytes_to_matrix, get_embedding_provider
+from sellers.models import Seller
+from sellers.selectors import seller_visible_ids
+
+RRF_K = 60  # the usual reciprocal-rank-fusion constant: damps the weight of the very top ranks
+MIN_CANDIDATES = 50
+
+_STOPWORD_TEXT = """a about after all also am an and any are as at be been before being but by
+    can could
+    did do does doing for from had has have having he her here hers him his how i if in into is
+    it its just me more most my no nor not of off on once only or other our out over own same she
+    should so some such than that the their them then there these they this those through to too
+    under until up very was we were what when where which while who whom why will with would you
+    your yours please tell show give find list get"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+TYPE_CODES = {name: code for code, name in enumerate(DOCUMENT_TYPES)}
+
+
+@dataclass(frozen=True)
+class SearchScope:
+    """Whose documents a request may see, resolved once per request."""
+
+    agency_id: uuid.UUID
+    seller_ids: frozenset[uuid.UUID] | None  # None: the whole agency
+    buyer_ids: frozenset[uuid.UUID] | None
+    only_seller_id: uuid.UUID | None = None
+    types: tuple[str, ...] | None = None
+    occurred_from: datetime | None = None  # with occurred_to: only documents of that window
+    occurred_to: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    document: SearchDocument
+    distance: float | None
+    score: float
+
+    def as_result(self) -> dict[str, Any]:
+        doc = self.document
+        return {
+            "id": doc.pk,
+            "type": doc.type,
+            "text": doc.text,
+            "meta": doc.meta,
+            "agency_id": doc.agency_id,
+            "meeting_id": doc.meeting_id,
+            "buyer_id": doc.buyer_id,
+            "product_id": doc.product_id,
+            "seller_id": doc.seller_id,
+            "distance": self.distance,
+        }
+
+
+def search_scope_for(
+    *,
+    actor: Seller,
+    seller_id: uuid.UUID | None = None,
+    types: list[str] | None = None,
+    occurred_from: datetime | None = None,
+    occurred_to: datetime | None = None,
+) -> SearchScope:
+    if actor.agency_id is None:
+        raise ForbiddenError("Search needs an agency account", code="no_agency")
+    visible = seller_visible_ids(actor=actor)
+    if seller_id is not None:
+        found = Seller.objects.filter(pk=seller_id, agency_id=actor.agency_id).exists()
+        if not found or (visible is not None and seller_id not in visible):
+            raise NotFoundError("Seller not found", code="seller_not_found")
+    buyers = None
+    if visible is not None:
+        met = Meeting.objects.filter(agency_id=actor.agency_id, seller_id__in=visible)
+        contacted = Buyer.objects.filter(
+            agency_id=actor.agency_id, last_contacted_by_id__in=visible
+        )
+        buyers = frozenset(met.values_list("buyer_id", flat=True).distinct()) | frozenset(
+            contacted.values_list("id", flat=True)
+        )
+    return SearchScope(
+        agency_id=actor.agency_id,
+        seller_ids=frozenset(visible) if visible is not None else None,
+        buyer_ids=buyers,
+        only_seller_id=seller_id,
+        types=tuple(types) if types else None,
+        occurred_from=occurred_from,
+        occurred_to=occurred_to,
+    )
+
+
+def query_terms(text: str) -> list[str]:
+    """Lower-cased words of a question without stopwords; never carries any query syntax."""
+    words = re.findall(r"[^\W_]+", text.lower())
+    return list(dict.fromkeys(w for w in words if w not in STOPWORDS and len(w) > 1))
+
+
+class AgencyVectors:
+    """One agency's document vectors and the columns the access rules filter on."""
+
+    def __init__(self, model_id: str) -> None:
+        self.model_id = model_id
+        self.version = -1
+        self.ids: list[uuid.UUID] = []
+        self.row_of: dict[uuid.UUID, int] = {}
+        self.matrix = np.zeros((0, 0), dtype=np.float32)
+        self.type_codes = np.zeros(0, dtype=np.int16)
+        self.seller_codes = np.zeros(0, dtype=np.int32)
+        self.buyer_codes = np.zeros(0, dtype=np.int32)
+        self.occurred = np.zeros(0, dtype=np.float64)  # epoch seconds; NaN when undated
+        self.seller_index: dict[uuid.UUID, int] = {}
+        self.buyer_index: dict[uuid.UUID, int] = {}
+        self.lock = threading.Lock()
+
+    def _code(self, index: dict[uuid.UUID, int], value: uuid.UUID | None) -> int:
+        if value is None:
+            return -1
+        return index.setdefault(value, len(index))
+
+    def refresh(self, agency_id: uuid.UUID, version: int) -> None:
+        """Read only what changed since the cached version: new rows in, deleted rows out."""
+        documents = SearchDocument.objects.filter(
+            agency_id=agency_id, embedding_model=self.model_id
+        )
+        current = set(documents.values_list("id", flat=True).iterator(chunk_size=10000))
+        cached = self.row_of.keys()
+        removed = [row for doc_id, row in self.row_of.items() if doc_id not in current]
+        added = [doc_id for doc_id in current if doc_id not in cached]
+
+        keep = np.ones(len(self.ids), dtype=bool)
+        keep[removed] = False
+        ids = [doc_id for doc_id, kept in zip(self.ids, keep, strict=True) if kept]
+        blobs, types, sellers, buyers, occurred = [], [], [], [], []
+        for start in range(0, len(added), 2000):
+            rows = documents.filter(pk__in=added[start : start + 2000]).values_list(
+                "id", "type", "seller_id", "buyer_id", "occurred_at", "embedding"
+            )
+            for doc_id, doc_type, seller_id, buyer_id, occurred_at, blob in rows:
+                ids.append(doc_id)
+                types.append(TYPE_CODES.get(doc_type, -1))
+                sellers.append(self._code(self.seller_index, seller_id))
+                buyers.append(self._code(self.buyer_index, buyer_id))
+                occurred.append(occurred_at.timestamp() if occurred_at else np.nan)
+                blobs.append(blob)
+        new_matrix = bytes_to_matrix(blobs, self.matrix.shape[1] if self.matrix.size else 0)
+        if blobs and not self.matrix.size:
+            self.matrix = np.zeros((0, new_matrix.shape[1]), dtype=np.float32)
+        if blobs and new_matrix.shape[1] != self.matrix.shape[1]:
+            raise EmbeddingError("Stored vectors of one model have different dimensions")
+        kept = self.matrix[keep]
+        self.matrix = np.concatenate([kept, new_matrix]) if blobs else kept
+        self.type_codes = np.concatenate([self.type_codes[keep], np.asarray(types, dtype=np.int16)])
+        self.seller_codes = np.concatenate(
+            [self.seller_codes[keep], np.asarray(sellers, dtype=np.int32)]
+        )
+        self.buyer_codes = np.concatenate(
+            [self.buyer_codes[keep], np.asarray(buyers, dtype=np.int32)]
+        )
+        self.occurred = np.concatenate(
+            [self.occurred[keep], np.asarray(occurred, dtype=np.float64)]
+        )
+        self.ids = ids
+        self.row_of = {doc_id: row for row, doc_id in enumerate(ids)}
+        self.version = version
+
+    def allowed(self, scope: SearchScope) -> np.ndarray:
+        """A boolean mask of the rows ``scope`` may see."""
+        n = len(self.ids)
+        if scope.seller_ids is None:
+            mask = np.ones(n, dtype=bool)
+        else:
+            sellers = [self.seller_index[s] for s in scope.seller_ids if s in self.seller_index]
+            buyers = [self.buyer_index[b] for b in scope.buyer_ids or () if b in self.buyer_index]
+            is_buyer = self.type_codes == TYPE_CODES[BUYER_PROFILE]
+            is_product = self.type_codes == TYPE_CODES[PRODUCT_CATALOG]
+            own = np.isin(self.seller_codes, sellers)
+            mask = (
+                is_product
+                | (is_buyer & np.isin(self.buyer_codes, buyers))
+                | (~is_buyer & ~is_product & own)
+            )
+        if scope.only_seller_id is not None:
+            code = self.seller_index.get(scope.only_seller_id, -2)
+            mask &= self.seller_codes == code
+        if scope.types is not None:
+            mask &= np.isin(self.type_codes, [TYPE_CODES[t] for t in scope.types])
+        if scope.occurred_from is not None and scope.occurred_to is not None:
+            with np.errstate(invalid="ignore"):  # undated rows compare False: outside any window
+                mask &= (self.occurred >= scope.occurred_from.timestamp()) & (
+                    self.occurred < scope.occurred_to.timestamp()
+                )
+        return mask
+
+
+class VectorCache:
+    """Per-process LRU of ``AgencyVectors``; the database's version number invalidates it."""
+
+    def __init__(self) -> None:
+        self._agencies: OrderedDict[tuple[uuid.UUID, str], AgencyVectors] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._agencies.clear()
+
+    def get(self, agency_id: uuid.UUID, model_id: str) -> AgencyVectors:
+        version = (
+            SearchIndexVersion.objects.filter(agency_id=agency_id)
+            .values_list("version", flat=True)
+            .first()
+        ) or 0
+        key = (agency_id, model_id)
+        with self._lock:
+            vectors = self._agencies.get(key)
+            if vectors is None:
+                vectors = self._agencies[key] = AgencyVectors(model_id)
+            self._agencies.move_to_end(key)
+            while len(self._agencies) > settings.SEARCH_CACHE_MAX_AGENCIES:
+                self._agencies.popitem(last=False)
+        if vectors.version != version:
+            with vectors.lock:
+                if vectors.version != version:
+                    vectors.refresh(agency_id, version)
+        return vectors
+
+
+vector_cache = VectorCache()
+
+
+def _vector_ranking(
+    scope: SearchScope, query_vector: np.ndarray, limit: int
+) -> tuple[list[uuid.UUID], AgencyVectors]:
+    vectors = vector_cache.get(scope.agency_id, get_embedding_provider().model_id)
+    if not vectors.ids:
+        return [], vectors
+    scores = vectors.matrix @ query_vector
+    scores[~vectors.allowed(scope)] = -np.inf
+    limit = min(limit, len(scores))
+    top = np.argpartition(-scores, limit - 1)[:limit]
+    top = top[np.argsort(-scores[top])]
+    return [vectors.ids[row] for row in top if np.isfinite(scores[row])], vectors
+
+
+def _scope_filter(scope: SearchScope) -> Q:
+    condition = Q(agency_id=scope.agency_id)
+    if scope.seller_ids is not None:
+        condition &= (
+            Q(type=PRODUCT_CATALOG)
+            | Q(type=BUYER_PROFILE, buyer_id__in=list(scope.buyer_ids or ()))
+            | (~Q(type__in=[PRODUCT_CATALOG, BUYER_PROFILE]) & Q(seller_id__in=scope.seller_ids))
+        )
+    if scope.only_seller_id is not None:
+        condition &= Q(seller_id=scope.only_seller_id)
+    if scope.types is not None:
+        condition &= Q(type__in=scope.types)
+    if scope.occurred_from is not None and scope.occurred_to is not None:
+        condition &= Q(occurred_at__gte=scope.occurred_from, occurred_at__lt=scope.occurred_to)
+    return condition
+
+
+def _lexical_ranking(scope: SearchScope, terms: list[str], limit: int) -> list[uuid.UUID]:
+    if not terms:
+        return []
+    documents = SearchDocument.objects.filter(_scope_filter(scope))
+    if connection.vendor == "postgresql":
+        # Any term may match (OR); ts_rank rewards documents that match more of them.
+        query = SearchQuery(" | ".join(terms), search_type="raw", config="english")
+        vector = RawSQL(  # noqa: S611 (constant SQL: the generated column of migration 0003)
+            f'"{SearchDocument._meta.db_table}"."search_vector"',
+            [],
+            output_field=SearchVectorField(),
+        )
+        ranked = (
+            documents.alias(search_vector=vector)
+            .filter(search_vector=query)
+            .annotate(rank=SearchRank(vector, query))
+            .order_by("-rank")
+        )
+        return list(ranked.values_list("id", flat=True)[:limit])
+    if connection.vendor == "sqlite":
+        table = SearchDocument._meta.db_table
+        match = " OR ".join(f'"{term}"' for term in terms)
+        ranked = documents.extra(  # noqa: S610 (constant SQL; the terms are bound parameters)
+            tables=[f"{table}_fts"],
+            where=[f"{table}_fts.rowid = {table}.rowid", f"{table}_fts MATCH %s"],
+            params=[match],
+            select={"bm25": f"bm25({table}_fts)"},
+            order_by=["bm25"],
+        )
+        return list(ranked.values_list("id", flat=True)[:limit])
+    return list(documents.filter(text__icontains=terms[0]).values_list("id", flat=True)[:limit])
+
+
+def _fuse(rankings: list[list[uuid.UUID]]) -> list[tuple[uuid.UUID, float]]:
+    scores: dict[uuid.UUID, float] = {}
+    for ranking in rankings:
+        for rank, doc_id in enumerate(ranking):
+            scores[doc_id] = scores.get(doc_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+    return sorted(scores.items(), key=lambda item: item[1], reverse=True)
+
+
+def search_documents(*, scope: SearchScope, query: str, k: int = 8) -> list[SearchHit]:
+    """The ``k`` best documents for ``query`` that ``scope`` may see, best first.
+
+    If the embedding provider fails, the full-text ranking alone answers (``distance`` is null).
+    """
+    query = query.strip()
+    if not query:
+        return []
+    limit = max(MIN_CANDIDATES, k * 5)
+    query_vector = None
+    vector_ids: list[uuid.UUID] = []
+    vectors = None
+    try:
+        query_vector = get_embedding_provider().embed([query])[0]
+    except EmbeddingError:
+        query_vector = None
+    if query_vector is not None:
+        vector_ids, vectors = _vector_ranking(scope, query_vector, limit)
+    lexical_ids = _lexical_ranking(scope, query_terms(query), limit)
+    fused = _fuse([vector_ids, lexical_ids])[:k]
+    documents = SearchDocument.objects.defer("embedding").in_bulk([doc_id for doc_id, _ in fused])
+    hits = []
+    for doc_id, score in fused:
+        document = documents.get(doc_id)
+        if document is None:
+            continue  # deleted since the ranking was computed
+        distance = None
+        if vectors is not None and doc_id in vectors.row_of:
+            similarity = float(vectors.matrix[vectors.row_of[doc_id]] @ query_vector)
+            distance = round(float(np.sqrt(max(0.0, 2.0 - 2.0 * similarity))), 4)
+        hits.append(SearchHit(document=document, distance=distance, score=score))
+    return hits
