@@ -16,6 +16,7 @@ api_urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]
+api_urlpatterns += [path("search/", include("meetings.search_urls"))]
 
 urlpatterns = [
     path("admin/ops-dashboard/", ops_dashboard, name="ops-dashboard"),

@@ -145,7 +145,9 @@ def vector_to_bytes(vector: np.ndarray) -> bytes:
     return np.asarray(vector, dtype="<f4").tobytes()
 
 
-def bytes_to_matrix(blobs: list[bytes], dim: int) -> np.ndarray:
+def bytes_to_matrix(blobs: list[bytes]) -> np.ndarray:
+    """Stack stored vectors (all of one model, so of one length) into an ``(n, dim)`` matrix."""
     if not blobs:
-        return np.zeros((0, dim), dtype=np.float32)
+        return np.zeros((0, 0), dtype=np.float32)
+    dim = len(blobs[0]) // 4
     return np.frombuffer(b"".join(bytes(blob) for blob in blobs), dtype="<f4").reshape(-1, dim)

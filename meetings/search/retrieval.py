@@ -174,7 +174,7 @@ class AgencyVectors:
                 buyers.append(self._code(self.buyer_index, buyer_id))
                 occurred.append(occurred_at.timestamp() if occurred_at else np.nan)
                 blobs.append(blob)
-        new_matrix = bytes_to_matrix(blobs, self.matrix.shape[1] if self.matrix.size else 0)
+        new_matrix = bytes_to_matrix(blobs)
         if blobs and not self.matrix.size:
             self.matrix = np.zeros((0, new_matrix.shape[1]), dtype=np.float32)
         if blobs and new_matrix.shape[1] != self.matrix.shape[1]:
