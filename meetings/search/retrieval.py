@@ -29,9 +29,8 @@ from django.db import connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
-from agencies.models import Buyer
 from chirpworks.exceptions import ForbiddenError, NotFoundError
-from meetings.models import Meeting, SearchDocument, SearchIndexVersion
+from meetings.models import SearchDocument, SearchIndexVersion
 from meetings.search.documents import BUYER_PROFILE, DOCUMENT_TYPES, PRODUCT_CATALOG
 from meetings.search.embeddings import EmbeddingError, bytes_to_matrix, get_embedding_provider
 from sellers.models import Seller
@@ -57,7 +56,6 @@ class SearchScope:
 
     agency_id: uuid.UUID
     seller_ids: frozenset[uuid.UUID] | None  # None: the whole agency
-    buyer_ids: frozenset[uuid.UUID] | None
     only_seller_id: uuid.UUID | None = None
     types: tuple[str, ...] | None = None
     occurred_from: datetime | None = None  # with occurred_to: only documents of that window
@@ -101,19 +99,9 @@ def search_scope_for(
         found = Seller.objects.filter(pk=seller_id, agency_id=actor.agency_id).exists()
         if not found or (visible is not None and seller_id not in visible):
             raise NotFoundError("Seller not found", code="seller_not_found")
-    buyers = None
-    if visible is not None:
-        met = Meeting.objects.filter(agency_id=actor.agency_id, seller_id__in=visible)
-        contacted = Buyer.objects.filter(
-            agency_id=actor.agency_id, last_contacted_by_id__in=visible
-        )
-        buyers = frozenset(met.values_list("buyer_id", flat=True).distinct()) | frozenset(
-            contacted.values_list("id", flat=True)
-        )
     return SearchScope(
         agency_id=actor.agency_id,
         seller_ids=frozenset(visible) if visible is not None else None,
-        buyer_ids=buyers,
         only_seller_id=seller_id,
         types=tuple(types) if types else None,
         occurred_from=occurred_from,
@@ -196,26 +184,33 @@ class AgencyVectors:
         self.version = version
 
     def allowed(self, scope: SearchScope) -> np.ndarray:
-        """A boolean mask of the rows ``scope`` may see."""
+        """A boolean mask of the rows ``scope`` may see (lookup tables: no per-row Python)."""
         n = len(self.ids)
         if scope.seller_ids is None:
             mask = np.ones(n, dtype=bool)
         else:
-            sellers = [self.seller_index[s] for s in scope.seller_ids if s in self.seller_index]
-            buyers = [self.buyer_index[b] for b in scope.buyer_ids or () if b in self.buyer_index]
+            # Code -1 (no seller / no buyer) indexes the last, always-False slot.
+            seller_lut = np.zeros(len(self.seller_index) + 1, dtype=bool)
+            seller_lut[
+                [self.seller_index[s] for s in scope.seller_ids if s in self.seller_index]
+            ] = True
+            own = seller_lut[self.seller_codes]
             is_buyer = self.type_codes == TYPE_CODES[BUYER_PROFILE]
             is_product = self.type_codes == TYPE_CODES[PRODUCT_CATALOG]
-            own = np.isin(self.seller_codes, sellers)
-            mask = (
-                is_product
-                | (is_buyer & np.isin(self.buyer_codes, buyers))
-                | (~is_buyer & ~is_product & own)
-            )
+            # A buyer profile is visible when one of the visible calls, actions or call logs
+            # is with that buyer, or a visible seller contacted them last.
+            met = np.unique(self.buyer_codes[own & ~is_buyer])
+            buyer_lut = np.zeros(len(self.buyer_index) + 1, dtype=bool)
+            buyer_lut[met[met >= 0]] = True
+            mask = is_product | (is_buyer & (own | buyer_lut[self.buyer_codes]))
+            mask |= ~is_buyer & ~is_product & own
         if scope.only_seller_id is not None:
             code = self.seller_index.get(scope.only_seller_id, -2)
             mask &= self.seller_codes == code
         if scope.types is not None:
-            mask &= np.isin(self.type_codes, [TYPE_CODES[t] for t in scope.types])
+            type_lut = np.zeros(len(TYPE_CODES) + 1, dtype=bool)
+            type_lut[[TYPE_CODES[t] for t in scope.types]] = True
+            mask &= type_lut[self.type_codes]
         if scope.occurred_from is not None and scope.occurred_to is not None:
             with np.errstate(invalid="ignore"):  # undated rows compare False: outside any window
                 mask &= (self.occurred >= scope.occurred_from.timestamp()) & (
@@ -260,26 +255,28 @@ vector_cache = VectorCache()
 
 
 def _vector_ranking(
-    scope: SearchScope, query_vector: np.ndarray, limit: int
-) -> tuple[list[uuid.UUID], AgencyVectors]:
-    vectors = vector_cache.get(scope.agency_id, get_embedding_provider().model_id)
-    if not vectors.ids:
-        return [], vectors
-    scores = vectors.matrix @ query_vector
-    scores[~vectors.allowed(scope)] = -np.inf
-    limit = min(limit, len(scores))
+    vectors: AgencyVectors, mask: np.ndarray, query_vector: np.ndarray, limit: int
+) -> list[uuid.UUID]:
+    rows = np.flatnonzero(mask)
+    if not len(rows):
+        return []
+    # A narrow scope (a seller's calls) scores only its rows; a wide one scores them all.
+    if len(rows) < len(mask) // 2:
+        scores = vectors.matrix[rows] @ query_vector
+    else:
+        scores = (vectors.matrix @ query_vector)[rows]
+    limit = min(limit, len(rows))
     top = np.argpartition(-scores, limit - 1)[:limit]
     top = top[np.argsort(-scores[top])]
-    return [vectors.ids[row] for row in top if np.isfinite(scores[row])], vectors
+    return [vectors.ids[rows[i]] for i in top]
 
 
 def _scope_filter(scope: SearchScope) -> Q:
     condition = Q(agency_id=scope.agency_id)
     if scope.seller_ids is not None:
-        condition &= (
-            Q(type=PRODUCT_CATALOG)
-            | Q(type=BUYER_PROFILE, buyer_id__in=list(scope.buyer_ids or ()))
-            | (~Q(type__in=[PRODUCT_CATALOG, BUYER_PROFILE]) & Q(seller_id__in=scope.seller_ids))
+        # Buyer profiles are checked against the visible calls afterwards (``allowed``).
+        condition &= Q(type__in=[PRODUCT_CATALOG, BUYER_PROFILE]) | Q(
+            seller_id__in=scope.seller_ids
         )
     if scope.only_seller_id is not None:
         condition &= Q(seller_id=scope.only_seller_id)
@@ -340,16 +337,19 @@ def search_documents(*, scope: SearchScope, query: str, k: int = 8) -> list[Sear
     if not query:
         return []
     limit = max(MIN_CANDIDATES, k * 5)
-    query_vector = None
-    vector_ids: list[uuid.UUID] = []
-    vectors = None
+    vectors = vector_cache.get(scope.agency_id, get_embedding_provider().model_id)
+    mask = vectors.allowed(scope)
     try:
         query_vector = get_embedding_provider().embed([query])[0]
     except EmbeddingError:
         query_vector = None
-    if query_vector is not None:
-        vector_ids, vectors = _vector_ranking(scope, query_vector, limit)
-    lexical_ids = _lexical_ranking(scope, query_terms(query), limit)
+    vector_ids = [] if query_vector is None else _vector_ranking(vectors, mask, query_vector, limit)
+    # The full-text side is filtered again by the same mask: one access rule for both rankings.
+    lexical_ids = [
+        doc_id
+        for doc_id in _lexical_ranking(scope, query_terms(query), limit * 2)
+        if doc_id in vectors.row_of and mask[vectors.row_of[doc_id]]
+    ][:limit]
     fused = _fuse([vector_ids, lexical_ids])[:k]
     documents = SearchDocument.objects.defer("embedding").in_bulk([doc_id for doc_id, _ in fused])
     hits = []
@@ -358,7 +358,7 @@ def search_documents(*, scope: SearchScope, query: str, k: int = 8) -> list[Sear
         if document is None:
             continue  # deleted since the ranking was computed
         distance = None
-        if vectors is not None and doc_id in vectors.row_of:
+        if query_vector is not None and doc_id in vectors.row_of:
             similarity = float(vectors.matrix[vectors.row_of[doc_id]] @ query_vector)
             distance = round(float(np.sqrt(max(0.0, 2.0 - 2.0 * similarity))), 4)
         hits.append(SearchHit(document=document, distance=distance, score=score))
