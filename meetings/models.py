@@ -169,6 +169,23 @@ class SearchIndexVersion(models.Model):
         return f"{self.agency_id} v{self.version}"
 
 
+class SearchIndexChange(models.Model):
+    """Which documents one index version added and removed, so caches read only the change."""
+
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
+    version = models.PositiveBigIntegerField()
+    added = models.JSONField(default=list)  # document ids, as strings
+    removed = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "version"], name="searchchange_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} v{self.version}"
+
+
 class SearchQueryLog(BaseModel):
     """One search or answer request, for analytics: who asked what, how many results, how fast."""
 

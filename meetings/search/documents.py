@@ -399,6 +399,10 @@ def _queryset(kind: str) -> QuerySet:
     raise ValueError(f"Unknown entity kind: {kind}")
 
 
+def documents_model(kind: str) -> type[Model]:
+    return _queryset(kind).model
+
+
 def entities_load(*, kind: str, ids: Sequence[Any], lock: bool = False) -> dict[uuid.UUID, Model]:
     """The entities of ``kind`` with these ids, in one query (missing ids are simply absent)."""
     queryset = _queryset(kind).filter(pk__in=list(ids))

@@ -8,18 +8,20 @@ on each upsert: here every delete is keyed by ``(entity_kind, entity_id)`` or by
 
 import logging
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 
-from meetings.models import SearchDocument, SearchIndexVersion
+from meetings.models import SearchDocument, SearchIndexChange, SearchIndexVersion
 from meetings.search.documents import (
     ENTITY_KINDS,
     DocumentSpec,
     EntityDocuments,
     documents_build,
+    documents_model,
     entities_load,
     entity_ids_of_agency,
 )
@@ -47,20 +49,45 @@ class IndexOutcome:
         self.stale_deleted += other.stale_deleted
 
 
-def search_index_bump_versions(*, agency_ids: Iterable[uuid.UUID | None]) -> None:
-    """Tell every worker's vector cache that these agencies' documents changed."""
-    for agency_id in {a for a in agency_ids if a is not None}:
-        updated = SearchIndexVersion.objects.filter(agency_id=agency_id).update(
-            version=F("version") + 1
+CHANGE_LOG_KEEP = 1000  # versions per agency; a cache further behind reloads everything
+
+
+def search_index_record_change(
+    *, agency_id: uuid.UUID, added: Iterable[uuid.UUID] = (), removed: Iterable[uuid.UUID] = ()
+) -> int:
+    """Bump the agency's index version and log what changed; every worker's cache follows.
+
+    The version row is updated first, so concurrent writers queue on its lock and versions are
+    logged in commit order.
+    """
+    updated = SearchIndexVersion.objects.filter(agency_id=agency_id).update(
+        version=F("version") + 1
+    )
+    if not updated:
+        _, created = SearchIndexVersion.objects.get_or_create(
+            agency_id=agency_id, defaults={"version": 1}
         )
-        if not updated:
-            _, created = SearchIndexVersion.objects.get_or_create(
-                agency_id=agency_id, defaults={"version": 1}
-            )
-            if not created:  # another writer created it meanwhile
-                SearchIndexVersion.objects.filter(agency_id=agency_id).update(
-                    version=F("version") + 1
-                )
+        if not created:  # another writer created it meanwhile
+            SearchIndexVersion.objects.filter(agency_id=agency_id).update(version=F("version") + 1)
+    version = SearchIndexVersion.objects.get(agency_id=agency_id).version
+    SearchIndexChange.objects.create(
+        agency_id=agency_id,
+        version=version,
+        added=[str(doc_id) for doc_id in added],
+        removed=[str(doc_id) for doc_id in removed],
+    )
+    if version % 100 == 0:
+        SearchIndexChange.objects.filter(
+            agency_id=agency_id, version__lte=version - CHANGE_LOG_KEEP
+        ).delete()
+    return version
+
+
+def _relax_durability() -> None:
+    """Index rows are derived data (a rebuild restores them): don't wait for the WAL flush."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _existing_keys(kind: str, entity_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple]:
@@ -103,15 +130,22 @@ def _write(
     entity_ids: Sequence[uuid.UUID],
 ) -> tuple[int, int]:
     """Replace the documents of ``entity_ids`` (in one transaction); returns (deleted, written)."""
-    old = SearchDocument.objects.filter(entity_kind=kind, entity_id__in=list(entity_ids))
-    agencies = set(old.values_list("agency_id", flat=True).distinct())
-    deleted, _ = old.delete()
+    _relax_durability()
+    old = list(
+        SearchDocument.objects.filter(entity_kind=kind, entity_id__in=list(entity_ids)).values_list(
+            "id", "agency_id"
+        )
+    )
+    removed: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for doc_id, agency_id in old:
+        removed[agency_id].append(doc_id)
+    for start in range(0, len(old), 1000):
+        SearchDocument.objects.filter(pk__in=[d for d, _ in old[start : start + 1000]]).delete()
     rows = []
     for entity_id in entity_ids:
         documents = built.get(entity_id)
         if documents is None or documents.agency_id is None:
             continue
-        agencies.add(documents.agency_id)
         for spec, vector in zip(documents.specs, vectors_by_entity[entity_id], strict=True):
             rows.append(
                 SearchDocument(
@@ -132,8 +166,14 @@ def _write(
                 )
             )
     SearchDocument.objects.bulk_create(rows, batch_size=1000)
-    search_index_bump_versions(agency_ids=agencies)
-    return deleted, len(rows)
+    added: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for row in rows:
+        added[row.agency_id].append(row.pk)
+    for agency_id in sorted(set(added) | set(removed)):  # one lock order: no deadlocks
+        search_index_record_change(
+            agency_id=agency_id, added=added[agency_id], removed=removed[agency_id]
+        )
+    return len(old), len(rows)
 
 
 def _embed(built: dict[uuid.UUID, EntityDocuments], entity_ids: Sequence[uuid.UUID]):
@@ -155,8 +195,7 @@ def search_index_entities(
     """Bring the documents of these entities up to date; a missing entity loses its documents.
 
     Documents are built and embedded outside the transaction; inside it the entities are locked
-    and rebuilt, and embedded again only if they changed in between (so two concurrent re-indexes
-    of one entity can neither duplicate nor resurrect stale documents).
+    and any that changed in between (``updated_at``) are rebuilt.
     """
     if kind not in ENTITY_KINDS:
         raise ValueError(f"Unknown entity kind: {kind}")
@@ -164,7 +203,8 @@ def search_index_entities(
     model_id = get_embedding_provider().model_id
     outcome = IndexOutcome(entities=len(ids))
 
-    built = documents_build(kind=kind, entities=entities_load(kind=kind, ids=ids).values())
+    loaded = entities_load(kind=kind, ids=ids)
+    built = documents_build(kind=kind, entities=loaded.values())
     existing = _existing_keys(kind, ids)
     changed = [
         entity_id
@@ -181,20 +221,30 @@ def search_index_entities(
     present = [entity_id for entity_id in changed if entity_id in built]
     vectors = _embed(built, present)
     with transaction.atomic():
-        locked = documents_build(
-            kind=kind, entities=entities_load(kind=kind, ids=changed, lock=True).values()
+        # Lock the entities; any that changed since they were read are rebuilt from the locked
+        # state, so two concurrent re-indexes can neither duplicate nor resurrect documents.
+        stamps = dict(
+            documents_model(kind)
+            .objects.select_for_update()
+            .filter(pk__in=changed)
+            .values_list("pk", "updated_at")
         )
         moved = [
             entity_id
-            for entity_id in locked
-            if entity_id not in built
-            or _wanted_key(locked[entity_id], model_id) != _wanted_key(built[entity_id], model_id)
+            for entity_id in changed
+            if stamps.get(entity_id)
+            != (loaded[entity_id].updated_at if entity_id in loaded else None)
         ]
-        if moved:  # the entity changed after the first read: embed what is current
-            vectors.update(_embed(locked, moved))
+        if moved:
+            fresh = entities_load(kind=kind, ids=moved)
+            rebuilt = documents_build(kind=kind, entities=fresh.values())
+            for entity_id in moved:
+                built.pop(entity_id, None)
+            built.update(rebuilt)
+            vectors.update(_embed(rebuilt, list(rebuilt)))
         deleted, written = _write(
             kind=kind,
-            built=locked,
+            built=built,
             vectors_by_entity=vectors,
             model_id=model_id,
             entity_ids=changed,
@@ -211,10 +261,13 @@ def search_index_entity(*, kind: str, entity_id: uuid.UUID | str) -> IndexOutcom
 def search_index_delete_entity(*, kind: str, entity_id: uuid.UUID | str) -> int:
     """Delete one entity's documents and nothing else; returns how many were deleted."""
     with transaction.atomic():
-        documents = SearchDocument.objects.filter(entity_kind=kind, entity_id=entity_id)
-        agencies = set(documents.values_list("agency_id", flat=True).distinct())
-        deleted, _ = documents.delete()
-        search_index_bump_versions(agency_ids=agencies)
+        deleted, _ = _write(
+            kind=kind,
+            built={},
+            vectors_by_entity={},
+            model_id="",
+            entity_ids=[uuid.UUID(str(entity_id))],
+        )
     return deleted
 
 
@@ -259,5 +312,5 @@ def search_index_rebuild_agency(
         with transaction.atomic():
             for start in range(0, len(stale_ids), 1000):
                 SearchDocument.objects.filter(pk__in=stale_ids[start : start + 1000]).delete()
-            search_index_bump_versions(agency_ids=[agency_id])
+            search_index_record_change(agency_id=agency_id, removed=stale_ids)
     return outcome

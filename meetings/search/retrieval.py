@@ -16,6 +16,7 @@ sees another agency.
 
 import re
 import threading
+import time
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
 from chirpworks.exceptions import ForbiddenError, NotFoundError
-from meetings.models import SearchDocument, SearchIndexVersion
+from meetings.models import SearchDocument, SearchIndexChange, SearchIndexVersion
 from meetings.search.documents import BUYER_PROFILE, DOCUMENT_TYPES, PRODUCT_CATALOG
 from meetings.search.embeddings import EmbeddingError, bytes_to_matrix, get_embedding_provider
 from sellers.models import Seller
@@ -116,21 +117,32 @@ def query_terms(text: str) -> list[str]:
 
 
 class AgencyVectors:
-    """One agency's document vectors and the columns the access rules filter on."""
+    """One agency's document vectors and the columns the access rules filter on.
+
+    Rows live in arrays with spare capacity: a change appends its new rows and marks its removed
+    rows dead, so applying a one-meeting change costs that meeting's rows, not a copy of 100,000
+    vectors. Dead rows are compacted away once they are a fifth of the arrays.
+    """
 
     def __init__(self, model_id: str) -> None:
         self.model_id = model_id
+        self.lock = threading.Lock()
+        self._reset()
+
+    def _reset(self) -> None:
         self.version = -1
-        self.ids: list[uuid.UUID] = []
+        self.size = 0  # rows in use (alive or dead)
+        self.dead = 0
+        self.ids: list[uuid.UUID | None] = []
         self.row_of: dict[uuid.UUID, int] = {}
         self.matrix = np.zeros((0, 0), dtype=np.float32)
+        self.alive = np.zeros(0, dtype=bool)
         self.type_codes = np.zeros(0, dtype=np.int16)
         self.seller_codes = np.zeros(0, dtype=np.int32)
         self.buyer_codes = np.zeros(0, dtype=np.int32)
         self.occurred = np.zeros(0, dtype=np.float64)  # epoch seconds; NaN when undated
         self.seller_index: dict[uuid.UUID, int] = {}
         self.buyer_index: dict[uuid.UUID, int] = {}
-        self.lock = threading.Lock()
 
     def _code(self, index: dict[uuid.UUID, int], value: uuid.UUID | None) -> int:
         if value is None:
@@ -138,83 +150,126 @@ class AgencyVectors:
         return index.setdefault(value, len(index))
 
     def refresh(self, agency_id: uuid.UUID, version: int) -> None:
-        """Read only what changed since the cached version: new rows in, deleted rows out."""
+        """Apply the logged changes since the cached version; reload all if the log is short."""
         documents = SearchDocument.objects.filter(
             agency_id=agency_id, embedding_model=self.model_id
         )
-        current = set(documents.values_list("id", flat=True).iterator(chunk_size=10000))
-        cached = self.row_of.keys()
-        removed = [row for doc_id, row in self.row_of.items() if doc_id not in current]
-        added = [doc_id for doc_id in current if doc_id not in cached]
-
-        keep = np.ones(len(self.ids), dtype=bool)
-        keep[removed] = False
-        ids = [doc_id for doc_id, kept in zip(self.ids, keep, strict=True) if kept]
-        blobs, types, sellers, buyers, occurred = [], [], [], [], []
-        for start in range(0, len(added), 2000):
-            rows = documents.filter(pk__in=added[start : start + 2000]).values_list(
-                "id", "type", "seller_id", "buyer_id", "occurred_at", "embedding"
+        changes = list(
+            SearchIndexChange.objects.filter(
+                agency_id=agency_id, version__gt=self.version, version__lte=version
             )
-            for doc_id, doc_type, seller_id, buyer_id, occurred_at, blob in rows:
-                ids.append(doc_id)
-                types.append(TYPE_CODES.get(doc_type, -1))
-                sellers.append(self._code(self.seller_index, seller_id))
-                buyers.append(self._code(self.buyer_index, buyer_id))
-                occurred.append(occurred_at.timestamp() if occurred_at else np.nan)
-                blobs.append(blob)
-        new_matrix = bytes_to_matrix(blobs)
-        if blobs and not self.matrix.size:
-            self.matrix = np.zeros((0, new_matrix.shape[1]), dtype=np.float32)
-        if blobs and new_matrix.shape[1] != self.matrix.shape[1]:
-            raise EmbeddingError("Stored vectors of one model have different dimensions")
-        kept = self.matrix[keep]
-        self.matrix = np.concatenate([kept, new_matrix]) if blobs else kept
-        self.type_codes = np.concatenate([self.type_codes[keep], np.asarray(types, dtype=np.int16)])
-        self.seller_codes = np.concatenate(
-            [self.seller_codes[keep], np.asarray(sellers, dtype=np.int32)]
+            .order_by("version")
+            .values_list("added", "removed")
         )
-        self.buyer_codes = np.concatenate(
-            [self.buyer_codes[keep], np.asarray(buyers, dtype=np.int32)]
-        )
-        self.occurred = np.concatenate(
-            [self.occurred[keep], np.asarray(occurred, dtype=np.float64)]
-        )
-        self.ids = ids
-        self.row_of = {doc_id: row for row, doc_id in enumerate(ids)}
+        if self.version >= 0 and len(changes) == version - self.version:
+            pending: dict[uuid.UUID, None] = {}
+            for added, removed in changes:
+                for doc_id in map(uuid.UUID, removed):
+                    if doc_id in pending:
+                        del pending[doc_id]
+                    elif doc_id in self.row_of:
+                        row = self.row_of.pop(doc_id)
+                        self.alive[row] = False
+                        self.ids[row] = None
+                        self.dead += 1
+                pending.update(dict.fromkeys(map(uuid.UUID, added)))
+            new_ids = [doc_id for doc_id in pending if doc_id not in self.row_of]
+            for start in range(0, len(new_ids), 2000):
+                self._append(documents.filter(pk__in=new_ids[start : start + 2000]))
+        else:  # first load, or further behind than the change log reaches
+            self._reset()
+            self._append(documents)
+        if self.dead > max(1000, self.size // 5):
+            self._compact()
         self.version = version
+
+    def _append(self, documents) -> None:
+        blobs, ids, types, sellers, buyers, occurred = [], [], [], [], [], []
+        rows = documents.values_list(
+            "id", "type", "seller_id", "buyer_id", "occurred_at", "embedding"
+        ).iterator(chunk_size=5000)
+        for doc_id, doc_type, seller_id, buyer_id, occurred_at, blob in rows:
+            ids.append(doc_id)
+            types.append(TYPE_CODES.get(doc_type, -1))
+            sellers.append(self._code(self.seller_index, seller_id))
+            buyers.append(self._code(self.buyer_index, buyer_id))
+            occurred.append(occurred_at.timestamp() if occurred_at else np.nan)
+            blobs.append(blob)
+        if not blobs:
+            return
+        new_matrix = bytes_to_matrix(blobs)
+        if self.matrix.shape[1] not in (0, new_matrix.shape[1]):
+            raise EmbeddingError("Stored vectors of one model have different dimensions")
+        start, end = self.size, self.size + len(ids)
+        if end > len(self.alive):
+            self._grow(max(end, 2 * len(self.alive), 1024), new_matrix.shape[1])
+        self.matrix[start:end] = new_matrix
+        self.alive[start:end] = True
+        self.type_codes[start:end] = types
+        self.seller_codes[start:end] = sellers
+        self.buyer_codes[start:end] = buyers
+        self.occurred[start:end] = occurred
+        self.ids.extend(ids)
+        self.row_of.update((doc_id, start + i) for i, doc_id in enumerate(ids))
+        self.size = end
+
+    def _grow(self, capacity: int, dim: int) -> None:
+        def grown(array: np.ndarray, shape: tuple[int, ...], fill) -> np.ndarray:
+            bigger = np.full(shape, fill, dtype=array.dtype)
+            if self.size:
+                bigger[: self.size] = array[: self.size]
+            return bigger
+
+        self.matrix = grown(self.matrix, (capacity, dim), 0)
+        self.alive = grown(self.alive, (capacity,), False)
+        self.type_codes = grown(self.type_codes, (capacity,), -1)
+        self.seller_codes = grown(self.seller_codes, (capacity,), -1)
+        self.buyer_codes = grown(self.buyer_codes, (capacity,), -1)
+        self.occurred = grown(self.occurred, (capacity,), np.nan)
+
+    def _compact(self) -> None:
+        keep = np.flatnonzero(self.alive[: self.size])
+        for name in ("matrix", "alive", "type_codes", "seller_codes", "buyer_codes", "occurred"):
+            setattr(self, name, getattr(self, name)[keep].copy())
+        self.ids = [self.ids[row] for row in keep]
+        self.row_of = {doc_id: row for row, doc_id in enumerate(self.ids)}
+        self.size, self.dead = len(keep), 0
 
     def allowed(self, scope: SearchScope) -> np.ndarray:
         """A boolean mask of the rows ``scope`` may see (lookup tables: no per-row Python)."""
-        n = len(self.ids)
+        size = self.size
         if scope.seller_ids is None:
-            mask = np.ones(n, dtype=bool)
+            mask = self.alive[:size].copy()
         else:
             # Code -1 (no seller / no buyer) indexes the last, always-False slot.
             seller_lut = np.zeros(len(self.seller_index) + 1, dtype=bool)
             seller_lut[
                 [self.seller_index[s] for s in scope.seller_ids if s in self.seller_index]
             ] = True
-            own = seller_lut[self.seller_codes]
-            is_buyer = self.type_codes == TYPE_CODES[BUYER_PROFILE]
-            is_product = self.type_codes == TYPE_CODES[PRODUCT_CATALOG]
+            alive = self.alive[:size]
+            types, buyer_codes = self.type_codes[:size], self.buyer_codes[:size]
+            own = seller_lut[self.seller_codes[:size]] & alive
+            is_buyer = types == TYPE_CODES[BUYER_PROFILE]
+            is_product = types == TYPE_CODES[PRODUCT_CATALOG]
             # A buyer profile is visible when one of the visible calls, actions or call logs
             # is with that buyer, or a visible seller contacted them last.
-            met = np.unique(self.buyer_codes[own & ~is_buyer])
+            met = np.unique(buyer_codes[own & ~is_buyer])
             buyer_lut = np.zeros(len(self.buyer_index) + 1, dtype=bool)
             buyer_lut[met[met >= 0]] = True
-            mask = is_product | (is_buyer & (own | buyer_lut[self.buyer_codes]))
+            mask = (is_product & alive) | (is_buyer & (own | (buyer_lut[buyer_codes] & alive)))
             mask |= ~is_buyer & ~is_product & own
         if scope.only_seller_id is not None:
             code = self.seller_index.get(scope.only_seller_id, -2)
-            mask &= self.seller_codes == code
+            mask &= self.seller_codes[:size] == code
         if scope.types is not None:
             type_lut = np.zeros(len(TYPE_CODES) + 1, dtype=bool)
             type_lut[[TYPE_CODES[t] for t in scope.types]] = True
-            mask &= type_lut[self.type_codes]
+            mask &= type_lut[self.type_codes[:size]]
         if scope.occurred_from is not None and scope.occurred_to is not None:
             with np.errstate(invalid="ignore"):  # undated rows compare False: outside any window
-                mask &= (self.occurred >= scope.occurred_from.timestamp()) & (
-                    self.occurred < scope.occurred_to.timestamp()
+                occurred = self.occurred[:size]
+                mask &= (occurred >= scope.occurred_from.timestamp()) & (
+                    occurred < scope.occurred_to.timestamp()
                 )
         return mask
 
@@ -264,7 +319,7 @@ def _vector_ranking(
     if len(rows) < len(mask) // 2:
         scores = vectors.matrix[rows] @ query_vector
     else:
-        scores = (vectors.matrix @ query_vector)[rows]
+        scores = (vectors.matrix[: vectors.size] @ query_vector)[rows]
     limit = min(limit, len(rows))
     top = np.argpartition(-scores, limit - 1)[:limit]
     top = top[np.argsort(-scores[top])]
@@ -287,13 +342,91 @@ def _scope_filter(scope: SearchScope) -> Q:
     return condition
 
 
+class _TermStatistics:
+    """How many documents contain a term, to leave out the very common ones.
+
+    Like a search engine's cutoff frequency: a term in more than 2% of the documents (and in more
+    than 500 of them) says little about which document is meant, and ranking every document that
+    contains it is what makes full-text search slow on a large index. The vector ranking still
+    weighs those words. PostgreSQL: the planner's statistics of ``search_vector`` (most common
+    lexemes and their frequencies, refreshed by ANALYZE), cached for five minutes. SQLite: FTS5
+    counts each term's documents (a doclist read, no ranking).
+    """
+
+    COMMON_FRACTION = 0.02
+    COMMON_MIN_DOCUMENTS = 500
+    TTL_SECONDS = 300
+
+    def __init__(self) -> None:
+        self._pg: tuple[float, dict[str, float], float] | None = None
+        self._sqlite_total: tuple[float, int] | None = None
+
+    def clear(self) -> None:
+        self._pg = None
+        self._sqlite_total = None
+
+    def pg_rare_lexemes(self, terms: list[str]) -> list[str]:
+        table = SearchDocument._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT tsvector_to_array(to_tsvector('english'::regconfig, %s))", [" ".join(terms)]
+            )
+            lexemes = [lex for lex in cursor.fetchone()[0] if re.fullmatch(r"[a-z0-9]+", lex)]
+            if self._pg is None or self._pg[0] < time.monotonic():
+                cursor.execute(
+                    "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, "
+                    "c.reltuples FROM pg_class c LEFT JOIN pg_stats s ON s.tablename = c.relname "
+                    "AND s.attname = 'search_vector' WHERE c.relname = %s",
+                    [table],
+                )
+                row = cursor.fetchone() or (None, None, 0)
+                frequencies = dict(zip(row[0] or [], row[1] or [], strict=False))
+                self._pg = (time.monotonic() + self.TTL_SECONDS, frequencies, max(row[2], 0))
+        _, frequencies, total = self._pg
+        return [
+            lexeme
+            for lexeme in lexemes
+            if not (
+                frequencies.get(lexeme, 0) > self.COMMON_FRACTION
+                and frequencies.get(lexeme, 0) * total > self.COMMON_MIN_DOCUMENTS
+            )
+        ]
+
+    def sqlite_rare_terms(self, terms: list[str]) -> list[str]:
+        table = SearchDocument._meta.db_table
+        with connection.cursor() as cursor:
+            if self._sqlite_total is None or self._sqlite_total[0] < time.monotonic():
+                cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 (constant)
+                self._sqlite_total = (time.monotonic() + self.TTL_SECONDS, cursor.fetchone()[0])
+            total = self._sqlite_total[1]
+            if total * self.COMMON_FRACTION <= self.COMMON_MIN_DOCUMENTS:
+                return terms
+            # Constant SQL, one sub-select per term; the terms are bound parameters.
+            count = f"(SELECT count(*) FROM {table}_fts WHERE {table}_fts MATCH %s)"  # noqa: S608
+            cursor.execute("SELECT " + ", ".join(count for _ in terms), [f'"{t}"' for t in terms])
+            found = cursor.fetchone()
+        return [
+            term
+            for term, count in zip(terms, found, strict=True)
+            if not (count > total * self.COMMON_FRACTION and count > self.COMMON_MIN_DOCUMENTS)
+        ]
+
+
+term_statistics = _TermStatistics()
+
+
 def _lexical_ranking(scope: SearchScope, terms: list[str], limit: int) -> list[uuid.UUID]:
+    """Documents matching any of the question's distinctive terms, best first."""
     if not terms:
         return []
     documents = SearchDocument.objects.filter(_scope_filter(scope))
     if connection.vendor == "postgresql":
-        # Any term may match (OR); ts_rank rewards documents that match more of them.
-        query = SearchQuery(" | ".join(terms), search_type="raw", config="english")
+        lexemes = term_statistics.pg_rare_lexemes(terms)
+        if not lexemes:
+            return []
+        # Any term may match (OR); ts_rank rewards documents that match more of them. The
+        # lexemes are already stemmed (english), so the query must not stem them again.
+        query = SearchQuery(" | ".join(lexemes), search_type="raw", config="simple")
         vector = RawSQL(  # noqa: S611 (constant SQL: the generated column of migration 0003)
             f'"{SearchDocument._meta.db_table}"."search_vector"',
             [],
@@ -307,6 +440,9 @@ def _lexical_ranking(scope: SearchScope, terms: list[str], limit: int) -> list[u
         )
         return list(ranked.values_list("id", flat=True)[:limit])
     if connection.vendor == "sqlite":
+        terms = term_statistics.sqlite_rare_terms(terms)
+        if not terms:
+            return []
         table = SearchDocument._meta.db_table
         match = " OR ".join(f'"{term}"' for term in terms)
         ranked = documents.extra(  # noqa: S610 (constant SQL; the terms are bound parameters)

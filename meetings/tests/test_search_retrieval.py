@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
-from meetings.models import SearchDocument
+from meetings.models import SearchDocument, SearchIndexChange
 from meetings.search import retrieval
 from meetings.search.answer import search_answer
 from meetings.search.embeddings import WordLlamaEmbeddings
-from meetings.search.index import search_index_rebuild_agency
+from meetings.search.index import search_index_entity, search_index_rebuild_agency
 from meetings.search.retrieval import (
     _lexical_ranking,
     query_terms,
@@ -119,12 +119,28 @@ def test_the_worker_cache_follows_index_changes(
         )
     assert _top_meeting(admin, question) == pool.pk
     cached = retrieval.vector_cache.get(admin.agency_id, WordLlamaEmbeddings().model_id)
-    assert len(cached.ids) == SearchDocument.objects.filter(agency=admin.agency).count()
+    assert set(cached.row_of) == set(SearchDocument.objects.values_list("id", flat=True))
     with django_capture_on_commit_callbacks(execute=True):
         pool.delete()
     assert _top_meeting(admin, question) != pool.pk
     cached = retrieval.vector_cache.get(admin.agency_id, WordLlamaEmbeddings().model_id)
-    assert len(cached.ids) == SearchDocument.objects.filter(agency=admin.agency).count()
+    assert set(cached.row_of) == set(SearchDocument.objects.values_list("id", flat=True))
+    assert int(cached.alive[: cached.size].sum()) == len(cached.row_of)  # removed rows are dead
+
+
+def test_a_cache_further_behind_than_the_change_log_reloads(calls, admin, seller):
+    model_id = WordLlamaEmbeddings().model_id
+    retrieval.vector_cache.get(admin.agency_id, model_id)
+    pool = make_meeting(
+        seller,
+        start=timezone.now(),
+        transcription=transcript(("buyer", "Is there a swimming pool on the terrace?")),
+    )
+    search_index_entity(kind="meeting", entity_id=pool.pk)
+    SearchIndexChange.objects.all().delete()  # the log no longer reaches the cached version
+    cached = retrieval.vector_cache.get(admin.agency_id, model_id)
+    assert set(cached.row_of) == set(SearchDocument.objects.values_list("id", flat=True))
+    assert _top_meeting(admin, "a swimming pool on the terrace") == pool.pk
 
 
 def test_answer_is_extractive_with_sources_without_an_llm(calls, admin, settings):
