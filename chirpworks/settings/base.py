@@ -241,7 +241,7 @@ ANALYSIS_PROVIDER = env("ANALYSIS_PROVIDER", default="meetings.analysis.offline.
 SEARCH_EMBEDDINGS_PROVIDER = env(
     "SEARCH_EMBEDDINGS_PROVIDER", default="meetings.search.embeddings.WordLlamaEmbeddings"
 )
-SEARCH_WORDLLAMA_DIM = env.int("SEARCH_WORDLLAMA_DIM", default=256)
+SEARCH_WORDLLAMA_DIM = env.int("SEARCH_WORDLLAMA_DIM", default=128)  # 64, 128 or 256
 SEARCH_EMBEDDINGS_BASE_URL = env("SEARCH_EMBEDDINGS_BASE_URL", default="")
 SEARCH_EMBEDDINGS_API_KEY = env("SEARCH_EMBEDDINGS_API_KEY", default="")
 SEARCH_EMBEDDINGS_MODEL = env("SEARCH_EMBEDDINGS_MODEL", default="text-embedding-3-small")

@@ -83,7 +83,7 @@ def search_index_record_change(
     return version
 
 
-def _relax_durability() -> None:
+def relax_durability() -> None:
     """Index rows are derived data (a rebuild restores them): don't wait for the WAL flush."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -130,7 +130,7 @@ def _write(
     entity_ids: Sequence[uuid.UUID],
 ) -> tuple[int, int]:
     """Replace the documents of ``entity_ids`` (in one transaction); returns (deleted, written)."""
-    _relax_durability()
+    relax_durability()
     old = list(
         SearchDocument.objects.filter(entity_kind=kind, entity_id__in=list(entity_ids)).values_list(
             "id", "agency_id"

@@ -315,8 +315,9 @@ def _vector_ranking(
     rows = np.flatnonzero(mask)
     if not len(rows):
         return []
-    # A narrow scope (a seller's calls) scores only its rows; a wide one scores them all.
-    if len(rows) < len(mask) // 2:
+    # A narrow scope (a seller's calls) scores only its rows; copying a wide one costs more
+    # than scoring every row.
+    if len(rows) < len(mask) // 10:
         scores = vectors.matrix[rows] @ query_vector
     else:
         scores = (vectors.matrix[: vectors.size] @ query_vector)[rows]

@@ -9,8 +9,11 @@ import time
 import uuid
 from typing import Any
 
+from django.db import transaction
+
 from meetings.models import SearchQueryLog
 from meetings.search.answer import search_answer
+from meetings.search.index import relax_durability
 from meetings.search.retrieval import search_documents, search_scope_for
 from sellers.models import Seller
 
@@ -25,15 +28,17 @@ def clamp_k(k: int | None) -> int:
 def _record(
     *, actor: Seller, endpoint: str, query: str, intent: str, count: int, started: float
 ) -> None:
-    SearchQueryLog.objects.create(
-        agency_id=actor.agency_id,
-        seller=actor,
-        endpoint=endpoint,
-        query=query[:1000],
-        intent=intent,
-        results_count=count,
-        duration_ms=int((time.perf_counter() - started) * 1000),
-    )
+    with transaction.atomic():
+        relax_durability()  # an analytics row: not worth waiting for the WAL flush
+        SearchQueryLog.objects.create(
+            agency_id=actor.agency_id,
+            seller=actor,
+            endpoint=endpoint,
+            query=query[:1000],
+            intent=intent,
+            results_count=count,
+            duration_ms=int((time.perf_counter() - started) * 1000),
+        )
 
 
 def search_run(

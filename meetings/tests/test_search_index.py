@@ -84,7 +84,7 @@ def _assert_only_replaced(before, after, kind, entity_id):
     assert others_after == others_before
 
 
-def test_rebuild_indexes_every_document_type(world):
+def test_rebuild_indexes_every_document_type(world, settings):
     types = set(
         SearchDocument.objects.filter(agency=world["a"]["seller"].agency).values_list(
             "type", flat=True
@@ -104,7 +104,7 @@ def test_rebuild_indexes_every_document_type(world):
     assert doc.meeting_id == world["a"]["meeting"].pk
     assert doc.buyer_id == world["a"]["buyer"].pk
     assert doc.seller_id == world["a"]["seller"].pk
-    assert len(doc.embedding) == 4 * 256
+    assert len(doc.embedding) == 4 * settings.SEARCH_WORDLLAMA_DIM
 
 
 def test_editing_an_action_replaces_only_its_documents(world, django_capture_on_commit_callbacks):

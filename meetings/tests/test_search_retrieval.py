@@ -52,7 +52,7 @@ def _top_meeting(scope, question, types=("meeting.transcript",)):
     return search_documents(scope=scope, query=question, k=3)[0].document.meeting_id
 
 
-def test_wordllama_loads_its_bundled_weights_with_the_network_blocked(monkeypatch):
+def test_wordllama_loads_its_bundled_weights_with_the_network_blocked(monkeypatch, settings):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
     def refuse(*args, **kwargs):
@@ -61,10 +61,11 @@ def test_wordllama_loads_its_bundled_weights_with_the_network_blocked(monkeypatc
     monkeypatch.setattr(socket.socket, "connect", refuse)
     provider = WordLlamaEmbeddings()
     vectors = provider.embed(["discount on the premium", "lower price please", "covered parking"])
-    assert vectors.shape == (3, 256) and vectors.dtype == np.float32
+    assert vectors.shape == (3, settings.SEARCH_WORDLLAMA_DIM) and vectors.dtype == np.float32
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
-    assert provider.model_id == "wordllama-l2_supercat-256"
+    assert provider.model_id == f"wordllama-l2_supercat-{settings.SEARCH_WORDLLAMA_DIM}"
+    assert WordLlamaEmbeddings(dim=256).embed(["x"]).shape == (1, 256)
 
 
 @pytest.mark.parametrize(
