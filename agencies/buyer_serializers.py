@@ -128,7 +128,7 @@ class BuyerSearchQuerySerializer(serializers.Serializer):
     )
 
 
-class SearchResultSerializer(BuyerRowSerializer):
+class BuyerSearchResultSerializer(BuyerRowSerializer):
     match_score = serializers.FloatField()
     match_field = serializers.ChoiceField(choices=["name", "company_name", "phone", "email"])
 
@@ -140,7 +140,7 @@ class RateLimitSerializer(serializers.Serializer):
 
 
 class BuyerSearchOutputSerializer(serializers.Serializer):
-    results = SearchResultSerializer(many=True)
+    results = BuyerSearchResultSerializer(many=True)
     suggestions = serializers.ListField(child=serializers.CharField())
     total_count = serializers.IntegerField()
     query = serializers.CharField()

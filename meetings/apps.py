@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class MeetingsConfig(AppConfig):
     name = "meetings"
+
+    def ready(self) -> None:
+        from meetings.search import signals, tasks  # noqa: F401  (registers the Celery task)
+
+        signals.connect()

@@ -311,3 +311,21 @@ CELERY_BEAT_SCHEDULE["cleanup-recordings"] = {
     "task": "meetings.tasks.cleanup_recordings",
     "schedule": timedelta(hours=24),
 }
+
+# Search and answers (meetings.search): offline WordLlama embeddings by default; any
+# OpenAI-compatible /v1/embeddings endpoint when SEARCH_EMBEDDINGS_PROVIDER names the other class.
+SEARCH_EMBEDDINGS_PROVIDER = env(
+    "SEARCH_EMBEDDINGS_PROVIDER", default="meetings.search.embeddings.WordLlamaEmbeddings"
+)
+SEARCH_WORDLLAMA_DIM = env.int("SEARCH_WORDLLAMA_DIM", default=128)  # 64, 128 or 256
+SEARCH_EMBEDDINGS_BASE_URL = env("SEARCH_EMBEDDINGS_BASE_URL", default="")
+SEARCH_EMBEDDINGS_API_KEY = env("SEARCH_EMBEDDINGS_API_KEY", default="")
+SEARCH_EMBEDDINGS_MODEL = env("SEARCH_EMBEDDINGS_MODEL", default="text-embedding-3-small")
+SEARCH_EMBEDDINGS_TIMEOUT = env.float("SEARCH_EMBEDDINGS_TIMEOUT", default=10.0)
+# Generated answers need an OpenAI-compatible chat model; without one answers are extractive.
+SEARCH_LLM_BASE_URL = env("SEARCH_LLM_BASE_URL", default="")
+SEARCH_LLM_API_KEY = env("SEARCH_LLM_API_KEY", default="")
+SEARCH_LLM_MODEL = env("SEARCH_LLM_MODEL", default="")
+SEARCH_LLM_TIMEOUT = env.float("SEARCH_LLM_TIMEOUT", default=20.0)
+SEARCH_CACHE_MAX_AGENCIES = env.int("SEARCH_CACHE_MAX_AGENCIES", default=8)
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["search"] = env("THROTTLE_SEARCH", default="30/min")

@@ -1,0 +1,18 @@
+from celery import shared_task
+from django.db import OperationalError
+
+from meetings.search.embeddings import EmbeddingError
+from meetings.search.index import search_index_entity
+
+
+@shared_task(
+    name="meetings.search.index_entity",
+    ignore_result=True,
+    autoretry_for=(OperationalError, EmbeddingError),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=5,
+)
+def index_entity(kind: str, entity_id: str) -> None:
+    """Re-index one entity; when it is gone this deletes its documents (and only those)."""
+    search_index_entity(kind=kind, entity_id=entity_id)

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from meetings.search_apis import SearchAnswerApi, SearchApi
+
+urlpatterns = [
+    path("", SearchApi.as_view(), name="search"),
+    path("answer", SearchAnswerApi.as_view(), name="search-answer"),
+]
