@@ -15,6 +15,8 @@ from actions.models import Action, ActionStatus
 from actions.selectors import actions_in_scope
 from chirpworks.exceptions import NotFoundError
 from meetings.models import Meeting
+from meetings.search.documents import KIND_ACTION
+from meetings.search.signals import search_index_enqueue
 from sellers.access_selectors import scope_visible
 from sellers.models import Seller
 
@@ -48,6 +50,7 @@ def action_bulk_update_status(*, actor: Seller, items: list[dict[str, Any]]) -> 
             by_status[status].append(action_id)
         for status, ids in by_status.items():
             Action.objects.filter(pk__in=ids).update(status=status, updated_at=timezone.now())
+        search_index_enqueue(kind=KIND_ACTION, entity_ids=wanted)
     return len(wanted)
 
 
@@ -157,6 +160,7 @@ def action_sync_for_meeting(
             to_update, ["type", "description", "due_date", "reasoning", "signals", "updated_at"]
         )
     Action.objects.bulk_create(to_create)
+    search_index_enqueue(kind=KIND_ACTION, entity_ids=[a.pk for a in [*to_create, *to_update]])
     return ActionSyncResult(
         created_ids=[str(a.pk) for a in to_create],
         updated_ids=[str(a.pk) for a in to_update],

@@ -10,6 +10,8 @@ from agencies.models import Agency, Buyer
 from chirpworks.bulk import bulk_update_rows
 from chirpworks.exceptions import ConflictError
 from chirpworks.phones import phone_parse
+from meetings.search.documents import KIND_BUYER
+from meetings.search.signals import search_index_enqueue
 from sellers.models import Seller
 
 BULK_BATCH_SIZE = 500
@@ -96,7 +98,9 @@ def buyers_find_or_create_bulk(*, agency_phones: set[tuple[uuid.UUID, str]]) -> 
             batch_size=BULK_BATCH_SIZE,
             ignore_conflicts=True,
         )
-        buyers.update(fetch({phone for _, phone in missing}))
+        created = fetch({phone for _, phone in missing})
+        buyers.update(created)
+        search_index_enqueue(kind=KIND_BUYER, entity_ids=[b.pk for b in created.values()])
     return buyers
 
 

@@ -45,6 +45,8 @@ from calls.serializers import AppCallItemSerializer, ExotelWebhookInputSerialize
 from chirpworks.bulk import bulk_update_rows
 from chirpworks.exceptions import ApplicationError, ConflictError, ForbiddenError
 from chirpworks.phones import InvalidPhoneNumber, phone_parse
+from meetings.search.documents import KIND_MOBILE_CALL
+from meetings.search.signals import search_index_enqueue
 from meetings.services import (
     CallMeetingSpec,
     meetings_attach_recordings,
@@ -169,6 +171,7 @@ def app_calls_sync(*, seller: Seller, items: list) -> AppCallSyncResult:
             result.created += 1
             result.results.append({"index": index, "appCallId": app_call_id, "status": "created"})
         MobileAppCall.objects.bulk_create(new_calls, batch_size=BULK_BATCH_SIZE)
+        search_index_enqueue(kind=KIND_MOBILE_CALL, entity_ids=[c.pk for c in new_calls])
         if any(call.status == AppCallStatus.PROCESSING for call in new_calls):
             _enqueue_reconcile(seller_id=seller.pk)
     return result
@@ -935,6 +938,8 @@ def _write_outcome(outcome: _Outcome, now: datetime) -> None:
         ["meeting"],
         common={"reconciled_at": now, "updated_at": now},
     )
+    # A reconciled app call is searched as its meeting: drop its own documents.
+    search_index_enqueue(kind=KIND_MOBILE_CALL, entity_ids=[app.pk for app in app_links])
     bulk_update_rows(
         ExotelCall,
         {exo.pk: (exo.meeting_id, exo.mobile_call_id) for exo in exotel_links},

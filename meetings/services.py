@@ -30,6 +30,8 @@ from meetings.models import (
     Meeting,
     MeetingSource,
 )
+from meetings.search.documents import KIND_MEETING
+from meetings.search.signals import search_index_enqueue
 from sellers.models import Seller
 
 logger = logging.getLogger(__name__)
@@ -97,6 +99,7 @@ def meetings_create_for_calls(*, specs: Iterable[CallMeetingSpec]) -> list[Meeti
     with transaction.atomic():
         Meeting.objects.bulk_create(meetings, batch_size=BULK_BATCH_SIZE)
         Job.objects.bulk_create(jobs, batch_size=BULK_BATCH_SIZE)
+        search_index_enqueue(kind=KIND_MEETING, entity_ids=[m.pk for m in meetings])
     queued = [str(job.pk) for job in jobs if job.status == JobStatus.INIT]
     if queued:
         transaction.on_commit(lambda: jobs_enqueue(job_ids=queued))

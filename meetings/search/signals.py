@@ -36,14 +36,23 @@ SOURCES = {
 }
 
 
-def search_index_enqueue(*, kind: str, entity_ids: Iterable[uuid.UUID | str]) -> None:
-    """Enqueue a re-index of each entity once the current transaction commits."""
-    from meetings.search.tasks import index_entity
+BATCH_SIZE = 200
 
-    for entity_id in {str(e) for e in entity_ids}:
-        transaction.on_commit(
-            lambda entity_id=entity_id: index_entity.delay(kind, entity_id), robust=True
-        )
+
+def search_index_enqueue(*, kind: str, entity_ids: Iterable[uuid.UUID | str]) -> None:
+    """Enqueue a re-index of these entities once the current transaction commits.
+
+    One entity is one task (the common case: a signal); a bulk write's entities go in batches.
+    """
+    from meetings.search.tasks import index_entities, index_entity
+
+    ids = sorted({str(e) for e in entity_ids})
+    if len(ids) == 1:
+        transaction.on_commit(lambda: index_entity.delay(kind, ids[0]), robust=True)
+        return
+    for start in range(0, len(ids), BATCH_SIZE):
+        batch = ids[start : start + BATCH_SIZE]
+        transaction.on_commit(lambda batch=batch: index_entities.delay(kind, batch), robust=True)
 
 
 # Fields that change on every login or call but never change what is indexed.

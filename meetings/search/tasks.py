@@ -2,7 +2,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from meetings.search.embeddings import EmbeddingError
-from meetings.search.index import search_index_entity
+from meetings.search.index import search_index_entities, search_index_entity
 
 
 @shared_task(
@@ -16,3 +16,16 @@ from meetings.search.index import search_index_entity
 def index_entity(kind: str, entity_id: str) -> None:
     """Re-index one entity; when it is gone this deletes its documents (and only those)."""
     search_index_entity(kind=kind, entity_id=entity_id)
+
+
+@shared_task(
+    name="meetings.search.index_entities",
+    ignore_result=True,
+    autoretry_for=(OperationalError, EmbeddingError),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=5,
+)
+def index_entities(kind: str, entity_ids: list[str]) -> None:
+    """Re-index a batch of entities of one kind (bulk writes: a synced call log, new meetings)."""
+    search_index_entities(kind=kind, entity_ids=entity_ids)

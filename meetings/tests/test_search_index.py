@@ -306,3 +306,59 @@ class TestRebuildCommand:
     def test_unknown_agency_is_an_error(self, db):
         with pytest.raises(CommandError):
             call_command("rebuild_search_index", "--agency", "Nope", stdout=io.StringIO())
+
+
+def test_bulk_writes_are_indexed_too(
+    client_for, seller, agency, django_capture_on_commit_callbacks
+):
+    """Bulk writes send no signals: the services that make them enqueue the re-index."""
+    from actions.services import action_bulk_update_status
+    from meetings.models import Meeting
+    from meetings.services import CallMeetingSpec, meetings_create_for_calls
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(seller).post(
+            "/api/call_records/post_app_call_record",
+            [
+                {
+                    "sellerNumber": seller.phone,
+                    "appCallId": f"missed-{n}",
+                    "buyerNumber": f"+91970009999{n}",
+                    "callType": "missed",
+                    "startTime": f"2026-11-20T10:00:0{n}",
+                    "endTime": f"2026-11-20T10:00:0{n}",
+                    "duration": 0,
+                }
+                for n in range(3)
+            ],
+            format="json",
+        )
+    assert response.status_code == 200, response.json()["results"]
+    indexed = SearchDocument.objects.filter(entity_kind="mobile_call")
+    assert set(indexed.values_list("entity_id", flat=True)) == set(
+        MobileAppCall.objects.values_list("id", flat=True)
+    )
+
+    buyer = make_buyer(agency, phone="+919700012345")
+    with django_capture_on_commit_callbacks(execute=True):
+        [meeting] = meetings_create_for_calls(
+            specs=[
+                CallMeetingSpec(
+                    seller=seller,
+                    buyer=buyer,
+                    direction="outgoing",
+                    start_time=timezone.now(),
+                    end_time=None,
+                )
+            ]
+        )
+    assert SearchDocument.objects.filter(entity_kind="meeting", entity_id=meeting.pk).exists()
+
+    action = baker.make(
+        Action, meeting=Meeting.objects.get(), seller=seller, buyer=buyer, title="Send the quote"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        action_bulk_update_status(actor=seller, items=[{"id": action.pk, "status": "completed"}])
+    [document] = SearchDocument.objects.filter(entity_kind="action", entity_id=action.pk)
+    assert document.meta["status"] == "completed"
+    assert "Status: completed." in document.text
