@@ -21,14 +21,23 @@ def phone_parse(value: str | int | None, *, region: str = "IN") -> str:
     text = str(value or "").strip().strip("'\"")
     if not text:
         raise InvalidPhoneNumber("Phone number is required")
+    e164 = _parse(text, region)
+    if e164 is None:
+        raise InvalidPhoneNumber(f"Invalid phone number: {value}")
+    return e164
+
+
+@lru_cache(maxsize=65536)
+def _parse(text: str, region: str) -> str | None:
+    # Cached: a call-log sync parses the same seller (and often buyer) numbers hundreds of times.
     if text.startswith("00"):
         text = "+" + text[2:]
     try:
         number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException as exc:
-        raise InvalidPhoneNumber(f"Invalid phone number: {value}") from exc
+    except phonenumbers.NumberParseException:
+        return None
     if not phonenumbers.is_valid_number(number):
-        raise InvalidPhoneNumber(f"Invalid phone number: {value}")
+        return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

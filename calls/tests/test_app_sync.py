@@ -120,11 +120,18 @@ class TestSync:
         assert MobileAppCall.objects.count() == 500
 
     def test_sync_queues_reconciliation_on_commit(
-        self, client_for, seller, django_capture_on_commit_callbacks
+        self, client_for, seller, django_capture_on_commit_callbacks, monkeypatch
     ):
+        from calls.tasks import reconcile_calls
+
+        queued: list[str] = []
+        monkeypatch.setattr(reconcile_calls, "delay", queued.append)
         with django_capture_on_commit_callbacks() as callbacks:
             client_for(seller).post(URL, [item(seller, 0)], format="json")
-        assert len(callbacks) == 1
+        assert queued == []  # nothing before the commit
+        for callback in callbacks:
+            callback()
+        assert queued == [str(seller.pk)]
 
 
 class TestRejections:
