@@ -97,7 +97,13 @@ class ExotelCallAdmin(admin.ModelAdmin):
     raw_id_fields = ["seller", "mobile_call", "meeting"]
     # What Exotel sent, as it sent it: shown pretty-printed, never edited.
     exclude = ["raw_payload"]
-    readonly_fields = ["created_at", "updated_at", "reconciled_at", "raw_payload_view"]
+    readonly_fields = [
+        "recording_url",
+        "created_at",
+        "updated_at",
+        "reconciled_at",
+        "raw_payload_view",
+    ]
     date_hierarchy = "start_time"
     actions = [_reconcile_selected]
 

@@ -98,8 +98,6 @@ class TestChangeListsAtScale:
             ("meetings_job", {}),
             ("meetings_job", {"status__exact": "failure", "has_error": "yes"}),
             ("meetings_callperformance", {}),
-            ("actions_action", {}),
-            ("actions_action", {"status__exact": "pending", "q": "brochure"}),
         ],
     )
     def test_no_query_per_row(
