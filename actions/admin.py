@@ -14,6 +14,7 @@ class ActionAdmin(IdSearchMixin, admin.ModelAdmin):
     list_select_related = ["seller", "buyer"]
     search_fields = ["title", "seller__name", "seller__email", "buyer__phone", "buyer__name"]
     id_search_fields = ("pk", "meeting__pk")
+    search_help_text = "Title, seller name or email, buyer phone or name; or an action/meeting id."
     date_hierarchy = "due_date"
     fields = [
         "title",

@@ -179,6 +179,7 @@ class MeetingAdmin(IdSearchMixin, admin.ModelAdmin):
     list_select_related = ["agency", "seller", "buyer", "job", "performance"]
     search_fields = ["title", "seller__name", "seller__email", "buyer__phone", "buyer__name"]
     id_search_fields = ("pk", "job__pk")
+    search_help_text = "Title, seller name or email, buyer phone or name; or a meeting or job id."
     date_hierarchy = "start_time"
     ordering = ["-start_time"]
     inlines = [JobInline, CallPerformanceInline, ActionInline]
@@ -361,6 +362,7 @@ class JobAdmin(IdSearchMixin, admin.ModelAdmin):
     list_select_related = ["meeting__agency"]
     search_fields = ["meeting__title", "error", "meeting__seller__email"]
     id_search_fields = ("pk", "meeting__pk")
+    search_help_text = "Meeting title, error text, seller email; or a job or meeting id."
     date_hierarchy = "created_at"
     fields = [
         "id",
