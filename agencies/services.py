@@ -1,3 +1,4 @@
+import logging
 import uuid
 from datetime import datetime
 from typing import Any
@@ -6,13 +7,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agencies.buyer_selectors import buyer_search_cache_invalidate
-from agencies.models import Agency, Buyer
+from agencies.models import Agency, Buyer, generate_webhook_secret
 from chirpworks.bulk import bulk_update_rows
 from chirpworks.exceptions import ConflictError
 from chirpworks.phones import phone_parse
 from meetings.search.documents import KIND_BUYER
 from meetings.search.signals import search_index_enqueue
 from sellers.models import Seller
+
+logger = logging.getLogger(__name__)
 
 BULK_BATCH_SIZE = 500
 
@@ -213,3 +216,15 @@ def buyer_apply_analysis(
     buyer.key_highlights = (highlights + older_highlights)[:BUYER_PROFILE_LIMIT]
     buyer.save(update_fields=["risks", "products_discussed", "key_highlights", "updated_at"])
     return buyer
+
+
+def agency_rotate_webhook_secret(*, agency: Agency) -> Agency:
+    """Replace the agency's Exotel webhook secret; calls signed with the old one get 403 from now.
+
+    The new value must be configured in Exotel (the webhook URL's ``key``) straight away.
+    """
+    agency.exotel_webhook_secret = generate_webhook_secret()
+    with transaction.atomic():
+        agency.save(update_fields=["exotel_webhook_secret", "updated_at"])
+    logger.warning("Exotel webhook secret of agency %s rotated", agency.pk)
+    return agency

@@ -4,6 +4,7 @@ from django.http import HttpRequest
 
 from calls.models import ExotelCall, MobileAppCall
 from calls.services import calls_reconcile
+from chirpworks.admin_display import pretty_json
 
 
 class MatchedFilter(admin.SimpleListFilter):
@@ -92,11 +93,23 @@ class ExotelCallAdmin(admin.ModelAdmin):
     ]
     list_filter = [MatchedFilter, SellerKnownFilter, "status", "recording_status", "agency"]
     list_select_related = ["agency", "seller"]
-    search_fields = ["call_sid", "from_number", "to_number", "buyer_number"]
+    search_fields = ["call_sid", "from_number", "to_number", "buyer_number", "seller__email"]
     raw_id_fields = ["seller", "mobile_call", "meeting"]
-    readonly_fields = ["created_at", "updated_at", "reconciled_at", "raw_payload"]
+    # What Exotel sent, as it sent it: shown pretty-printed, never edited.
+    exclude = ["raw_payload"]
+    readonly_fields = [
+        "recording_url",
+        "created_at",
+        "updated_at",
+        "reconciled_at",
+        "raw_payload_view",
+    ]
     date_hierarchy = "start_time"
     actions = [_reconcile_selected]
+
+    @admin.display(description="Raw payload (as received from Exotel)")
+    def raw_payload_view(self, obj: ExotelCall) -> str:
+        return pretty_json(obj.raw_payload)
 
     @admin.display(boolean=True, description="Matched")
     def matched(self, obj: ExotelCall) -> bool:

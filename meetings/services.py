@@ -379,6 +379,100 @@ def job_apply_reanalysis(*, job: Job, analysis: dict[str, Any]) -> None:
             _set_status(locked, JobStatus.COMPLETED)
 
 
+@dataclass(frozen=True)
+class JobsRetryResult:
+    retried: list[str]  # failed jobs back in init and queued
+    resent: list[str]  # jobs already waiting, sent to the queue again
+    no_recording: list[str]  # failed jobs left alone: there is nothing to transcribe
+    skipped: list[str]  # in progress or completed: nothing to retry
+
+
+def jobs_retry(*, job_ids: Iterable[uuid.UUID | str]) -> JobsRetryResult:
+    """Run failed jobs again from the start and re-send waiting ones, queued on commit (ops).
+
+    A failed job goes back to ``init`` (the lifecycle's failure -> init), keeping its old error
+    for the record until a worker claims it. A job already in ``init`` is only sent to the queue
+    again (its message may have been lost; claiming is idempotent). A failed job whose meeting has
+    no recording is left failed, since it would only fail again; in-progress and completed jobs
+    are skipped (re-analysis is ``meetings_trigger_analysis``).
+    """
+    result = JobsRetryResult([], [], [], [])
+    now = timezone.now()
+    with transaction.atomic():
+        jobs = list(
+            Job.objects.select_for_update(of=("self",))
+            .select_related("meeting")
+            .only("id", "status", "error", "finished_at", "audio_location", "meeting__recording")
+            .filter(pk__in=list(job_ids))
+            .order_by("pk")
+        )
+        changed = []
+        for job in jobs:
+            job_id = str(job.pk)
+            if job.status == JobStatus.INIT:
+                result.resent.append(job_id)
+            elif job.status != JobStatus.FAILURE:  # in progress or completed
+                result.skipped.append(job_id)
+            elif not (job.meeting.recording.name or job.audio_location):
+                result.no_recording.append(job_id)
+            else:
+                job.status = JobStatus.INIT
+                job.error = f"Retried by ops after: {job.error}"[:ERROR_MAX]
+                job.finished_at = None
+                job.updated_at = now
+                changed.append(job)
+                result.retried.append(job_id)
+        Job.objects.bulk_update(
+            changed, ["status", "error", "finished_at", "updated_at"], batch_size=BULK_BATCH_SIZE
+        )
+        queued = result.retried + result.resent
+        if queued:
+            transaction.on_commit(lambda: jobs_enqueue(job_ids=queued))
+    if result.retried:
+        logger.info("Ops retried %d failed job(s)", len(result.retried))
+    return result
+
+
+@dataclass(frozen=True)
+class MeetingsAnalysisResult:
+    queued: list[str]  # meeting ids whose job's analysis was queued
+    no_transcript: list[str]
+    not_ready: list[str]  # no job, or a job that is waiting or failed
+
+
+def meetings_trigger_analysis(*, meeting_ids: Iterable[uuid.UUID | str]) -> MeetingsAnalysisResult:
+    """Queue a re-analysis (``analyse_job``) of each meeting's stored transcript, on commit.
+
+    The rules of ``job_trigger_analysis``, for many meetings in three queries: the meeting needs a
+    transcript and a job that is in progress or completed; the others are reported, not queued.
+    """
+    from meetings.tasks import analyse_job  # the task module imports this one
+
+    ids = list(meeting_ids)
+    rows = list(Meeting.objects.filter(pk__in=ids).values_list("pk", "job__pk", "job__status"))
+    with_transcript = set(
+        Meeting.objects.filter(pk__in=ids).exclude(transcription=[]).values_list("pk", flat=True)
+    )
+    result = MeetingsAnalysisResult([], [], [])
+    job_ids = []
+    for meeting_id, job_id, status in rows:
+        if job_id is None or status not in (JobStatus.IN_PROGRESS, JobStatus.COMPLETED):
+            result.not_ready.append(str(meeting_id))
+        elif meeting_id not in with_transcript:
+            result.no_transcript.append(str(meeting_id))
+        else:
+            result.queued.append(str(meeting_id))
+            job_ids.append(str(job_id))
+    if job_ids:
+        transaction.on_commit(lambda: _analyses_enqueue(analyse_job, job_ids))
+    return result
+
+
+def _analyses_enqueue(task, job_ids: list[str]) -> None:
+    for job_id in job_ids:
+        task.delay(job_id)
+
+
 # =================================================================================================
 # Analysis persistence (processing pipeline, issue 4)
 # =================================================================================================

@@ -267,3 +267,51 @@ def tokens_cleanup(*, dry_run: bool) -> TokenCleanupResult:
             refresh.delete()
             access.delete()
     return result
+
+
+def seller_reset_password(*, seller: Seller) -> Seller:
+    """Give ``seller`` a new generated password, sign out every device, and email it on commit.
+
+    An inactive seller cannot log in, so nothing is sent to one (409).
+    """
+    if not seller.is_active:
+        raise ConflictError("The seller is deactivated", code="seller_inactive")
+    password = secrets.token_urlsafe(12)
+    with transaction.atomic():
+        seller.set_password(password)
+        seller.save(update_fields=["password", "updated_at"])
+        seller_revoke_all_sessions(seller=seller)
+        transaction.on_commit(lambda: seller_send_password_email(seller=seller, password=password))
+    logger.info("Password of seller %s reset; new one emailed", seller.pk)
+    return seller
+
+
+@dataclass(frozen=True)
+class SellersDeactivateResult:
+    deactivated: int
+    already_inactive: int
+    skipped_self: bool
+
+
+def sellers_deactivate(*, seller_ids: list, actor: Seller | None = None) -> SellersDeactivateResult:
+    """Deactivate sellers and revoke every session they have (access and refresh tokens).
+
+    Bumping the session version fails their tokens at once; ``actor`` (the person doing it) is
+    never deactivated, so ops cannot lock themselves out.
+    """
+    skipped_self = actor is not None and str(actor.pk) in {str(pk) for pk in seller_ids}
+    targets = Seller.objects.filter(pk__in=seller_ids)
+    if actor is not None:
+        targets = targets.exclude(pk=actor.pk)
+    with transaction.atomic():
+        already_inactive = targets.filter(is_active=False).count()
+        deactivated = targets.filter(is_active=True).update(
+            is_active=False,
+            session_version=F("session_version") + 1,
+            updated_at=timezone.now(),
+        )
+    if deactivated:
+        logger.info("Deactivated %d seller(s) and revoked their sessions", deactivated)
+    return SellersDeactivateResult(
+        deactivated=deactivated, already_inactive=already_inactive, skipped_self=skipped_self
+    )

@@ -1,0 +1,54 @@
+from django.contrib import admin
+from django.http import HttpRequest
+
+from actions.models import Action
+from chirpworks.admin_display import IdSearchMixin, admin_link, pretty_json
+from meetings.models import Meeting
+
+
+@admin.register(Action)
+class ActionAdmin(IdSearchMixin, admin.ModelAdmin):
+    list_display = ["title", "type", "status", "due_date", "seller", "buyer", "meeting_link"]
+    list_filter = ["status", "type", "seller__agency"]
+    # The meeting is linked by id alone: joining it would load its transcript for every row.
+    list_select_related = ["seller", "buyer"]
+    search_fields = ["title", "seller__name", "seller__email", "buyer__phone", "buyer__name"]
+    id_search_fields = ("pk", "meeting__pk")
+    search_help_text = "Title, seller name or email, buyer phone or name; or an action/meeting id."
+    date_hierarchy = "due_date"
+    fields = [
+        "title",
+        "type",
+        "status",
+        "due_date",
+        "description",
+        "reasoning",
+        "signals_view",
+        "meeting_link",
+        "seller",
+        "buyer",
+        "created_at",
+        "updated_at",
+    ]
+    # Who and which meeting come from the analysis; the follow-up itself may be corrected.
+    readonly_fields = [
+        "type",
+        "reasoning",
+        "signals_view",
+        "meeting_link",
+        "seller",
+        "buyer",
+        "created_at",
+        "updated_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="Meeting")
+    def meeting_link(self, action: Action) -> str:
+        return admin_link(Meeting, action.meeting_id, "Open meeting")
+
+    @admin.display(description="Signals")
+    def signals_view(self, action: Action) -> str:
+        return pretty_json(action.signals)
