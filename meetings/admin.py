@@ -13,7 +13,15 @@ from chirpworks.admin_display import (
     shorten,
     transcript_lines,
 )
-from meetings.models import PERFORMANCE_METRICS, CallPerformance, Job, JobStatus, Meeting
+from meetings.models import (
+    PERFORMANCE_METRICS,
+    CallPerformance,
+    Job,
+    JobStatus,
+    Meeting,
+    SearchDocument,
+    SearchQueryLog,
+)
 from meetings.services import jobs_retry, meetings_trigger_analysis
 
 # The meeting's large JSON columns: not loaded for change lists (they show none of them).
@@ -485,3 +493,53 @@ class CallPerformanceAdmin(admin.ModelAdmin):
     @admin.display(description="Overall performance summary")
     def overall_summary(self, performance: CallPerformance) -> str:
         return pretty_json(performance.overall_performance_summary)
+
+
+class ReadOnlyAdminMixin:
+    """Derived data: browsable, never edited by hand (rebuild_search_index recreates it)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(SearchDocument)
+class SearchDocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["type", "entity_kind", "short_text", "agency", "occurred_at", "updated_at"]
+    list_filter = ["type", "entity_kind", "agency"]
+    list_select_related = ["agency"]
+    search_fields = ["text", "=entity_id", "=meeting_id", "=buyer_id"]
+    date_hierarchy = "updated_at"
+    exclude = ["embedding"]
+    readonly_fields = ["pretty_meta"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).defer("embedding")
+
+    @admin.display(description="text")
+    def short_text(self, document: SearchDocument) -> str:
+        return shorten(document.text, 120)
+
+    @admin.display(description="meta")
+    def pretty_meta(self, document: SearchDocument) -> str:
+        return pretty_json(document.meta)
+
+
+@admin.register(SearchQueryLog)
+class SearchQueryLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "query",
+        "endpoint",
+        "intent",
+        "results_count",
+        "duration_ms",
+        "seller",
+        "agency",
+        "created_at",
+    ]
+    list_filter = ["endpoint", "intent", "agency"]
+    list_select_related = ["agency", "seller"]
+    search_fields = ["query"]
+    date_hierarchy = "created_at"

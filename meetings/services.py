@@ -2,6 +2,7 @@
 
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -288,18 +289,6 @@ def jobs_stuck(*, now: datetime | None = None):
     """Jobs in progress for longer than ``JOB_STUCK_AFTER``: their worker is presumed lost."""
     cutoff = (now or timezone.now()) - timedelta(seconds=settings.JOB_STUCK_AFTER)
     return Job.objects.filter(status=JobStatus.IN_PROGRESS, started_at__lt=cutoff)
-
-
-def job_retry(*, job: Job) -> bool:
-    """Run a failed (or never started) job again from the start; False if it is not retryable."""
-    with transaction.atomic():
-        locked = Job.objects.select_for_update().get(pk=job.pk)
-        if locked.status == JobStatus.FAILURE:
-            _set_status(locked, JobStatus.INIT, error="Retried by ops")
-        elif locked.status != JobStatus.INIT:
-            return False
-        job_enqueue(job=locked)
-    return True
 
 
 def job_requeue_stuck(*, now: datetime | None = None) -> list[str]:
@@ -779,16 +768,31 @@ def job_reprocess_kind(*, job: Job) -> str:
     again), "job" (a failed or waiting job runs again from the start) or "skipped"."""
     if job.status == JobStatus.COMPLETED and job.meeting.transcription:
         return "analysis"
-    if job.status in (JobStatus.FAILURE, JobStatus.INIT):
+    if job.status == JobStatus.INIT:
         return "job"
+    if job.status == JobStatus.FAILURE and (job.meeting.recording.name or job.audio_location):
+        return "job"  # without a recording it would only fail again (see jobs_retry)
     return "skipped"
 
 
-def job_reprocess(*, job: Job) -> str:
-    """Queue what ``job_reprocess_kind`` says; returns that kind (or "skipped" if it moved on)."""
-    kind = job_reprocess_kind(job=job)
-    if kind == "analysis":
-        job_trigger_analysis(job=job)
-    elif kind == "job" and not job_retry(job=job):
-        return "skipped"
-    return kind
+def jobs_reprocess(*, jobs: Iterable[Job]) -> Counter[str]:
+    """Queue, on commit, what ``job_reprocess_kind`` says for each job; counts of what was done.
+
+    Re-analyses go through ``meetings_trigger_analysis`` and re-runs through ``jobs_retry``, so a
+    job that cannot be re-run (e.g. no recording) is counted as skipped.
+    """
+    by_kind: dict[str, list[Job]] = {"analysis": [], "job": [], "skipped": []}
+    for job in jobs:
+        by_kind[job_reprocess_kind(job=job)].append(job)
+    analysed = meetings_trigger_analysis(meeting_ids=[j.meeting_id for j in by_kind["analysis"]])
+    retried = jobs_retry(job_ids=[j.pk for j in by_kind["job"]])
+    rerun = len(retried.retried) + len(retried.resent)
+    return Counter(
+        analysis=len(analysed.queued),
+        job=rerun,
+        skipped=len(by_kind["skipped"])
+        + len(by_kind["analysis"])
+        - len(analysed.queued)
+        + len(by_kind["job"])
+        - rerun,
+    )

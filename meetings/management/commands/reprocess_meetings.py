@@ -7,7 +7,7 @@ from agencies.models import Agency
 from calls.management.commands.reconcile_calls import parse_since
 from chirpworks.management.progress import ProgressBar
 from meetings.models import JobStatus
-from meetings.services import job_reprocess, meetings_for_reprocessing
+from meetings.services import job_reprocess_kind, jobs_reprocess, meetings_for_reprocessing
 
 
 class Command(BaseCommand):
@@ -51,15 +51,10 @@ class Command(BaseCommand):
             for start in range(0, len(jobs), batch_size):
                 batch = jobs[start : start + batch_size]
                 if dry_run:
-                    for job in batch:
-                        kind = "analysis" if job.status == JobStatus.COMPLETED else "job"
-                        outcomes[
-                            kind if job.meeting.transcription or kind == "job" else "skipped"
-                        ] += 1
+                    outcomes.update(job_reprocess_kind(job=job) for job in batch)
                 else:
                     with transaction.atomic():  # the batch's tasks are queued when it commits
-                        for job in batch:
-                            outcomes[job_reprocess(job=job)] += 1
+                        outcomes.update(jobs_reprocess(jobs=batch))
                 progress(start + len(batch), len(jobs))
         verb = "Would queue" if dry_run else "Queued"
         self.stdout.write(
