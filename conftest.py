@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from model_bakery import baker
 from rest_framework.test import APIClient
 
@@ -77,6 +78,14 @@ def seller(agency, make_seller, manager) -> Seller:
 @pytest.fixture
 def staff(db) -> Seller:
     return Seller.objects.create_superuser("ops@example.com", "ops-pass-123", name="Ops")
+
+
+@pytest.fixture
+def staff_client(staff) -> Client:
+    """The Django admin, logged in as ops staff."""
+    client = Client()
+    client.force_login(staff)
+    return client
 
 
 @pytest.fixture

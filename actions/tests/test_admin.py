@@ -4,7 +4,6 @@ editable while who and which meeting stay as the analysis set them."""
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,13 +13,6 @@ from meetings.tests.factories import make_action, make_meeting
 pytestmark = pytest.mark.django_db
 
 ROWS = 2_000
-
-
-@pytest.fixture
-def staff_client(staff) -> Client:
-    client = Client()
-    client.force_login(staff)
-    return client
 
 
 def test_no_query_per_row(staff_client, seller, django_assert_max_num_queries):

@@ -4,7 +4,6 @@ profiles shown read-only, and change lists that do not query per row."""
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,13 +12,6 @@ from agencies.models import Agency, Buyer
 pytestmark = pytest.mark.django_db
 
 ROWS = 2_000
-
-
-@pytest.fixture
-def staff_client(staff) -> Client:
-    client = Client()
-    client.force_login(staff)
-    return client
 
 
 def test_agency_list_at_scale(staff_client, django_assert_max_num_queries):

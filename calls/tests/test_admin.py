@@ -5,7 +5,6 @@ raw payload shown pretty-printed and escaped. (Reconciliation from the admin is 
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from calls.models import AppCallStatus, CallType, ExotelCall, MobileAppCall
@@ -14,13 +13,6 @@ pytestmark = pytest.mark.django_db
 
 ROWS = 2_000
 T0 = datetime(2025, 3, 1, 4, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-def staff_client(staff) -> Client:
-    client = Client()
-    client.force_login(staff)
-    return client
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -9,13 +8,6 @@ from chirpworks.admin_display import clock, pretty_json, transcript_lines
 from chirpworks.models import WorkerHeartbeat
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client(staff) -> Client:
-    client = Client()
-    client.force_login(staff)
-    return client
 
 
 def test_heartbeats_are_listed_read_only(staff_client, django_assert_max_num_queries):

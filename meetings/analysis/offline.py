@@ -27,8 +27,9 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from meetings.analysis.base import DEAL_STAGES, AnalysisContext
 from meetings.analysis.dates import DateMention, find_dates, local_base
-from meetings.analysis.schema import PERFORMANCE_METRICS, validate_analysis
+from meetings.analysis.schema import validate_analysis
 from meetings.analysis.text import content_stems, shorten, split_sentences, words
+from meetings.models import PERFORMANCE_METRICS
 
 SELLER, BUYER, UNKNOWN = "seller", "buyer", "unknown"
 DISCOVERY, SOLUTION, STAKEHOLDER, NEGOTIATION, WON, LOST = DEAL_STAGES

@@ -33,16 +33,6 @@ from pydantic import (
 from meetings.analysis.base import DEAL_STAGES, RISK_KINDS, InvalidAnalysis
 from meetings.analysis.dates import DEFAULT_DUE_TIME
 
-PERFORMANCE_METRICS = (
-    "intro",
-    "rapport_building",
-    "need_realization",
-    "script_adherance",  # sic: the contract's key
-    "objection_handling",
-    "pricing_and_negotiation",
-    "closure_and_next_steps",
-    "conversation_structure_and_flow",
-)
 INTEREST_LEVELS = ("high", "medium", "low")
 ROLES = ("seller", "buyer", "unknown")
 MAX_BULLETS = 5

@@ -25,13 +25,6 @@ TRANSCRIPT = [
 
 
 @pytest.fixture
-def staff_client(staff) -> Client:
-    client = Client()
-    client.force_login(staff)
-    return client
-
-
-@pytest.fixture
 def recorded(monkeypatch) -> dict[str, list[str]]:
     """Ids sent to the pipeline's tasks (running them would transcribe and analyse for real)."""
     from meetings.tasks import analyse_job, process_job

@@ -22,7 +22,7 @@ from meetings.analysis.corpus import (
 )
 from meetings.analysis.dates import resolve_due
 from meetings.analysis.offline import OfflineAnalyser
-from meetings.analysis.schema import PERFORMANCE_METRICS
+from meetings.models import PERFORMANCE_METRICS
 
 CORPUS = load_corpus()
 HELDOUT = load_corpus(Path(__file__).resolve().parents[2] / "bench" / "analysis_heldout.json")

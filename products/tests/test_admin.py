@@ -1,5 +1,4 @@
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from products.models import Product
@@ -7,13 +6,6 @@ from products.models import Product
 pytestmark = pytest.mark.django_db
 
 ROWS = 2_000
-
-
-@pytest.fixture
-def staff_client(staff) -> Client:
-    client = Client()
-    client.force_login(staff)
-    return client
 
 
 def test_product_list_at_scale(staff_client, agency, django_assert_max_num_queries):

@@ -15,42 +15,35 @@ from sellers.models import RevokedAccessToken, Role, Seller
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_site(staff) -> Client:
-    client = Client()
-    client.force_login(staff)
-    return client
-
-
 def test_seller_changelist_searches_and_filters_without_per_row_queries(
-    admin_site, make_seller, agency, manager, django_assert_max_num_queries
+    staff_client, make_seller, agency, manager, django_assert_max_num_queries
 ):
     for _ in range(40):
         make_seller(agency, manager=manager)
     with django_assert_max_num_queries(10):
-        response = admin_site.get(
+        response = staff_client.get(
             "/admin/sellers/seller/", {"role__exact": "user", "agency__id__exact": agency.pk}
         )
     assert response.status_code == 200
     assert response.context["cl"].result_count == 40
 
-    found = admin_site.get("/admin/sellers/seller/", {"q": manager.phone})
+    found = staff_client.get("/admin/sellers/seller/", {"q": manager.phone})
     assert found.context["cl"].result_count == 1
 
 
-def test_seller_change_page_shows_the_team(admin_site, make_seller, agency):
+def test_seller_change_page_shows_the_team(staff_client, make_seller, agency):
     head = make_seller(agency, role=Role.MANAGER, name="Head Honcho")
     make_seller(agency, manager=head, name="Direct Report")
-    response = admin_site.get(f"/admin/sellers/seller/{head.pk}/change/")
+    response = staff_client.get(f"/admin/sellers/seller/{head.pk}/change/")
     assert response.status_code == 200
     assert "Direct Report (user)" in response.content.decode()
 
 
-def test_agency_and_product_admin_pages_load(admin_site, agency):
+def test_agency_and_product_admin_pages_load(staff_client, agency):
     baker.make(Product, agency=agency, name="Term Shield")
-    assert admin_site.get("/admin/agencies/agency/").status_code == 200
-    assert admin_site.get(f"/admin/agencies/agency/{agency.pk}/change/").status_code == 200
-    response = admin_site.get("/admin/products/product/", {"q": "term"})
+    assert staff_client.get("/admin/agencies/agency/").status_code == 200
+    assert staff_client.get(f"/admin/agencies/agency/{agency.pk}/change/").status_code == 200
+    response = staff_client.get("/admin/products/product/", {"q": "term"})
     assert response.context["cl"].result_count == 1
 
 
@@ -82,13 +75,13 @@ def many_sellers(agency, manager) -> list[Seller]:
 
 
 class TestChangeListsAtScale:
-    def test_sellers(self, admin_site, many_sellers, django_assert_max_num_queries):
+    def test_sellers(self, staff_client, many_sellers, django_assert_max_num_queries):
         with django_assert_max_num_queries(10):
-            response = admin_site.get("/admin/sellers/seller/")
+            response = staff_client.get("/admin/sellers/seller/")
         assert response.context["cl"].result_count == ROWS + 2  # the manager and ops staff
         assert len(response.context["cl"].result_list) == 100
 
-    def test_tokens(self, admin_site, many_sellers, django_assert_max_num_queries):
+    def test_tokens(self, staff_client, many_sellers, django_assert_max_num_queries):
         expires = timezone.now() + timedelta(minutes=5)
         RevokedAccessToken.objects.bulk_create(
             RevokedAccessToken(jti=f"jti-{i}", seller=s, expires_at=expires)
@@ -105,28 +98,28 @@ class TestChangeListsAtScale:
             reverse("admin:token_blacklist_blacklistedtoken_changelist"),
         ):
             with django_assert_max_num_queries(10):
-                response = admin_site.get(url)
+                response = staff_client.get(url)
             assert response.context["cl"].result_count == ROWS
             assert len(response.context["cl"].result_list) == 100
 
-    def test_revoked_tokens_are_read_only(self, admin_site, seller):
+    def test_revoked_tokens_are_read_only(self, staff_client, seller):
         token = RevokedAccessToken.objects.create(
             jti="jti-1", seller=seller, expires_at=timezone.now() + timedelta(minutes=5)
         )
-        assert admin_site.get(reverse("admin:sellers_revokedaccesstoken_add")).status_code == 403
-        page = admin_site.get(reverse("admin:sellers_revokedaccesstoken_change", args=[token.pk]))
+        assert staff_client.get(reverse("admin:sellers_revokedaccesstoken_add")).status_code == 403
+        page = staff_client.get(reverse("admin:sellers_revokedaccesstoken_change", args=[token.pk]))
         assert page.status_code == 200 and list(page.context["adminform"].form.fields) == []
 
 
 class TestResendPassword:
     def test_a_new_password_is_set_emailed_on_commit_and_old_sessions_die(
-        self, admin_site, seller, client_for, django_capture_on_commit_callbacks
+        self, staff_client, seller, client_for, django_capture_on_commit_callbacks
     ):
         api = client_for(seller)  # a session from before the reset
         assert api.get("/api/user/get_user").status_code == 200
         with django_capture_on_commit_callbacks(execute=True):
             content = _post_action(
-                admin_site, "sellers_seller", "resend_password_email", [seller.pk]
+                staff_client, "sellers_seller", "resend_password_email", [seller.pk]
             )
         assert f"New password emailed to 1 seller(s), their sessions revoked: {seller.email}" in (
             content
@@ -139,12 +132,12 @@ class TestResendPassword:
         assert api.get("/api/user/get_user").status_code == 401
 
     def test_no_email_before_commit_and_none_to_inactive_sellers(
-        self, admin_site, seller, manager, django_capture_on_commit_callbacks
+        self, staff_client, seller, manager, django_capture_on_commit_callbacks
     ):
         Seller.objects.filter(pk=manager.pk).update(is_active=False)
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             content = _post_action(
-                admin_site, "sellers_seller", "resend_password_email", [seller.pk, manager.pk]
+                staff_client, "sellers_seller", "resend_password_email", [seller.pk, manager.pk]
             )
         assert mail.outbox == []  # sent only once the transaction commits
         assert len(callbacks) == 1
@@ -155,12 +148,12 @@ class TestResendPassword:
 
 class TestDeactivate:
     def test_sellers_are_deactivated_and_signed_out_but_not_the_operator(
-        self, admin_site, staff, seller, manager, client_for
+        self, staff_client, staff, seller, manager, client_for
     ):
         api = client_for(seller)
         Seller.objects.filter(pk=manager.pk).update(is_active=False)
         content = _post_action(
-            admin_site, "sellers_seller", "deactivate", [seller.pk, manager.pk, staff.pk]
+            staff_client, "sellers_seller", "deactivate", [seller.pk, manager.pk, staff.pk]
         )
         assert "Deactivated 1 seller(s) and revoked their sessions; 1 already inactive." in content
         assert "You were not deactivated" in content
@@ -169,4 +162,4 @@ class TestDeactivate:
         assert not seller.is_active and seller.session_version == 1
         assert staff.is_active
         assert api.get("/api/user/get_user").status_code == 401
-        assert admin_site.get("/admin/").status_code == 200  # still logged in
+        assert staff_client.get("/admin/").status_code == 200  # still logged in
