@@ -114,7 +114,7 @@ def bench_reconcile(agency, sellers, calls: int) -> tuple[float, int, int]:
         )
         exotel_calls.append(
             ExotelCall(
-                call_sid=f"sid-{n}",
+                call_sid=f"sid-{agency.pk.hex[:8]}-{n}",
                 agency=agency,
                 seller=seller,
                 from_number=seller.phone,
