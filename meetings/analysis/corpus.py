@@ -19,11 +19,12 @@ WORDS_PER_SECOND = 2.5
 
 
 def corpus_path() -> Path:
-    """``$CORPUS_DEV_DIR/calls.json``, else ``../shared/corpus-dev`` beside the project."""
+    """``$CORPUS_DEV_DIR/calls.json``, else the copy kept in ``demo/corpus`` (the scripts of the
+    demo recordings, with their ground truth)."""
     folder = os.environ.get("CORPUS_DEV_DIR")
     if folder:
         return Path(folder) / "calls.json"
-    return Path(__file__).resolve().parents[3] / "shared" / "corpus-dev" / "calls.json"
+    return Path(__file__).resolve().parents[2] / "demo" / "corpus" / "calls.json"
 
 
 def load_corpus(path: Path | None = None) -> dict[str, Any]:
