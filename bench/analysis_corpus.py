@@ -34,7 +34,7 @@ from meetings.analysis.offline import OfflineAnalyser  # noqa: E402
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--roles", choices=("known", "labels", "single"), default="known")
-    parser.add_argument("--corpus", type=Path, help="a calls.json (default: shared/corpus-dev)")
+    parser.add_argument("--corpus", type=Path, help="a calls.json (default: demo/corpus)")
     parser.add_argument(
         "--degrade",
         action="store_true",

@@ -1,4 +1,5 @@
-"""The development corpus (``shared/corpus-dev/calls.json``) as analyser input, and a scorecard.
+"""The development corpus (``demo/corpus/calls.json``, from shared/corpus-dev) as analyser input,
+and a scorecard.
 
 Used by ``bench/analysis_corpus.py`` and the offline analyser's tests. Reference transcripts have
 one line per turn with its role; they become segments timed at 2.5 words a second.
