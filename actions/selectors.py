@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from actions.models import Action, ActionStatus
 from chirpworks.exceptions import NotFoundError
-from chirpworks.fastrows import as_text, json_value, utc_datetime
+from chirpworks.fastrows import as_text, collector_paused, json_value, utc_datetime
 from chirpworks.phones import phone_denorm, phone_raw
 from sellers.access_selectors import SellerScope, scope_requested, scope_visible
 from sellers.models import Seller
@@ -86,7 +86,8 @@ def action_row(row: tuple, tz: tzinfo) -> dict[str, Any]:
 
 def action_rows(queryset: QuerySet[Action]) -> list[dict[str, Any]]:
     tz = timezone.get_current_timezone()
-    return [action_row(row, tz) for row in queryset.values_list(*_ROW_COLUMNS)]
+    with collector_paused():
+        return [action_row(row, tz) for row in queryset.values_list(*_ROW_COLUMNS)]
 
 
 def actions_in_scope(*, scope: SellerScope) -> QuerySet[Action]:

@@ -22,7 +22,7 @@ from agencies.models import Buyer
 from calls.models import AppCallStatus, MobileAppCall
 from chirpworks.durations import duration_format
 from chirpworks.exceptions import ForbiddenError, NotFoundError
-from chirpworks.fastrows import as_text, json_value, utc_datetime
+from chirpworks.fastrows import as_text, collector_paused, json_value, utc_datetime
 from chirpworks.phones import phone_denorm, phone_raw
 from chirpworks.timeframes import DateRange
 from meetings.analysis.base import AnalysisContext
@@ -280,10 +280,12 @@ def _call_history_rows(
     ).values_list(*_APP_CALL_ROW_COLUMNS)
     now = timezone.now()
     tz = timezone.get_current_timezone()
-    keyed = [_meeting_record(row, tz) for row in meeting_rows]
-    keyed += [_app_call_record(row, now, tz) for row in app_call_rows]
-    keyed.sort(key=lambda item: (item[0], str(item[1]["id"])), reverse=True)
-    return [record for _, record in keyed]
+    with collector_paused():
+        keyed = [_meeting_record(row, tz) for row in meeting_rows]
+        keyed += [_app_call_record(row, now, tz) for row in app_call_rows]
+        # Newest first, then by id (a UUID orders as its text does).
+        keyed.sort(key=lambda item: (item[0], item[1]["id"]), reverse=True)
+        return [record for _, record in keyed]
 
 
 def call_history_records(

@@ -7,7 +7,7 @@ import pytest
 from django.db.models import JSONField, Value
 
 from actions.models import Action
-from chirpworks.fastrows import as_text, json_value, utc_datetime
+from chirpworks.fastrows import as_text, collector_paused, json_value, utc_datetime
 from meetings.tests.factories import ist, make_action, make_meeting
 
 IST = ZoneInfo("Asia/Kolkata")
@@ -16,6 +16,7 @@ JSON_VALUES = [
     [],
     {"text": "नमस्ते — ok 🎉", "nested": {"list": [1, "two", None, True, False]}},
     {"n": 2**70, "small": -(2**63), "float": 0.1, "tiny": 1e-7, "exp": 12345.678e10},
+    [2**64 - 1, 2**64, -(2**63) - 1, 10**30, 1e19, -1e300, [{"deep": 2**80}]],
     {"huge": 1.7976931348623157e308, "neg": -0.0, "int_like": 3.0},
     ["a", {"b": [{"c": "\\n \" '"}]}],
     "a bare string",
@@ -63,7 +64,10 @@ def test_json_value_falls_back_where_orjson_differs():
     assert json_value('{"n": 123456789012345678901234567890}') == {
         "n": 123456789012345678901234567890
     }
+    assert json_value("[18446744073709551616, 1e19]") == [2**64, 1e19]
+    assert type(json_value('{"a": [[-9223372036854775809]]}')["a"][0][0]) is int
     assert json_value('"\\ud800"') == "\ud800"  # a lone surrogate orjson refuses
+    assert json_value('{"x": NaN}')["x"] != json_value('{"x": NaN}')["x"]  # SQLite may hold it
     assert json_value(None) is None
     assert json_value("null") is None
 
@@ -82,3 +86,20 @@ def test_utc_datetime(text, expected):
     assert parsed == expected
     assert parsed.utcoffset() is not None
     assert parsed - expected == timedelta(0)
+
+
+def test_collector_paused_resumes_only_what_it_paused():
+    import gc
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collector_paused():
+        assert not gc.isenabled()
+        raise RuntimeError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # someone else's pause stays
+    finally:
+        gc.enable()
