@@ -64,12 +64,12 @@ def action_row(row: tuple, tz: tzinfo) -> dict[str, Any]:
         buyer_company_name,
     ) = row
     return {
-        "id": pk,
+        "id": str(pk),  # text, as rendered: a row then holds no object the GC tracks
         "title": title,
         "due_date": _local(due_date, tz),
         "status": status,
         "description": json_value(description),
-        "meeting_id": meeting_id,
+        "meeting_id": str(meeting_id),
         "meeting_title": meeting_title,
         "meeting_buyer_number": phone_denorm(meeting_buyer_phone),
         "meeting_buyer_name": meeting_buyer_name or None,
@@ -77,7 +77,7 @@ def action_row(row: tuple, tz: tzinfo) -> dict[str, Any]:
         "reasoning": reasoning,
         "signals": json_value(signals),
         "created_at": _local(created_at, tz),
-        "buyer_id": buyer_id,
+        "buyer_id": str(buyer_id),
         "buyer_name": buyer_name or None,
         "buyer_phone": phone_raw(buyer_phone),
         "buyer_company_name": buyer_company_name or None,

@@ -151,7 +151,7 @@ def _meeting_record(row: tuple, tz: tzinfo) -> tuple[datetime, dict[str, Any]]:
     seconds = max(0, int((end - start).total_seconds())) if end else 0
     duration = duration_format(seconds)
     return start, {
-        "id": pk,
+        "id": str(pk),  # text, as rendered: a row then holds no object the GC tracks
         "title": title,
         "source": source,
         "start_time": start.astimezone(tz),
@@ -204,7 +204,7 @@ def _app_call_record(row: tuple, now: datetime, tz: tzinfo) -> tuple[datetime, d
         analysis_status = "Not Recorded"
     answered = status == AppCallStatus.PROCESSING
     return start, {
-        "id": pk,
+        "id": str(pk),  # text, as rendered: a row then holds no object the GC tracks
         "title": title,
         "source": MeetingSource.PHONE.value,
         "start_time": start.astimezone(tz),
@@ -283,7 +283,7 @@ def _call_history_rows(
     with collector_paused():
         keyed = [_meeting_record(row, tz) for row in meeting_rows]
         keyed += [_app_call_record(row, now, tz) for row in app_call_rows]
-        # Newest first, then by id (a UUID orders as its text does).
+        # Newest first, then by id.
         keyed.sort(key=lambda item: (item[0], item[1]["id"]), reverse=True)
         return [record for _, record in keyed]
 
