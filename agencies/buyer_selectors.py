@@ -66,9 +66,15 @@ def with_last_contact(buyers: QuerySet[Buyer]) -> QuerySet[Buyer]:
 
 
 def buyer_list(*, actor: Seller) -> QuerySet[Buyer]:
-    """The agency's buyers, most recently contacted first."""
+    """The agency's buyers, most recently contacted first.
+
+    Every meeting moves its buyer's stored contact forward (``meetings.contacts``), so the
+    stored ``last_contacted_at`` is the later of it and the latest meeting: the order reads a
+    page from the (agency, last contact, name, id) index and looks up the latest meeting of
+    that page's buyers only, where ordering by it looked it up for every buyer of the agency.
+    """
     return with_last_contact(buyers_of_agency(agency_id=actor.agency_id)).order_by(
-        F("last_contact_at").desc(nulls_last=True), "name", "pk"
+        F("last_contacted_at").desc(nulls_last=True), "name", "pk"
     )
 
 

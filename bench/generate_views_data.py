@@ -5,6 +5,8 @@ manager and 9 sellers), 20,000 buyers, 200,000 meetings over the last 365 days (
 the last 90 days' completed ones with a performance row), 200,000 app calls (half linked to a
 meeting, half missed / rejected / not answered / unreconciled) and 400,000 actions (two per
 meeting). Rows are written with PostgreSQL COPY in one transaction, then the tables are analysed.
+Each buyer's stored last contact is moved up to its latest meeting, as the app does for every
+new meeting.
 
 Usage (on a migrated, empty database):
     DJANGO_SETTINGS_MODULE=chirpworks.settings.local DATABASE_URL=postgres://.../bench5 \
@@ -186,6 +188,16 @@ def local_moment(rng: Rng, day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=TZ) + timedelta(seconds=seconds)
 
 
+BUYERS_LAST_CONTACT_SQL = """
+UPDATE agencies_buyer b SET last_contacted_at = latest.start_time,
+                            last_contacted_by_id = latest.seller_id
+FROM (SELECT DISTINCT ON (buyer_id) buyer_id, start_time, seller_id FROM meetings_meeting
+      ORDER BY buyer_id, start_time DESC) latest
+WHERE latest.buyer_id = b.id
+  AND (b.last_contacted_at IS NULL OR b.last_contacted_at < latest.start_time)
+"""
+
+
 def generate(*, seed: int, scale: float) -> dict[str, int]:
     rng = Rng(seed)
     now = datetime.now(TZ)
@@ -360,6 +372,11 @@ def generate(*, seed: int, scale: float) -> dict[str, int]:
             "detected_products",
         ],
     )
+
+    # As the app does for every new meeting (meetings.contacts): a buyer's stored last contact
+    # is never before its latest meeting.
+    with connection.cursor() as cursor:
+        cursor.execute(BUYERS_LAST_CONTACT_SQL)
 
     recent = now - timedelta(days=1)
     job_status: list[str] = []

@@ -8,18 +8,18 @@ Counting rules (one real call counts once):
   incoming calls (whatever the ``call_type``: the old backend dropped ``missed``/``rejected``);
 - leads are the distinct buyer phones of answered calls.
 
-Every figure comes from two grouped queries (meetings, app calls), bucketed in SQL by hour or day
-in the agency's timezone: never a query per hour, day or seller.
+Every figure of a view comes from one grouped statement over both sources (meetings, app calls),
+bucketed in SQL by hour or day in the agency's timezone or grouped by seller: never a query per
+hour, day or seller, and never the calls themselves in Python.
 """
 
 import uuid
-from collections import defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import astuple, dataclass
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from django.db.models import Count
+from django.db import connection
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import TruncDate, TruncHour
 
 from calls.models import AppCallStatus, CallType, MobileAppCall
@@ -47,13 +47,7 @@ class CallCounts:
     outgoing_unanswered: int = 0
     incoming_answered: int = 0
     incoming_unanswered: int = 0
-    leads: set[str] = field(default_factory=set)
-
-    def add(self, *, direction: str, answered: bool, phone: str | None, count: int) -> None:
-        name = f"{direction}_{'answered' if answered else 'unanswered'}"
-        setattr(self, name, getattr(self, name) + count)
-        if answered and phone:
-            self.leads.add(phone)
+    leads: int = 0  # distinct buyer phones of the answered calls
 
     @property
     def outgoing(self) -> int:
@@ -72,7 +66,7 @@ class CallCounts:
             "incoming_calls_answered": self.incoming_answered,
             "incoming_calls_unanswered": self.incoming_unanswered,
             "total_calls": self.outgoing + self.incoming,
-            "unique_leads_engaged": len(self.leads),
+            "unique_leads_engaged": self.leads,
         }
 
 
@@ -80,67 +74,108 @@ def _hourly(date_range: DateRange) -> bool:
     return (date_range.end_date - date_range.start_date).days <= HOURLY_MAX_SPAN_DAYS
 
 
-def _call_groups(
-    *, scope: SellerScope, date_range: DateRange, by_seller: bool, bucket: str | None
-) -> Iterator[tuple[uuid.UUID | None, Any, str, bool, str | None, int]]:
-    """``(seller_id, bucket, direction, answered, buyer phone, count)`` groups: two queries."""
-    tz = date_range.tz
-    truncate = {"hour": TruncHour, "day": TruncDate}.get(bucket or "")
-    extra = {"bucket": truncate("start_time", tzinfo=tz)} if truncate else {}
-    keys = [*extra, *(["seller_id"] if by_seller else [])]
+_ONE, _ZERO = Value(1), Value(0)
 
+# Counted per group over the calls' (key, outgoing, answered, phone) rows; portable SQL.
+_AGGREGATES = """
+    SUM(call_outgoing * call_answered),
+    SUM(call_outgoing * (1 - call_answered)),
+    SUM((1 - call_outgoing) * call_answered),
+    SUM((1 - call_outgoing) * (1 - call_answered)),
+    COUNT(DISTINCT CASE WHEN call_answered = 1 AND call_phone <> '' THEN call_phone END)
+"""
+
+
+def _call_rows(
+    *, seller_ids: list[uuid.UUID], date_range: DateRange, key: Any
+) -> tuple[str, list[Any]]:
+    """SQL of one ``(key, outgoing, answered, phone)`` row per call, both sources together."""
+    columns = ("call_key", "call_outgoing", "call_answered", "call_phone")
+    is_outgoing = Case(When(direction=CallType.OUTGOING, then=_ONE), default=_ZERO)
     meetings = (
         Meeting.objects.filter(
-            scope.q(),
+            seller_id__in=seller_ids,
             start_time__gte=date_range.start,
             start_time__lt=date_range.end,
             direction__in=[CallType.INCOMING, CallType.OUTGOING],
         )
-        .annotate(**extra)
-        .values(*keys, "direction", "buyer__phone")
-        .annotate(n=Count("id"))
+        .annotate(
+            call_key=key,
+            call_outgoing=is_outgoing,
+            call_answered=_ONE,
+            call_phone=F("buyer__phone"),
+        )
+        .values_list(*columns)
         .order_by()
     )
-    for row in meetings:
-        yield (
-            row.get("seller_id"),
-            row.get("bucket"),
-            row["direction"],
-            True,
-            row["buyer__phone"],
-            row["n"],
-        )
-
+    # Processing: answered, in its call type; Not Answered: unanswered, outgoing unless the
+    # call type says incoming; Missed / Rejected (whatever the call type): unanswered incoming.
+    app_outgoing = Q(status=AppCallStatus.PROCESSING, call_type=CallType.OUTGOING) | (
+        Q(status=AppCallStatus.NOT_ANSWERED) & ~Q(call_type=CallType.INCOMING)
+    )
     app_calls = (
         MobileAppCall.objects.filter(
-            scope.q(),
+            seller_id__in=seller_ids,
             meeting__isnull=True,  # linked calls are counted through their meeting
             start_time__gte=date_range.start,
             start_time__lt=date_range.end,
         )
-        .annotate(**extra)
-        .values(*keys, "call_type", "status", "buyer_number")
-        .annotate(n=Count("id"))
+        .annotate(
+            call_key=key,
+            call_outgoing=Case(When(app_outgoing, then=_ONE), default=_ZERO),
+            call_answered=Case(When(status=AppCallStatus.PROCESSING, then=_ONE), default=_ZERO),
+            call_phone=F("buyer_number"),
+        )
+        .values_list(*columns)
         .order_by()
     )
-    for row in app_calls:
-        status = row["status"]
-        if status == AppCallStatus.PROCESSING:
-            direction = "outgoing" if row["call_type"] == CallType.OUTGOING else "incoming"
-            answered = True
-        elif status == AppCallStatus.NOT_ANSWERED:
-            direction = "incoming" if row["call_type"] == CallType.INCOMING else "outgoing"
-            answered = False
-        else:  # Missed, Rejected
-            direction, answered = "incoming", False
-        yield (
-            row.get("seller_id"),
-            row.get("bucket"),
-            direction,
-            answered,
-            row["buyer_number"],
-            row["n"],
-        )
+    meeting_sql, meeting_params = meetings.query.sql_with_params()
+    app_sql, app_params = app_calls.query.sql_with_params()
+    return f"{meeting_sql} UNION ALL {app_sql}", [*meeting_params, *app_params]
+
+
+def _call_totals(
+    *, scope: SellerScope, date_range: DateRange, key: Any, with_total: bool
+) -> tuple[dict[Any, CallCounts], CallCounts]:
+    """Counts per ``key`` value (and over everything): one statement, whatever the row count.
+
+    The calls of both sources are grouped in SQL; counting distinct leads needs every call's
+    phone, so PostgreSQL and SQLite run the same ``COUNT(DISTINCT ...)`` over a UNION ALL.
+    """
+    seller_ids = (
+        list(scope.sellers().values_list("pk", flat=True))
+        if scope.seller_ids is None
+        else list(scope.seller_ids)
+    )
+    groups: dict[Any, CallCounts] = {}
+    total = CallCounts()
+    if not seller_ids:
+        return groups, total
+    rows_sql, params = _call_rows(seller_ids=seller_ids, date_range=date_range, key=key)
+    # Only the ORM's own compiled SQL and constants are interpolated; values are parameters.
+    sql = f"WITH calls (call_key, call_outgoing, call_answered, call_phone) AS ({rows_sql}) "
+    sql += f"SELECT 0, call_key, {_AGGREGATES} FROM calls GROUP BY call_key"  # noqa: S608
+    if with_total:
+        sql += f" UNION ALL SELECT 1, NULL, {_AGGREGATES} FROM calls"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for is_total, value, *figures in cursor.fetchall():
+            counts = CallCounts(*(int(figure or 0) for figure in figures))
+            if is_total:
+                total = counts
+            else:
+                groups[value] = counts
+    return groups, total
+
+
+def _bucket_of(value: Any, bucket: str, tz: tzinfo) -> date | datetime:
+    """A bucket as the ORM's Trunc gives it: PostgreSQL returns dates and naive local times,
+    SQLite text."""
+    if bucket == "hour":
+        if not isinstance(value, datetime):
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=tz)
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def _bucket_index(value: Any, date_range: DateRange, bucket: str) -> int:
@@ -154,23 +189,26 @@ def call_series(*, scope: SellerScope, date_range: DateRange) -> dict[str, Any]:
     bucket = "hour" if _hourly(date_range) else "day"
     if bucket == "hour":
         count = int((date_range.end - date_range.start) / timedelta(hours=1))
+        key = TruncHour("start_time", tzinfo=date_range.tz)
     else:
         count = date_range.days
+        key = TruncDate("start_time", tzinfo=date_range.tz)
     buckets = [CallCounts() for _ in range(count)]
-    total = CallCounts()
-    for _, value, direction, answered, phone, n in _call_groups(
-        scope=scope, date_range=date_range, by_seller=False, bucket=bucket
-    ):
-        index = _bucket_index(value, date_range, bucket)
+    groups, total = _call_totals(scope=scope, date_range=date_range, key=key, with_total=True)
+    for value, counts in groups.items():
+        index = _bucket_index(_bucket_of(value, bucket, date_range.tz), date_range, bucket)
         if 0 <= index < count:
-            buckets[index].add(direction=direction, answered=answered, phone=phone, count=n)
-        total.add(direction=direction, answered=answered, phone=phone, count=n)
+            # Two local hours share an index only around a half-hour DST shift (Lord Howe):
+            # their calls add up, their leads too.
+            buckets[index] = CallCounts(
+                *(a + b for a, b in zip(astuple(buckets[index]), astuple(counts), strict=True))
+            )
     return {
         "sales_data": {
             f"{bucket}{index}": {
                 "outgoing_calls": counts.outgoing,
                 "incoming_calls": counts.incoming,
-                "unique_leads_engaged": len(counts.leads),
+                "unique_leads_engaged": counts.leads,
             }
             for index, counts in enumerate(buckets)
         },
@@ -178,7 +216,7 @@ def call_series(*, scope: SellerScope, date_range: DateRange) -> dict[str, Any]:
             "total_outgoing_calls": total.outgoing,
             "total_incoming_calls": total.incoming,
             "total_calls": total.outgoing + total.incoming,
-            "unique_leads_engaged": len(total.leads),
+            "unique_leads_engaged": total.leads,
         },
     }
 
@@ -186,12 +224,14 @@ def call_series(*, scope: SellerScope, date_range: DateRange) -> dict[str, Any]:
 def call_counts_by_seller(
     *, scope: SellerScope, date_range: DateRange
 ) -> dict[uuid.UUID, CallCounts]:
-    counts: dict[uuid.UUID, CallCounts] = defaultdict(CallCounts)
-    for seller_id, _, direction, answered, phone, n in _call_groups(
-        scope=scope, date_range=date_range, by_seller=True, bucket=None
-    ):
-        counts[seller_id].add(direction=direction, answered=answered, phone=phone, count=n)
-    return counts
+    groups, _ = _call_totals(
+        scope=scope, date_range=date_range, key=F("seller_id"), with_total=False
+    )
+    # PostgreSQL returns UUIDs, SQLite their hex text.
+    return {
+        value if isinstance(value, uuid.UUID) else uuid.UUID(value): counts
+        for value, counts in groups.items()
+    }
 
 
 def analytics_total_call_data(
@@ -228,7 +268,7 @@ def analytics_team_call_data(
                 "total_calls_made": counts.outgoing + counts.incoming,
                 "outgoing_calls": counts.outgoing,
                 "incoming_calls": counts.incoming,
-                "leads_engaged": len(counts.leads),
+                "leads_engaged": counts.leads,
             },
         }
         for seller, counts in _sellers_with_counts(scope=scope, date_range=date_range)

@@ -27,7 +27,7 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from agencies.models import Agency, Buyer
-from agencies.services import buyers_find_or_create_bulk, buyers_touch_contacts
+from agencies.services import buyers_find_or_create_bulk
 from calls.models import (
     AppCallStatus,
     CallType,
@@ -908,12 +908,9 @@ def _write_outcome(outcome: _Outcome, now: datetime) -> None:
     ]
     meetings = meetings_create_for_calls(specs=specs)
 
-    contacts: dict[uuid.UUID, tuple[datetime, uuid.UUID]] = {}
+    # The buyers' last contacts moved forward with the meetings (meetings_create_for_calls).
     app_links, exotel_links = [], []
     for meeting, (app, exo) in zip(meetings, outcome.sources, strict=True):
-        latest = contacts.get(meeting.buyer_id)
-        if latest is None or latest[0] < meeting.start_time:
-            contacts[meeting.buyer_id] = (meeting.start_time, meeting.seller_id)
         if app is not None:
             app.meeting = meeting
             app.reconciled_at = now
@@ -923,7 +920,6 @@ def _write_outcome(outcome: _Outcome, now: datetime) -> None:
             exo.mobile_call = app
             exo.reconciled_at = now
             exotel_links.append(exo)
-    buyers_touch_contacts(contacts=contacts)
 
     if outcome.attach:
         meetings_attach_recordings(

@@ -5,6 +5,8 @@ class MeetingsConfig(AppConfig):
     name = "meetings"
 
     def ready(self) -> None:
+        from meetings import contacts
         from meetings.search import signals, tasks  # noqa: F401  (registers the Celery task)
 
         signals.connect()
+        contacts.connect()

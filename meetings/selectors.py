@@ -22,6 +22,7 @@ from agencies.models import Buyer
 from calls.models import AppCallStatus, MobileAppCall
 from chirpworks.durations import duration_format
 from chirpworks.exceptions import ForbiddenError, NotFoundError
+from chirpworks.fastrows import as_text, collector_paused, json_value, utc_datetime
 from chirpworks.phones import phone_denorm, phone_raw
 from chirpworks.timeframes import DateRange
 from meetings.analysis.base import AnalysisContext
@@ -86,15 +87,16 @@ ANALYSIS_FIELDS = (
     "overall_performance_summary",
 )
 
-_MEETING_ROW_FIELDS = (
+# Timestamps and JSON come as text and are parsed in C (``chirpworks.fastrows``); rows are tuples.
+# A long history costs several times its queries with the ORM's per-value conversion.
+_MEETING_ROW_COLUMNS = (
     "id",
     "title",
     "source",
-    "start_time",
-    "end_time",
+    as_text("start_time"),
+    as_text("end_time"),
     "direction",
-    "summary",
-    "seller_id",
+    as_text("summary"),
     "seller__name",
     "seller__email",
     "seller__phone",
@@ -103,24 +105,20 @@ _MEETING_ROW_FIELDS = (
     "buyer__email",
     "job_status",
 )
-_APP_CALL_ROW_FIELDS = (
+_APP_CALL_ROW_COLUMNS = (
     "id",
     "buyer_number",
     "seller_number",
     "call_type",
     "status",
-    "start_time",
-    "end_time",
+    as_text("start_time"),
+    as_text("end_time"),
     "duration",
-    "seller_id",
     "seller__name",
     "seller__email",
+    "known_buyer_name",
+    "known_buyer_email",
 )
-
-
-def _local(value: datetime | None, tz: tzinfo) -> datetime | None:
-    """In the active (agency) timezone, so the app sees the offset it always saw."""
-    return value.astimezone(tz) if value else None
 
 
 def _meeting_analysis_status(job_status: str | None) -> str:
@@ -131,38 +129,67 @@ def _meeting_analysis_status(job_status: str | None) -> str:
     return "Not Recorded"
 
 
-def _meeting_record(row: dict[str, Any], tz: tzinfo) -> dict[str, Any]:
-    seconds = (
-        max(0, int((row["end_time"] - row["start_time"]).total_seconds())) if row["end_time"] else 0
-    )
+def _meeting_record(row: tuple, tz: tzinfo) -> tuple[datetime, dict[str, Any]]:
+    """``(start_time, record)`` of a ``values_list(*_MEETING_ROW_COLUMNS)`` row."""
+    (
+        pk,
+        title,
+        source,
+        start_text,
+        end_text,
+        direction,
+        summary,
+        seller_name,
+        seller_email,
+        seller_phone,
+        buyer_phone,
+        buyer_name,
+        buyer_email,
+        job_status,
+    ) = row
+    start, end = utc_datetime(start_text), utc_datetime(end_text)
+    seconds = max(0, int((end - start).total_seconds())) if end else 0
     duration = duration_format(seconds)
-    return {
-        "id": row["id"],
-        "title": row["title"],
-        "source": row["source"],
-        "start_time": _local(row["start_time"], tz),
-        "end_time": _local(row["end_time"], tz),
-        "buyer_number": phone_denorm(row["buyer__phone"]),
-        "buyer_name": row["buyer__name"] or None,
-        "buyer_email": row["buyer__email"] or None,
-        "seller_number": phone_denorm(row["seller__phone"]),
-        "analysis_status": _meeting_analysis_status(row["job_status"]),
+    return start, {
+        "id": str(pk),  # text, as rendered: a row then holds no object the GC tracks
+        "title": title,
+        "source": source,
+        "start_time": start.astimezone(tz),
+        "end_time": end.astimezone(tz) if end else None,
+        "buyer_number": phone_denorm(buyer_phone),
+        "buyer_name": buyer_name or None,
+        "buyer_email": buyer_email or None,
+        "seller_number": phone_denorm(seller_phone),
+        "analysis_status": _meeting_analysis_status(job_status),
         "duration": duration,
         "call_notes": None,
-        "user_name": row["seller__name"],
-        "user_email": row["seller__email"],
-        "call_direction": row["direction"] or None,
+        "user_name": seller_name,
+        "user_email": seller_email,
+        "call_direction": direction or None,
         "call_type": "Not Answered" if duration == "0s" else "Answered",
         "app_call_type": None,
-        "call_summary": row["summary"],
+        "call_summary": json_value(summary),
     }
 
 
-def _app_call_record(
-    row: dict[str, Any], buyer: dict[str, str], now: datetime, tz: tzinfo
-) -> dict[str, Any]:
-    number = phone_denorm(row["buyer_number"])
-    status = row["status"]
+def _app_call_record(row: tuple, now: datetime, tz: tzinfo) -> tuple[datetime, dict[str, Any]]:
+    """``(start_time, record)`` of a ``values_list(*_APP_CALL_ROW_COLUMNS)`` row."""
+    (
+        pk,
+        buyer_number,
+        seller_number,
+        app_call_type,
+        status,
+        start_text,
+        end_text,
+        seconds,
+        seller_name,
+        seller_email,
+        buyer_name,
+        buyer_email,
+    ) = row
+    start, end = utc_datetime(start_text), utc_datetime(end_text)
+    number = phone_denorm(buyer_number)
     if status == AppCallStatus.MISSED:
         title, call_type, direction = f"Missed Call from {number}", "Missed", "incoming"
     elif status == AppCallStatus.REJECTED:
@@ -170,30 +197,30 @@ def _app_call_record(
     elif status == AppCallStatus.NOT_ANSWERED:
         title, call_type, direction = f"{number} did not answer", "Not Answered", "outgoing"
     else:
-        title = f"Meeting between {number} and {row['seller__name']}"
-        call_type, direction = "Answered", row["call_type"]
+        title = f"Meeting between {number} and {seller_name}"
+        call_type, direction = "Answered", app_call_type
     analysis_status = status
-    if status == AppCallStatus.PROCESSING and now - row["start_time"] > PROCESSING_GRACE:
+    if status == AppCallStatus.PROCESSING and now - start > PROCESSING_GRACE:
         analysis_status = "Not Recorded"
     answered = status == AppCallStatus.PROCESSING
-    return {
-        "id": row["id"],
+    return start, {
+        "id": str(pk),  # text, as rendered: a row then holds no object the GC tracks
         "title": title,
         "source": MeetingSource.PHONE.value,
-        "start_time": _local(row["start_time"], tz),
-        "end_time": _local(row["end_time"], tz),
+        "start_time": start.astimezone(tz),
+        "end_time": end.astimezone(tz) if end else None,
         "buyer_number": number,
-        "buyer_name": buyer.get("name") or None,
-        "buyer_email": buyer.get("email") or None,
-        "seller_number": phone_denorm(row["seller_number"]),
+        "buyer_name": buyer_name or None,
+        "buyer_email": buyer_email or None,
+        "seller_number": phone_denorm(seller_number),
         "analysis_status": analysis_status,
-        "duration": duration_format(row["duration"] if answered else 0),
+        "duration": duration_format(seconds if answered else 0),
         "call_notes": None,
-        "user_name": row["seller__name"],
-        "user_email": row["seller__email"],
+        "user_name": seller_name,
+        "user_email": seller_email,
         "call_direction": direction,
         "call_type": call_type,
-        "app_call_type": row["call_type"],
+        "app_call_type": app_call_type,
         "call_summary": None,
     }
 
@@ -240,28 +267,25 @@ def _call_history_querysets(
 def _call_history_rows(
     meetings: QuerySet[Meeting], app_calls: QuerySet[MobileAppCall], agency_id: uuid.UUID
 ) -> list[dict[str, Any]]:
-    """The contract's rows of ``meetings`` and ``app_calls``, newest first: three queries."""
+    """The contract's rows of ``meetings`` and ``app_calls``, newest first: two queries."""
     # A per-row lookup on the job's unique index: a join made PostgreSQL hash every job.
-    job_status = Subquery(Job.objects.filter(meeting_id=OuterRef("pk")).values("status")[:1])
-    meeting_rows = list(meetings.annotate(job_status=job_status).values(*_MEETING_ROW_FIELDS))
-    app_call_rows = list(app_calls.values(*_APP_CALL_ROW_FIELDS))
-    phones = {row["buyer_number"] for row in app_call_rows}
-    buyers = {}
-    if phones:
-        buyers = {
-            found["phone"]: found
-            for found in Buyer.objects.filter(agency_id=agency_id, phone__in=phones).values(
-                "phone", "name", "email"
-            )
-        }
+    job = Job.objects.filter(meeting_id=OuterRef("pk")).order_by()  # unique: no sort needed
+    job_status = Subquery(job.values("status")[:1])
+    # The agency's buyer with the call's number: a lookup on the (agency, phone) unique index.
+    known = Buyer.objects.filter(agency_id=agency_id, phone=OuterRef("buyer_number")).order_by()
+    meeting_rows = meetings.annotate(job_status=job_status).values_list(*_MEETING_ROW_COLUMNS)
+    app_call_rows = app_calls.annotate(
+        known_buyer_name=Subquery(known.values("name")[:1]),
+        known_buyer_email=Subquery(known.values("email")[:1]),
+    ).values_list(*_APP_CALL_ROW_COLUMNS)
     now = timezone.now()
     tz = timezone.get_current_timezone()
-    records = [_meeting_record(row, tz) for row in meeting_rows]
-    records += [
-        _app_call_record(row, buyers.get(row["buyer_number"], {}), now, tz) for row in app_call_rows
-    ]
-    records.sort(key=lambda record: (record["start_time"], str(record["id"])), reverse=True)
-    return records
+    with collector_paused():
+        keyed = [_meeting_record(row, tz) for row in meeting_rows]
+        keyed += [_app_call_record(row, now, tz) for row in app_call_rows]
+        # Newest first, then by id.
+        keyed.sort(key=lambda item: (item[0], item[1]["id"]), reverse=True)
+        return [record for _, record in keyed]
 
 
 def call_history_records(

@@ -23,6 +23,7 @@ from agencies.services import buyer_apply_analysis
 from calls.models import ExotelCall
 from chirpworks.exceptions import ApplicationError, ConflictError
 from chirpworks.phones import phone_denorm
+from meetings.contacts import meetings_touch_buyers
 from meetings.models import (
     PERFORMANCE_METRICS,
     CallPerformance,
@@ -100,6 +101,8 @@ def meetings_create_for_calls(*, specs: Iterable[CallMeetingSpec]) -> list[Meeti
     with transaction.atomic():
         Meeting.objects.bulk_create(meetings, batch_size=BULK_BATCH_SIZE)
         Job.objects.bulk_create(jobs, batch_size=BULK_BATCH_SIZE)
+        # bulk_create sends no post_save: the buyers' last contacts move forward here.
+        meetings_touch_buyers(meetings=meetings)
         search_index_enqueue(kind=KIND_MEETING, entity_ids=[m.pk for m in meetings])
     queued = [str(job.pk) for job in jobs if job.status == JobStatus.INIT]
     if queued:
