@@ -70,6 +70,18 @@ class CallMetricsApi(AgencyAPIView):
         return Response({"message": "Performance metrics deleted successfully"})
 
 
+def _seller_and_range(request: Request, user_id) -> tuple:
+    """The seller a per-user view reads (404/403 by the access rules) and its date range."""
+    seller = seller_get_visible(actor=request.user, seller_id=user_id)
+    date_range = date_range_parse(
+        request.query_params,
+        tz=request.user.agency.tzinfo,
+        max_days=MAX_DAYS,
+        default=DEFAULT_DAYS,
+    )
+    return seller, date_range
+
+
 class UserMetricsApi(AgencyAPIView):
     """Daily averages of a seller's call scores (default: the last 30 days)."""
 
@@ -79,13 +91,7 @@ class UserMetricsApi(AgencyAPIView):
         responses={200: UserMetricsOutputSerializer, **ERRORS},
     )
     def get(self, request: Request, user_id) -> Response:
-        seller = seller_get_visible(actor=request.user, seller_id=user_id)
-        date_range = date_range_parse(
-            request.query_params,
-            tz=request.user.agency.tzinfo,
-            max_days=MAX_DAYS,
-            default=DEFAULT_DAYS,
-        )
+        seller, date_range = _seller_and_range(request, user_id)
         metrics = selectors.performance_user_metrics(seller=seller, date_range=date_range)
         body = {
             "message": "User performance metrics retrieved successfully",
@@ -105,13 +111,7 @@ class UserCallsApi(AgencyAPIView):
         responses={200: UserCallsOutputSerializer, **ERRORS},
     )
     def get(self, request: Request, user_id) -> Response:
-        seller = seller_get_visible(actor=request.user, seller_id=user_id)
-        date_range = date_range_parse(
-            request.query_params,
-            tz=request.user.agency.tzinfo,
-            max_days=MAX_DAYS,
-            default=DEFAULT_DAYS,
-        )
+        seller, date_range = _seller_and_range(request, user_id)
         calls = selectors.performance_user_calls(seller=seller, date_range=date_range)
         body = {
             "message": "User calls retrieved successfully",
