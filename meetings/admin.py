@@ -51,6 +51,18 @@ def _is_changelist(request: HttpRequest) -> bool:
     return bool(match and match.url_name and match.url_name.endswith("_changelist"))
 
 
+class ChangeListDeferMixin:
+    """Change lists skip the big JSON columns (``changelist_defer``) their rows never show."""
+
+    changelist_defer: tuple[str, ...] = ()
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        if _is_changelist(request):
+            queryset = queryset.defer(*self.changelist_defer)
+        return queryset
+
+
 def _report_retry(modeladmin, request: HttpRequest, job_ids: list) -> None:
     result = jobs_retry(job_ids=job_ids)
     modeladmin.message_user(
@@ -172,7 +184,7 @@ class CallPerformanceInline(ReadOnlyInlineMixin, admin.StackedInline):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(IdSearchMixin, admin.ModelAdmin):
+class MeetingAdmin(IdSearchMixin, ChangeListDeferMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "agency",
@@ -257,13 +269,10 @@ class MeetingAdmin(IdSearchMixin, admin.ModelAdmin):
     ]
     actions = ["reanalyse", "retry_processing"]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        queryset = super().get_queryset(request)
-        if _is_changelist(request):
-            queryset = queryset.defer(
-                *MEETING_HEAVY_FIELDS, *(f"performance__{f}" for f in PERFORMANCE_HEAVY_FIELDS)
-            )
-        return queryset
+    changelist_defer = (
+        *MEETING_HEAVY_FIELDS,
+        *(f"performance__{f}" for f in PERFORMANCE_HEAVY_FIELDS),
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -354,7 +363,7 @@ class JobErrorFilter(admin.SimpleListFilter):
 
 
 @admin.register(Job)
-class JobAdmin(IdSearchMixin, admin.ModelAdmin):
+class JobAdmin(IdSearchMixin, ChangeListDeferMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "meeting_title",
@@ -389,11 +398,7 @@ class JobAdmin(IdSearchMixin, admin.ModelAdmin):
     readonly_fields = fields
     actions = ["retry", "reanalyse"]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        queryset = super().get_queryset(request)
-        if _is_changelist(request):
-            queryset = queryset.defer(*(f"meeting__{f}" for f in MEETING_HEAVY_FIELDS))
-        return queryset
+    changelist_defer = tuple(f"meeting__{f}" for f in MEETING_HEAVY_FIELDS)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -430,7 +435,7 @@ class JobAdmin(IdSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(CallPerformance)
-class CallPerformanceAdmin(admin.ModelAdmin):
+class CallPerformanceAdmin(ChangeListDeferMixin, admin.ModelAdmin):
     list_display = ["meeting_title", "seller", "agency", "overall_score", "analyzed_at"]
     list_filter = ["meeting__agency"]
     list_select_related = ["meeting__seller", "meeting__agency"]
@@ -451,13 +456,10 @@ class CallPerformanceAdmin(admin.ModelAdmin):
     # Scores are written by the analysis (or the workers' metrics endpoint), not by hand.
     readonly_fields = fields
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        queryset = super().get_queryset(request)
-        if _is_changelist(request):
-            queryset = queryset.defer(
-                *PERFORMANCE_HEAVY_FIELDS, *(f"meeting__{f}" for f in MEETING_HEAVY_FIELDS)
-            )
-        return queryset
+    changelist_defer = (
+        *PERFORMANCE_HEAVY_FIELDS,
+        *(f"meeting__{f}" for f in MEETING_HEAVY_FIELDS),
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
