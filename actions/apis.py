@@ -12,7 +12,6 @@ from actions.serializers import (
     ActionUpdateInputSerializer,
 )
 from chirpworks.pagination import paginate, wants_pagination
-from chirpworks.renderers import FastJSONRenderer
 from sellers.app_views import AgencyAPIView
 from sellers.serializers import MessageSerializer
 
@@ -26,8 +25,6 @@ ERRORS = {
 
 class ActionListApi(AgencyAPIView):
     """The caller's actions, or their team members'; due first, undated last, newest first."""
-
-    renderer_classes = [FastJSONRenderer]  # thousands of rows per response
 
     @extend_schema(
         tags=["actions"],

@@ -23,7 +23,6 @@ from agencies.buyer_serializers import (
 )
 from chirpworks.pagination import paginate
 from chirpworks.phones import phone_denorm
-from chirpworks.renderers import FastJSONRenderer
 from meetings.selectors import call_history_records
 from meetings.serializers import CallRecordSerializer
 from meetings.worker_auth import WorkerPrincipal, WorkerServiceTokenAuthentication
@@ -116,8 +115,6 @@ class BuyerProfileApi(AgencyAPIView):
 class BuyerCallHistoryApi(AgencyAPIView):
     """The buyer's calls with the sellers the caller may see, newest first (a bare array)."""
 
-    renderer_classes = [FastJSONRenderer]  # thousands of rows per response
-
     @extend_schema(tags=["buyers"], responses={200: CallRecordSerializer(many=True), **ERRORS})
     def get(self, request: Request, buyer_id) -> Response:
         buyer = selectors.buyer_get_for(actor=request.user, buyer_id=buyer_id)
@@ -146,8 +143,6 @@ class BuyerActionsCountApi(AgencyAPIView):
 
 class BuyerActionsApi(AgencyAPIView):
     """The buyer's actions the caller may see: pending first, then by due date."""
-
-    renderer_classes = [FastJSONRenderer]  # thousands of rows per response
 
     @extend_schema(tags=["buyers"], responses={200: BuyerActionsSerializer, **ERRORS})
     def get(self, request: Request, buyer_id) -> Response:

@@ -57,17 +57,24 @@ def _split(e164: str) -> tuple[int, int] | None:
     return number.country_code, number.national_number
 
 
-def phone_denorm(e164: str | None) -> str | None:
-    """``+919876543210`` → ``+91 9876543210``; anything unparseable is returned unchanged."""
-    if not e164:
-        return e164
+# Cached whole: a list view formats the same few thousand numbers for every row it answers.
+@lru_cache(maxsize=65536)
+def _denorm(e164: str) -> str:
     parts = _split(e164)
     return f"+{parts[0]} {parts[1]}" if parts else e164
 
 
-def phone_raw(e164: str | None) -> str | None:
-    """``+919876543210`` → ``00919876543210``; anything unparseable is returned unchanged."""
-    if not e164:
-        return e164
+@lru_cache(maxsize=65536)
+def _raw(e164: str) -> str:
     parts = _split(e164)
     return f"00{parts[0]}{parts[1]}" if parts else e164
+
+
+def phone_denorm(e164: str | None) -> str | None:
+    """``+919876543210`` → ``+91 9876543210``; anything unparseable is returned unchanged."""
+    return _denorm(e164) if e164 else e164
+
+
+def phone_raw(e164: str | None) -> str | None:
+    """``+919876543210`` → ``00919876543210``; anything unparseable is returned unchanged."""
+    return _raw(e164) if e164 else e164

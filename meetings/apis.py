@@ -3,7 +3,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from chirpworks.pagination import Page, page_params, wants_pagination
-from chirpworks.renderers import FastJSONRenderer
 from chirpworks.timeframes import date_range_parse
 from meetings import selectors
 from meetings.serializers import (
@@ -26,8 +25,6 @@ ERRORS = {
 
 class CallHistoryApi(AgencyAPIView):
     """Meetings and unmatched app calls, newest first; a bare array unless page/limit is sent."""
-
-    renderer_classes = [FastJSONRenderer]  # thousands of rows per response
 
     @extend_schema(
         tags=["meetings"],

@@ -1,6 +1,7 @@
 import json
 import uuid
 from datetime import datetime, timedelta, tzinfo
+from operator import itemgetter
 from statistics import fmean
 from typing import Any
 
@@ -22,7 +23,13 @@ from agencies.models import Buyer
 from calls.models import AppCallStatus, MobileAppCall
 from chirpworks.durations import duration_format
 from chirpworks.exceptions import ForbiddenError, NotFoundError
-from chirpworks.fastrows import as_text, collector_paused, json_value, utc_datetime
+from chirpworks.fastrows import (
+    as_text,
+    collector_paused,
+    json_fragment,
+    utc_datetime,
+    uuid_text,
+)
 from chirpworks.phones import phone_denorm, phone_raw
 from chirpworks.timeframes import DateRange
 from meetings.analysis.base import AnalysisContext
@@ -87,10 +94,10 @@ ANALYSIS_FIELDS = (
     "overall_performance_summary",
 )
 
-# Timestamps and JSON come as text and are parsed in C (``chirpworks.fastrows``); rows are tuples.
-# A long history costs several times its queries with the ORM's per-value conversion.
+# Ids, timestamps and JSON come as text (``chirpworks.fastrows``); rows are tuples. A long
+# history costs several times its queries with the ORM's per-value conversion.
 _MEETING_ROW_COLUMNS = (
-    "id",
+    as_text("id"),
     "title",
     "source",
     as_text("start_time"),
@@ -106,7 +113,7 @@ _MEETING_ROW_COLUMNS = (
     "job_status",
 )
 _APP_CALL_ROW_COLUMNS = (
-    "id",
+    as_text("id"),
     "buyer_number",
     "seller_number",
     "call_type",
@@ -121,16 +128,26 @@ _APP_CALL_ROW_COLUMNS = (
 )
 
 
+# A meeting's analysis status by its job's (plain strings: an enum member compares slowly).
+_ANALYSIS_STATUS = {
+    JobStatus.INIT.value: "Processing",
+    JobStatus.IN_PROGRESS.value: "Processing",
+    JobStatus.COMPLETED.value: "Completed",
+}
+
+
 def _meeting_analysis_status(job_status: str | None) -> str:
-    if job_status in (JobStatus.INIT, JobStatus.IN_PROGRESS):
-        return "Processing"
-    if job_status == JobStatus.COMPLETED:
-        return "Completed"
-    return "Not Recorded"
+    return _ANALYSIS_STATUS.get(job_status, "Not Recorded")
 
 
-def _meeting_record(row: tuple, tz: tzinfo) -> tuple[datetime, dict[str, Any]]:
-    """``(start_time, record)`` of a ``values_list(*_MEETING_ROW_COLUMNS)`` row."""
+# A call history's sort key: ``(start, id)`` as the database wrote them. Timestamps written in
+# the connection's time zone (UTC) sort as text in time order: fixed-width fields, and the end
+# of a shorter fraction ("+" or nothing) sorts before any digit.
+SortKey = tuple[str, str]
+
+
+def _meeting_record(row: tuple, tz: tzinfo) -> tuple[SortKey, dict[str, Any]]:
+    """``(sort key, record)`` of a ``values_list(*_MEETING_ROW_COLUMNS)`` row."""
     (
         pk,
         title,
@@ -147,11 +164,12 @@ def _meeting_record(row: tuple, tz: tzinfo) -> tuple[datetime, dict[str, Any]]:
         buyer_email,
         job_status,
     ) = row
+    pk = uuid_text(pk)
     start, end = utc_datetime(start_text), utc_datetime(end_text)
     seconds = max(0, int((end - start).total_seconds())) if end else 0
     duration = duration_format(seconds)
-    return start, {
-        "id": str(pk),  # text, as rendered: a row then holds no object the GC tracks
+    return (start_text, pk), {
+        "id": pk,
         "title": title,
         "source": source,
         "start_time": start.astimezone(tz),
@@ -168,12 +186,12 @@ def _meeting_record(row: tuple, tz: tzinfo) -> tuple[datetime, dict[str, Any]]:
         "call_direction": direction or None,
         "call_type": "Not Answered" if duration == "0s" else "Answered",
         "app_call_type": None,
-        "call_summary": json_value(summary),
+        "call_summary": json_fragment(summary),
     }
 
 
-def _app_call_record(row: tuple, now: datetime, tz: tzinfo) -> tuple[datetime, dict[str, Any]]:
-    """``(start_time, record)`` of a ``values_list(*_APP_CALL_ROW_COLUMNS)`` row."""
+def _app_call_record(row: tuple, now: datetime, tz: tzinfo) -> tuple[SortKey, dict[str, Any]]:
+    """``(sort key, record)`` of a ``values_list(*_APP_CALL_ROW_COLUMNS)`` row."""
     (
         pk,
         buyer_number,
@@ -203,8 +221,9 @@ def _app_call_record(row: tuple, now: datetime, tz: tzinfo) -> tuple[datetime, d
     if status == AppCallStatus.PROCESSING and now - start > PROCESSING_GRACE:
         analysis_status = "Not Recorded"
     answered = status == AppCallStatus.PROCESSING
-    return start, {
-        "id": str(pk),  # text, as rendered: a row then holds no object the GC tracks
+    pk = uuid_text(pk)
+    return (start_text, pk), {
+        "id": pk,
         "title": title,
         "source": MeetingSource.PHONE.value,
         "start_time": start.astimezone(tz),
@@ -283,8 +302,7 @@ def _call_history_rows(
     with collector_paused():
         keyed = [_meeting_record(row, tz) for row in meeting_rows]
         keyed += [_app_call_record(row, now, tz) for row in app_call_rows]
-        # Newest first, then by id.
-        keyed.sort(key=lambda item: (item[0], item[1]["id"]), reverse=True)
+        keyed.sort(key=itemgetter(0), reverse=True)  # newest first, then by id
         return [record for _, record in keyed]
 
 

@@ -1,5 +1,6 @@
-"""The action list's rows, read as text and parsed in bulk, equal the ORM's own values."""
+"""The action list's rows, read as text, render the ORM's own values."""
 
+import json
 import uuid
 from datetime import UTC, datetime
 
@@ -73,7 +74,11 @@ def test_bare_list_bytes_equal_the_orm_rows(client_for, seller, agency):
         "actions": rows,
         "total_count": 5,
     }
-    assert response.content == FastJSONRenderer().render(expected)
+    # The same JSON, value for value and type for type (1 is not 1.0); stored JSON is passed
+    # through as the database writes it, so only its spacing may differ.
+    assert repr(json.loads(response.content)) == repr(
+        json.loads(FastJSONRenderer().render(expected))
+    )
     paged = client_for(seller).get("/api/actions/", {"page": 1, "limit": 2}).json()
     assert paged["actions"] == response.json()["actions"][:2]
 

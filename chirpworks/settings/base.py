@@ -134,7 +134,7 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "sellers.permissions.GuestsReadOnly",
     ],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["chirpworks.renderers.FastJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
