@@ -57,6 +57,9 @@ class Case:
     sql_params: dict[str, Any]
     before_each: Callable[[], None] | None = None
     note: str = ""
+    # The issue's cases (call_history, actions list, buyer search, total_call_data) carry the
+    # target; the others are reported beside them for comparison.
+    target: bool = True
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -105,7 +108,7 @@ JOIN meetings_meeting m ON m.id = a.meeting_id
 JOIN agencies_buyer mb ON mb.id = m.buyer_id
 JOIN sellers_seller ms ON ms.id = m.seller_id
 JOIN agencies_buyer b ON b.id = a.buyer_id
-WHERE a.seller_id = ANY(%(sellers)s)
+WHERE a.seller_id = ANY(%(sellers)s) AND m.seller_id = ANY(%(sellers)s)
 ORDER BY a.due_date ASC NULLS LAST, a.created_at DESC, a.id ASC
 """
 
@@ -293,6 +296,7 @@ def build_cases(agency: Agency) -> list[Case]:
             BUYERS_ALL_SQL + " LIMIT 50",
             {"agency": agency.pk},
             note="page 1 of 50",
+            target=False,
         ),
         Case(
             "buyer call_history",
@@ -302,8 +306,22 @@ def build_cases(agency: Agency) -> list[Case]:
             BUYER_CALL_HISTORY_SQL,
             {"buyer": busiest.pk, "phone": busiest.phone, "agency": agency.pk},
             note="busiest buyer",
+            target=False,
         ),
     ]
+
+
+def cpu_check_ms() -> float:
+    """A fixed pure-Python workload, best of three: this shared machine's speed varies by up to
+    ~1.7x from minute to minute, so each run prints it before and after its cases."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for value in range(1_000_000):
+            total += value
+        best = min(best, (time.perf_counter() - started) * 1000)
+    return best
 
 
 def time_endpoint(case: Case, *, warmup: int, requests: int) -> tuple[list[float], int]:
@@ -364,6 +382,7 @@ def main() -> None:
     if args.only:
         cases = [case for case in cases if any(part in case.name for part in args.only)]
 
+    cpu_before = cpu_check_ms()
     header = (
         f"{'case':<27} {'rows':>6} {'KiB':>6} {'api p50':>8} {'api p95':>8} "
         f"{'sql p50':>8} {'sql p95':>8} {'ratio':>6}  verdict   note"
@@ -380,16 +399,22 @@ def main() -> None:
             sql50, sql95 = statistics.median(sql), percentile(sql, 0.95)
             ratio = api50 / sql50 if sql50 else float("inf")
             ok = api95 < P95_TARGET_MS and ratio <= RATIO_TARGET
-            missed += not ok
+            verdict = ("ok" if ok else "MISS") if case.target else "(extra)"
+            missed += case.target and not ok
             print(
                 f"{case.name:<27} {rows:>6} {size / 1024:>6.0f} {api50:>8.1f} {api95:>8.1f} "
-                f"{sql50:>8.1f} {sql95:>8.1f} {ratio:>6.2f}  {'ok' if ok else 'MISS':<8}  "
+                f"{sql50:>8.1f} {sql95:>8.1f} {ratio:>6.2f}  {verdict:<8}  "
                 f"{case.note}",
                 flush=True,
             )
     print(
-        f"\nTimes in ms over {args.requests} runs after {args.warmup} warm-up runs; "
-        f"target: api p95 < {P95_TARGET_MS:.0f} ms and api p50 <= {RATIO_TARGET:.0f}x sql p50."
+        f"\nCPU check (1,000,000-step Python loop, best of 3): {cpu_before:.0f} ms before, "
+        f"{cpu_check_ms():.0f} ms after; compare runs only at similar values."
+    )
+    print(
+        f"Times in ms over {args.requests} runs after {args.warmup} warm-up runs; "
+        f"target: api p95 < {P95_TARGET_MS:.0f} ms and api p50 <= {RATIO_TARGET:.0f}x sql p50; "
+        "(extra): reported, no target."
     )
     conn.close()
     sys.exit(1 if missed else 0)
