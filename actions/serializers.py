@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from actions.models import ActionStatus
-from chirpworks.pagination import PaginationSerializer
+from chirpworks.pagination import PageParamsSerializer, PaginationSerializer
 from sellers.team_serializers import TeamMembersQuerySerializer
 
 
@@ -12,11 +12,9 @@ class LowerChoiceField(serializers.ChoiceField):
         return super().to_internal_value(data.lower() if isinstance(data, str) else data)
 
 
-class ActionListQuerySerializer(TeamMembersQuerySerializer):
+class ActionListQuerySerializer(TeamMembersQuerySerializer, PageParamsSerializer):
     status = LowerChoiceField(choices=ActionStatus.choices, required=False)
     meeting_id = serializers.UUIDField(required=False)
-    page = serializers.IntegerField(min_value=1, required=False)
-    limit = serializers.IntegerField(min_value=1, max_value=100, required=False)
 
 
 class ActionSerializer(serializers.Serializer):

@@ -1,12 +1,12 @@
 from rest_framework import serializers
 
 from actions.serializers import ActionSerializer
-from chirpworks.pagination import PaginationSerializer
+from chirpworks.pagination import MAX_LIMIT, MAX_PAGE, PaginationSerializer
 
 
 class BuyerListQuerySerializer(serializers.Serializer):
-    page = serializers.IntegerField(min_value=1, required=False, default=1)
-    limit = serializers.IntegerField(min_value=1, max_value=100, required=False, default=50)
+    page = serializers.IntegerField(min_value=1, max_value=MAX_PAGE, required=False, default=1)
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, required=False, default=50)
 
 
 class BuyerRowSerializer(serializers.Serializer):
@@ -48,10 +48,20 @@ class BuyerProfileSerializer(serializers.Serializer):
     company_name = serializers.CharField(allow_null=True)
 
 
+class ListOrObjectField(serializers.JSONField):
+    """A buyer's free-form analysis (risks, products discussed, highlights): a list or an object."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not isinstance(value, list | dict):
+            raise serializers.ValidationError("Must be a list or an object")
+        return value
+
+
 class BuyerProfileUpdateInputSerializer(serializers.Serializer):
-    risks = serializers.JSONField(required=False, allow_null=True)
-    products_discussed = serializers.JSONField(required=False, allow_null=True)
-    key_highlights = serializers.JSONField(required=False, allow_null=True)
+    risks = ListOrObjectField(required=False, allow_null=True)
+    products_discussed = ListOrObjectField(required=False, allow_null=True)
+    key_highlights = ListOrObjectField(required=False, allow_null=True)
 
     def validate(self, attrs):
         if not isinstance(self.initial_data, dict):
@@ -59,9 +69,6 @@ class BuyerProfileUpdateInputSerializer(serializers.Serializer):
         unknown = set(self.initial_data) - set(self.fields)
         if unknown:
             raise serializers.ValidationError(f"Invalid fields: {', '.join(sorted(unknown))}")
-        for field, value in attrs.items():
-            if value is not None and not isinstance(value, list | dict):
-                raise serializers.ValidationError({field: "Must be a list or an object"})
         return attrs
 
 
@@ -98,9 +105,9 @@ class BuyerCreateInputSerializer(serializers.Serializer):
     company_name = serializers.CharField(
         max_length=100, required=False, allow_blank=True, allow_null=True
     )
-    risks = serializers.ListField(required=False, allow_null=True)
-    products_discussed = serializers.ListField(required=False, allow_null=True)
-    key_highlights = serializers.ListField(required=False, allow_null=True)
+    risks = ListOrObjectField(required=False, allow_null=True)
+    products_discussed = ListOrObjectField(required=False, allow_null=True)
+    key_highlights = ListOrObjectField(required=False, allow_null=True)
 
 
 class BuyerCreatedSerializer(serializers.Serializer):

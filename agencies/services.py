@@ -133,9 +133,9 @@ def buyer_create(
     phone: str,
     email: str = "",
     company_name: str = "",
-    risks: list | None = None,
-    products_discussed: list | None = None,
-    key_highlights: list | None = None,
+    risks: list | dict | None = None,
+    products_discussed: list | dict | None = None,
+    key_highlights: list | dict | None = None,
 ) -> Buyer:
     """A new buyer of ``agency``; the phone (any format) must not be the agency's already (409)."""
     buyer = Buyer(
@@ -144,9 +144,9 @@ def buyer_create(
         phone=phone_parse(phone, region=agency.default_phone_region),
         email=email or "",
         company_name=company_name or "",
-        risks=risks or [],
-        products_discussed=products_discussed or [],
-        key_highlights=key_highlights or [],
+        risks=[] if risks is None else risks,
+        products_discussed=[] if products_discussed is None else products_discussed,
+        key_highlights=[] if key_highlights is None else key_highlights,
     )
     if Buyer.objects.filter(agency=agency, phone=buyer.phone).exists():
         raise ConflictError("A buyer with this phone already exists", code="buyer_exists")

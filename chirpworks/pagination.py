@@ -13,10 +13,21 @@ from django.db.models import QuerySet
 from rest_framework import serializers
 from rest_framework.request import Request
 
+# Far past any real list, and small enough that the page's offset stays a 64-bit integer.
+MAX_PAGE = 100_000
+MAX_LIMIT = 100
+
 
 class PageParamsSerializer(serializers.Serializer):
-    page = serializers.IntegerField(min_value=1, required=False)
-    limit = serializers.IntegerField(min_value=1, max_value=100, required=False)
+    """``page`` / ``limit`` of the endpoints whose pagination is optional."""
+
+    page = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_PAGE,
+        required=False,
+        help_text="With page or limit: {data, pagination} (actions: pagination beside them).",
+    )
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, required=False)
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,7 @@ def _seller_and_range(request: Request, user_id) -> tuple:
         request.query_params,
         tz=request.user.agency.tzinfo,
         max_days=MAX_DAYS,
+        default_days_back=DEFAULT_DAYS,
         default=DEFAULT_DAYS,
     )
     return seller, date_range

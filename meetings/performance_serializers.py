@@ -1,9 +1,9 @@
 from rest_framework import serializers
 
-from chirpworks.pagination import PaginationSerializer
+from chirpworks.pagination import PageParamsSerializer, PaginationSerializer
 from chirpworks.timeframes import DateRangeQuerySerializer
 from meetings.models import PERFORMANCE_METRICS
-from meetings.serializers import PerformanceSerializer
+from meetings.serializers import MetricSerializer, PerformanceSerializer
 
 
 class CallMetricsOutputSerializer(serializers.Serializer):
@@ -53,9 +53,8 @@ class UserMetricsOutputSerializer(serializers.Serializer):
     period_summary = PeriodSummarySerializer()
 
 
-class UserCallsQuerySerializer(DateRangeQuerySerializer):
-    page = serializers.IntegerField(min_value=1, required=False)
-    limit = serializers.IntegerField(min_value=1, max_value=100, required=False)
+class UserCallsQuerySerializer(DateRangeQuerySerializer, PageParamsSerializer):
+    pass
 
 
 class UserCallSerializer(serializers.Serializer):
@@ -68,7 +67,7 @@ class UserCallSerializer(serializers.Serializer):
     detected_products = serializers.JSONField()
     overall_score = serializers.FloatField(allow_null=True)
     analyzed_at = serializers.DateTimeField()
-    metrics = serializers.DictField(child=serializers.JSONField())
+    metrics = serializers.DictField(child=MetricSerializer())  # scores as call_data's: floats
     analysis = serializers.DictField(child=serializers.JSONField())
 
 

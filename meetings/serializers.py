@@ -1,15 +1,15 @@
 from rest_framework import serializers
 
+from chirpworks.pagination import PageParamsSerializer
 from chirpworks.timeframes import DateRangeQuerySerializer
 from meetings.models import PERFORMANCE_METRICS, MeetingSource
 from sellers.team_serializers import TeamMembersQuerySerializer
 
 
-class CallHistoryQuerySerializer(TeamMembersQuerySerializer, DateRangeQuerySerializer):
-    page = serializers.IntegerField(
-        min_value=1, required=False, help_text="With page or limit: {data, pagination}."
-    )
-    limit = serializers.IntegerField(min_value=1, max_value=100, required=False)
+class CallHistoryQuerySerializer(
+    TeamMembersQuerySerializer, DateRangeQuerySerializer, PageParamsSerializer
+):
+    pass
 
 
 class CallRecordSerializer(serializers.Serializer):

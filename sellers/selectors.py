@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
-from chirpworks.exceptions import ForbiddenError
+from chirpworks.exceptions import ForbiddenError, NotFoundError
 from sellers.models import Role, Seller
 
 
@@ -64,7 +64,10 @@ def seller_visible_queryset(*, actor: Seller) -> QuerySet[Seller]:
 def seller_resolve_team_members(
     *, actor: Seller, team_member_ids: Iterable[uuid.UUID]
 ) -> set[uuid.UUID]:
-    """Validate a manager's ``team_member_ids``: each must be in their team, else 403."""
+    """Validate a manager's ``team_member_ids``: each must be in their team, else 403.
+
+    An id that is not a seller of the caller's agency answers 404, as a missing one does.
+    """
     requested = set(team_member_ids)
     if actor.role not in (Role.MANAGER, Role.ADMIN):
         raise ForbiddenError(
@@ -76,5 +79,8 @@ def seller_resolve_team_members(
         allowed = set(seller_visible_queryset(actor=actor).values_list("id", flat=True))
     outside = requested - allowed
     if outside:
+        in_agency = Seller.objects.filter(agency_id=actor.agency_id, pk__in=outside).count()
+        if in_agency < len(outside):
+            raise NotFoundError("Seller not found", code="seller_not_found")
         raise ForbiddenError("team_member_ids must be members of your team", code="not_in_team")
     return requested

@@ -246,6 +246,23 @@ class TestBuyerCreate:
             client_for(seller).post("/api/buyers/create", payload, format="json").status_code == 201
         )
 
+    def test_profile_fields_take_a_list_or_an_object_as_the_profile_update_does(
+        self, client_for, seller
+    ):
+        payload = {
+            "name": "Chetan",
+            "phone": "+919844455666",
+            "key_highlights": {"budget": "12L", "decision_maker": True},
+            "risks": [],
+            "products_discussed": None,
+        }
+        response = client_for(seller).post("/api/buyers/create", payload, format="json")
+        assert response.status_code == 201
+        buyer = Buyer.objects.get()
+        assert buyer.key_highlights == {"budget": "12L", "decision_maker": True}
+        assert (buyer.risks, buyer.products_discussed) == ([], [])
+        assert response.json()["buyer"]["key_highlights"] == buyer.key_highlights
+
     @pytest.mark.parametrize(
         "payload",
         [
@@ -253,6 +270,8 @@ class TestBuyerCreate:
             {"phone": "+919844455666"},
             {"name": "x", "phone": "12"},
             {"name": "x", "phone": "+919844455666", "email": "no"},
+            {"name": "x", "phone": "+919844455666", "risks": "high"},
+            {"name": "x", "phone": "+919844455666", "key_highlights": 3},
         ],
     )
     def test_bad_input(self, client_for, seller, payload):

@@ -1,4 +1,5 @@
 import json
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -193,14 +194,24 @@ class TestCallHistory:
         assert len(comma.json()) == 2
 
     def test_team_member_ids_outside_the_team_are_403(
-        self, client_for, manager, make_seller, agency, other_agency
+        self, client_for, manager, make_seller, agency
     ):
         stranger = make_seller(agency)
+        response = client_for(manager).get(URL, {"team_member_ids": str(stranger.pk)})
+        assert response.status_code == 403
+        assert response.json()["code"] == "not_in_team"
+
+    def test_team_member_ids_of_another_agency_are_404_as_missing_ones(
+        self, client_for, manager, admin, seller, make_seller, other_agency
+    ):
         foreign = make_seller(other_agency)
-        for outsider in (stranger, foreign):
-            response = client_for(manager).get(URL, {"team_member_ids": str(outsider.pk)})
-            assert response.status_code == 403
-            assert response.json()["code"] == "not_in_team"
+        for caller in (manager, admin):
+            for unknown in (foreign.pk, uuid.uuid4()):
+                response = client_for(caller).get(
+                    URL, {"team_member_ids": f"{seller.pk},{unknown}"}
+                )
+                assert response.status_code == 404
+                assert response.json()["code"] == "seller_not_found"
 
     def test_team_member_ids_from_a_seller_are_403(self, client_for, seller):
         response = client_for(seller).get(URL, {"team_member_ids": str(seller.pk)})

@@ -161,6 +161,9 @@ class TestUserCalls:
             "analysis",
         }
         assert call["meeting_id"] == str(done.pk)
+        # Scores are floats here as in call_data and /performance/call (typed clients).
+        assert call["metrics"] == {"intro": {"score": 8.0, "reason": "intro reason"}}
+        assert type(call["metrics"]["intro"]["score"]) is float
         assert call["duration_minutes"] == 2.5
         assert call["buyer_phone"].startswith("0091")
         paged = client.get(
