@@ -1,8 +1,9 @@
 """The contract's date-range query parameters, read in the agency's timezone.
 
-``start_date`` / ``end_date`` (``YYYY-MM-DD``) cover whole local days; with neither, ``time_frame``
-picks a named range (``today`` by default). A range is ``[start, end)`` in aware datetimes, so a
-day's last microsecond is never lost and the next day's midnight is never counted twice.
+``start_date`` / ``end_date`` (``YYYY-MM-DD``, years 1970-2100) cover whole local days; with
+neither, ``time_frame`` picks a named range (``today`` by default). A range is ``[start, end)`` in
+aware datetimes, so a day's last microsecond is never lost and the next day's midnight is never
+counted twice.
 """
 
 from collections.abc import Mapping
@@ -17,6 +18,10 @@ from rest_framework import serializers
 from chirpworks.exceptions import ApplicationError
 
 TIME_FRAMES = ("today", "yesterday", "this_week", "last_week", "this_month", "last_month")
+# Dates outside these years are typing mistakes, and year 1 or 9999 overflows once a day is added
+# or the time converted to UTC.
+MIN_DATE = date(1970, 1, 1)
+MAX_DATE = date(2100, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -67,11 +72,18 @@ def _time_frame_dates(name: str, today: date) -> tuple[date, date]:
 
 def _parse_date(value: str, name: str) -> date:
     try:
-        if len(value) == 10:  # fromisoformat also takes "20250101", which the contract does not
-            return date.fromisoformat(value)
+        # fromisoformat also takes "20250101", which the contract does not
+        parsed = date.fromisoformat(value) if len(value) == 10 else None
     except ValueError:
-        pass
-    raise ApplicationError(f"{name} must be in YYYY-MM-DD format", code="invalid_date")
+        parsed = None
+    if parsed is None:
+        raise ApplicationError(f"{name} must be in YYYY-MM-DD format", code="invalid_date")
+    if not MIN_DATE <= parsed <= MAX_DATE:
+        raise ApplicationError(
+            f"{name} must be between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}",
+            code="date_out_of_range",
+        )
+    return parsed
 
 
 def date_range_parse(
@@ -126,3 +138,22 @@ class DateRangeQuerySerializer(serializers.Serializer):
     time_frame = serializers.ChoiceField(choices=TIME_FRAMES, required=False)
     start_date = serializers.DateField(required=False, help_text="YYYY-MM-DD, agency timezone.")
     end_date = serializers.DateField(required=False, help_text="YYYY-MM-DD, agency timezone.")
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    """An input datetime with a date from ``MIN_DATE`` to ``MAX_DATE``.
+
+    DRF's own field raises OverflowError (a 500) on year 1 or 9999 while converting to UTC; the
+    bound is checked before that conversion.
+    """
+
+    default_error_messages = {
+        "date_out_of_range": (
+            f"Date must be between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}."
+        ),
+    }
+
+    def enforce_timezone(self, value: datetime) -> datetime:
+        if not MIN_DATE <= value.date() <= MAX_DATE:
+            self.fail("date_out_of_range")
+        return super().enforce_timezone(value)

@@ -137,6 +137,13 @@ class TestTotalCallData:
         )
         assert too_long.status_code == 400
         assert too_long.json()["error"] == "Date range cannot exceed 90 days"
+        for day in ("9999-12-31", "0001-01-01"):  # overflowed: a 500
+            extreme = client_for(seller).get(url, {"start_date": day, "end_date": day})
+            assert extreme.status_code == 400
+            assert extreme.json() == {
+                "error": "start_date must be between 1970-01-01 and 2100-12-31",
+                "code": "date_out_of_range",
+            }
         outsider = make_seller(agency)
         assert client_for(manager).get(url, {"team_member_ids": outsider.pk}).status_code == 403
 

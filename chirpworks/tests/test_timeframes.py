@@ -8,6 +8,7 @@ from chirpworks.exceptions import ApplicationError
 from chirpworks.timeframes import date_range_parse, local_today
 
 IST = ZoneInfo("Asia/Kolkata")
+NEW_YORK = ZoneInfo("America/New_York")
 
 
 @pytest.mark.parametrize(
@@ -44,6 +45,13 @@ def test_time_frames_end_today_at_the_latest():
     assert last_month.start_date == last_month.end_date.replace(day=1)
 
 
+@pytest.mark.parametrize("day", ["1970-01-01", "2100-12-31"])
+def test_dates_at_the_bounds_are_accepted(day):
+    found = date_range_parse({"start_date": day, "end_date": day}, tz=NEW_YORK)
+    assert found.end - found.start == timedelta(days=1)
+    assert found.end.astimezone(ZoneInfo("UTC")).year in (1970, 2101)
+
+
 def test_defaults():
     today = local_today(IST)
     assert date_range_parse({}, tz=IST).start_date == today
@@ -78,4 +86,27 @@ def test_contract_errors(params, message):
     with pytest.raises(ApplicationError) as error:
         date_range_parse(params, tz=IST, max_days=90)
     assert error.value.message == message
+    assert error.value.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (
+            {"start_date": "0001-01-01", "end_date": "0001-01-01"},
+            "start_date must be between 1970-01-01 and 2100-12-31",
+        ),
+        (
+            {"start_date": "9999-12-31", "end_date": "9999-12-31"},
+            "start_date must be between 1970-01-01 and 2100-12-31",
+        ),
+        ({"start_date": "1969-12-31"}, "start_date must be between 1970-01-01 and 2100-12-31"),
+        ({"end_date": "2101-01-01"}, "end_date must be between 1970-01-01 and 2100-12-31"),
+    ],
+)
+def test_dates_out_of_range_are_400(params, message):
+    """Year 1 or 9999 overflowed (a 500) once a day was added or the time converted to UTC."""
+    with pytest.raises(ApplicationError) as error:
+        date_range_parse(params, tz=NEW_YORK, max_days=90)
+    assert (error.value.message, error.value.code) == (message, "date_out_of_range")
     assert error.value.status_code == 400
