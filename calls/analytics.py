@@ -8,6 +8,11 @@ Counting rules (one real call counts once):
   incoming calls (whatever the ``call_type``: the old backend dropped ``missed``/``rejected``);
 - leads are the distinct buyer phones of answered calls.
 
+Series are hourly when the period asked for spans at most three calendar days (the contract's
+``(end - start).days <= 2``), else daily. A named time frame's period is the whole frame
+(``this_week`` is seven days, so always daily, even on a Monday) although its buckets stop at today;
+explicit ``start_date`` / ``end_date`` are the period themselves.
+
 Every figure of a view comes from one grouped statement over both sources (meetings, app calls),
 bucketed in SQL by hour or day in the agency's timezone or grouped by seller: never a query per
 hour, day or seller, and never the calls themselves in Python.
@@ -36,7 +41,7 @@ from sellers.access_selectors import (
 )
 from sellers.models import Seller
 
-HOURLY_MAX_SPAN_DAYS = 2  # the contract: hourly when (end - start).days <= 2, else daily
+HOURLY_MAX_DAYS = 3  # the contract: hourly when (end - start).days <= 2, else daily
 MAX_DAYS = 90
 DEFAULT_DAYS_BACK = 7
 
@@ -71,7 +76,8 @@ class CallCounts:
 
 
 def _hourly(date_range: DateRange) -> bool:
-    return (date_range.end_date - date_range.start_date).days <= HOURLY_MAX_SPAN_DAYS
+    """From the whole period: ``this_week`` on a Tuesday is two days so far, still daily."""
+    return date_range.period_days <= HOURLY_MAX_DAYS
 
 
 _ONE, _ZERO = Value(1), Value(0)

@@ -12,13 +12,17 @@ Seller ``seller``, 10-13 March 2025 (IST):
   M5 meeting incoming 9th 23:59:59 (B6)                -> never in range
 """
 
+from datetime import date
+
 import pytest
 
 from calls.models import AppCallStatus
+from chirpworks import timeframes
 from meetings.tests.factories import ist, make_app_call, make_buyer, make_meeting
 
 pytestmark = pytest.mark.django_db
 
+URL = "/api/analytics/total_call_data"
 THREE_DAYS = {"start_date": "2025-03-10", "end_date": "2025-03-12"}
 FOUR_DAYS = {"start_date": "2025-03-10", "end_date": "2025-03-13"}
 METRIC_KEYS = {
@@ -261,3 +265,79 @@ class TestPerSeller:
         assert (row["total_calls"], row["unique_leads_engaged"]) == (7, 3)
         outsider = make_seller(agency)
         assert client_for(manager).get(url, {"team_member_ids": outsider.pk}).status_code == 403
+
+
+@pytest.fixture
+def today_is(monkeypatch):
+    """Fix the agency's local date that time frames are read from."""
+
+    def set_today(day: date) -> None:
+        monkeypatch.setattr(timeframes, "local_today", lambda tz: day)
+
+    return set_today
+
+
+class TestTimeFrameGranularity:
+    """A week or a month is daily whatever day it is asked on (10 March 2025 is a Monday).
+
+    The granularity used to come from the range cut at today: ``this_week`` was hour0..hour23 on
+    a Monday, hour0..hour47 on a Tuesday; ``this_month`` was hourly on the 1st to the 3rd.
+    """
+
+    @pytest.mark.parametrize(
+        ("today", "time_frame", "days"),
+        [
+            (date(2025, 3, 10), "this_week", 1),
+            (date(2025, 3, 11), "this_week", 2),
+            (date(2025, 3, 12), "this_week", 3),
+            (date(2025, 3, 14), "this_week", 5),
+            (date(2025, 3, 16), "this_week", 7),
+            (date(2025, 3, 1), "this_month", 1),
+            (date(2025, 3, 2), "this_month", 2),
+            (date(2025, 3, 3), "this_month", 3),
+            (date(2025, 3, 17), "last_week", 7),
+        ],
+    )
+    def test_daily_up_to_today(self, client_for, seller, today_is, today, time_frame, days):
+        today_is(today)
+        body = client_for(seller).get(URL, {"time_frame": time_frame}).json()
+        assert list(body["sales_data"]) == [f"day{n}" for n in range(days)]
+
+    def test_this_week_on_a_tuesday(self, client_for, seller, calls, today_is):
+        today_is(date(2025, 3, 11))
+        body = client_for(seller).get(URL, {"time_frame": "this_week"}).json()
+        assert body == {
+            "sales_data": {
+                "day0": bucket(outgoing=1, incoming=1, leads=2),
+                "day1": bucket(outgoing=1, incoming=1, leads=1),
+            },
+            "total_data": {
+                "total_outgoing_calls": 2,
+                "total_incoming_calls": 2,
+                "total_calls": 4,
+                "unique_leads_engaged": 3,
+            },
+        }
+        series = client_for(seller).get(
+            f"/api/analytics/seller_call_data/{seller.pk}", {"time_frame": "this_week"}
+        )
+        assert series.json()["sales_data"] == body["sales_data"]
+
+    def test_this_month_on_the_12th(self, client_for, seller, calls, today_is):
+        today_is(date(2025, 3, 12))
+        sales = client_for(seller).get(URL, {"time_frame": "this_month"}).json()["sales_data"]
+        expected = {
+            "day8": bucket(incoming=1, leads=1),  # M5, 9th 23:59:59
+            "day9": bucket(outgoing=1, incoming=1, leads=2),
+            "day10": bucket(outgoing=1, incoming=1, leads=1),
+            "day11": bucket(outgoing=1, incoming=2, leads=1),
+        }
+        assert sales == {f"day{n}": expected.get(f"day{n}", bucket()) for n in range(12)}
+
+    @pytest.mark.parametrize("time_frame", ["today", "yesterday"])
+    def test_a_day_stays_hourly(self, client_for, seller, calls, today_is, time_frame):
+        today_is(date(2025, 3, 12) if time_frame == "yesterday" else date(2025, 3, 11))
+        sales = client_for(seller).get(URL, {"time_frame": time_frame}).json()["sales_data"]
+        assert list(sales) == [f"hour{n}" for n in range(24)]
+        assert sales["hour0"] == bucket(incoming=1, leads=1)  # M2, 11th 00:00
+        assert sales["hour10"] == bucket(outgoing=1)  # A3
