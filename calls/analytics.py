@@ -2,7 +2,8 @@
 
 Counting rules (one real call counts once):
 - a meeting is an answered call, in its ``direction`` (incoming / outgoing);
-- an app call linked to a meeting is that meeting and is not counted again;
+- an app call linked to a meeting is that meeting and is not counted again; nor is an unlinked
+  app call that call history hides as a meeting's twin (``meetings.selectors.meeting_twin_exists``);
 - an unlinked app call with status ``Processing`` is an answered call in its ``call_type``;
   ``Not Answered`` is an unanswered outgoing call; ``Missed`` / ``Rejected`` are unanswered
   incoming calls (whatever the ``call_type``: the old backend dropped ``missed``/``rejected``);
@@ -32,6 +33,7 @@ from chirpworks.exceptions import ApplicationError
 from chirpworks.phones import phone_denorm, phone_raw
 from chirpworks.timeframes import DateRange
 from meetings.models import Meeting
+from meetings.selectors import meeting_twin_exists
 from sellers.access_selectors import (
     SellerScope,
     scope_requested,
@@ -93,7 +95,7 @@ _AGGREGATES = """
 
 
 def _call_rows(
-    *, seller_ids: list[uuid.UUID], date_range: DateRange, key: Any
+    *, agency_id: uuid.UUID, seller_ids: list[uuid.UUID], date_range: DateRange, key: Any
 ) -> tuple[str, list[Any]]:
     """SQL of one ``(key, outgoing, answered, phone)`` row per call, both sources together."""
     columns = ("call_key", "call_outgoing", "call_answered", "call_phone")
@@ -126,6 +128,7 @@ def _call_rows(
             start_time__gte=date_range.start,
             start_time__lt=date_range.end,
         )
+        .filter(~meeting_twin_exists(agency_id=agency_id))  # and so are twins, wherever they fall
         .annotate(
             call_key=key,
             call_outgoing=Case(When(app_outgoing, then=_ONE), default=_ZERO),
@@ -157,7 +160,9 @@ def _call_totals(
     total = CallCounts()
     if not seller_ids:
         return groups, total
-    rows_sql, params = _call_rows(seller_ids=seller_ids, date_range=date_range, key=key)
+    rows_sql, params = _call_rows(
+        agency_id=scope.agency_id, seller_ids=seller_ids, date_range=date_range, key=key
+    )
     # Only the ORM's own compiled SQL and constants are interpolated; values are parameters.
     sql = f"WITH calls (call_key, call_outgoing, call_answered, call_phone) AS ({rows_sql}) "
     sql += f"SELECT 0, call_key, {_AGGREGATES} FROM calls GROUP BY call_key"  # noqa: S608

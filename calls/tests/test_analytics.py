@@ -12,7 +12,7 @@ Seller ``seller``, 10-13 March 2025 (IST):
   M5 meeting incoming 9th 23:59:59 (B6)                -> never in range
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -341,3 +341,53 @@ class TestTimeFrameGranularity:
         assert list(sales) == [f"hour{n}" for n in range(24)]
         assert sales["hour0"] == bucket(incoming=1, leads=1)  # M2, 11th 00:00
         assert sales["hour10"] == bucket(outgoing=1)  # A3
+
+
+class TestTwins:
+    """An unlinked app call that call history hides as a meeting's twin (same seller, same buyer
+    phone, start within 5 s) is that meeting: it counts once."""
+
+    @pytest.fixture
+    def twins(self, seller, make_seller, manager, agency):
+        buyer = make_buyer(agency, phone="+919811100000")
+        start = ist(2025, 3, 10, 12)
+        make_meeting(seller, buyer=buyer, start=start, direction="outgoing")
+        make_app_call(seller, buyer_number=buyer.phone, start=start + timedelta(seconds=5))  # twin
+        make_app_call(seller, buyer_number=buyer.phone, start=start + timedelta(seconds=6))
+        make_app_call(seller, buyer_number="+919811100001", start=start)
+        colleague = make_seller(agency, manager=manager)
+        make_app_call(colleague, buyer_number=buyer.phone, start=start)  # another seller's call
+        return colleague
+
+    def test_counted_once(self, client_for, seller, manager, twins):
+        day = {"start_date": "2025-03-10", "end_date": "2025-03-10"}
+        figures = client_for(seller).get(f"/api/analytics/call_data/{seller.pk}", day).json()
+        assert figures == {
+            "outgoing_calls": 3,
+            "outgoing_calls_answered": 3,
+            "outgoing_calls_unanswered": 0,
+            "incoming_calls": 0,
+            "incoming_calls_answered": 0,
+            "incoming_calls_unanswered": 0,
+            "total_calls": 3,
+            "unique_leads_engaged": 2,
+        }
+        history = client_for(seller).get("/api/meetings/call_history", day).json()
+        assert len(history) == figures["total_calls"]
+        total = client_for(manager).get(URL, day).json()
+        assert total["sales_data"]["hour12"] == bucket(outgoing=4, leads=2)
+        team = client_for(manager).get("/api/analytics/team_call_data", day).json()
+        assert sorted(row["metrics"]["total_calls_made"] for row in team["seller_data"]) == [1, 3]
+
+    def test_a_twin_across_midnight_counts_on_its_meetings_day(self, client_for, seller, agency):
+        buyer = make_buyer(agency, phone="+919811100002")
+        make_meeting(seller, buyer=buyer, start=ist(2025, 3, 10, 23, 59, 58))
+        make_app_call(seller, buyer_number=buyer.phone, start=ist(2025, 3, 11, 0, 0, 1))
+
+        def total_calls(first, last):
+            params = {"start_date": first, "end_date": last}
+            return client_for(seller).get(URL, params).json()["total_data"]["total_calls"]
+
+        assert total_calls("2025-03-11", "2025-03-11") == 0
+        assert total_calls("2025-03-10", "2025-03-10") == 1
+        assert total_calls("2025-03-10", "2025-03-11") == 1

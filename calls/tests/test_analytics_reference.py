@@ -2,7 +2,9 @@
 
 ``reference`` applies the rules of ``calls.analytics`` (as the previous implementation did, in
 Python over every call) to random calls around the range ends, in an Indian and a US agency
-(a DST change inside the range), by hour, by day and by seller.
+(a DST change inside the range), by hour, by day and by seller. An unlinked app call within 5 s
+of a meeting of the same seller and buyer phone (its twin, wherever the range ends) is that
+meeting.
 """
 
 import random
@@ -38,10 +40,20 @@ def classify(call: MobileAppCall) -> tuple[str, bool]:
     return "incoming", False
 
 
+def is_twin(call: MobileAppCall, meetings) -> bool:
+    return any(
+        meeting.seller_id == call.seller_id
+        and meeting.buyer.phone == call.buyer_number
+        and abs(meeting.start_time - call.start_time) <= timedelta(seconds=5)
+        for meeting in meetings
+    )
+
+
 def calls_in(sellers, start: datetime, end: datetime):
     """``(seller_id, start_time, direction, answered, phone)`` of every call counted once."""
     rows = []
-    for meeting in Meeting.objects.filter(seller__in=sellers).select_related("buyer"):
+    meetings = list(Meeting.objects.filter(seller__in=sellers).select_related("buyer"))
+    for meeting in meetings:
         if start <= meeting.start_time < end and meeting.direction in ("incoming", "outgoing"):
             rows.append(
                 (
@@ -53,7 +65,7 @@ def calls_in(sellers, start: datetime, end: datetime):
                 )
             )
     for call in MobileAppCall.objects.filter(seller__in=sellers, meeting__isnull=True):
-        if start <= call.start_time < end:
+        if start <= call.start_time < end and not is_twin(call, meetings):
             direction, answered = classify(call)
             rows.append((call.seller_id, call.start_time, direction, answered, call.buyer_number))
     return rows
@@ -116,6 +128,14 @@ def make_calls(agency, sellers, around: datetime, rng: random.Random) -> None:
             if rng.random() < 0.3:  # its reconciled app call: never counted again
                 make_app_call(
                     seller, buyer_number=meeting.buyer.phone, start=start, meeting=meeting
+                )
+            elif rng.random() < 0.4:  # an unlinked app call: its twin within 5 s, else counted
+                make_app_call(
+                    seller,
+                    buyer_number=meeting.buyer.phone,
+                    start=start + timedelta(seconds=rng.randint(-7, 7)),
+                    status=AppCallStatus.PROCESSING,
+                    call_type=meeting.direction or "outgoing",
                 )
         else:
             status, call_type = rng.choice(APP_CALLS)
