@@ -9,6 +9,9 @@ Counting rules (one real call counts once):
   incoming calls (whatever the ``call_type``: the old backend dropped ``missed``/``rejected``);
 - leads are the distinct buyer phones of answered calls.
 
+Who is counted (the contract): ``total_call_data`` and ``seller_call_analytics`` count non-manager
+sellers only; a manager's own calls, or a manager among ``team_member_ids``, are left out.
+
 Series are hourly when the period asked for spans at most three calendar days (the contract's
 ``(end - start).days <= 2``), else daily. A named time frame's period is the whole frame
 (``this_week`` is seven days, so always daily, even on a Monday) although its buckets stop at today;
@@ -41,7 +44,7 @@ from sellers.access_selectors import (
     scope_visible,
     seller_get_visible,
 )
-from sellers.models import Seller
+from sellers.models import Role, Seller
 
 HOURLY_MAX_DAYS = 3  # the contract: hourly when (end - start).days <= 2, else daily
 MAX_DAYS = 90
@@ -245,16 +248,24 @@ def call_counts_by_seller(
     }
 
 
+def _without_managers(scope: SellerScope) -> SellerScope:
+    """The scope's non-manager sellers: the contract leaves managers out of agency figures."""
+    sellers = scope.sellers().exclude(role=Role.MANAGER)
+    return SellerScope(
+        agency_id=scope.agency_id, seller_ids=frozenset(sellers.values_list("pk", flat=True))
+    )
+
+
 def analytics_total_call_data(
     *, actor: Seller, date_range: DateRange, team_member_ids: list[uuid.UUID] | None = None
 ) -> dict[str, Any]:
-    """Everyone the caller may see (or the given team members), as one series."""
+    """One series over the non-manager sellers the caller may see (or the given team members)."""
     scope = (
         scope_requested(actor=actor, team_member_ids=team_member_ids)
         if team_member_ids
         else scope_visible(actor=actor)
     )
-    return call_series(scope=scope, date_range=date_range)
+    return call_series(scope=_without_managers(scope), date_range=date_range)
 
 
 def _sellers_with_counts(
@@ -289,9 +300,10 @@ def analytics_team_call_data(
 def analytics_seller_call_analytics(
     *, actor: Seller, date_range: DateRange, team_member_ids: list[uuid.UUID] | None
 ) -> list[dict[str, Any]]:
+    """One row per requested team member; managers among them are skipped (the contract)."""
     if not team_member_ids:
         raise ApplicationError("team_member_ids is required", code="team_member_ids_required")
-    scope = scope_requested(actor=actor, team_member_ids=team_member_ids)
+    scope = _without_managers(scope_requested(actor=actor, team_member_ids=team_member_ids))
     return [
         {
             "seller_id": seller.pk,

@@ -124,15 +124,18 @@ class TestTotalCallData:
         make_meeting(colleague, start=ist(2025, 3, 10, 12))
         make_meeting(make_seller(other_agency), start=ist(2025, 3, 10, 12))
         make_meeting(manager, start=ist(2025, 3, 10, 12))
+        make_meeting(admin, start=ist(2025, 3, 10, 12))
 
         def total(who, **params):
             url = "/api/analytics/total_call_data"
             return client_for(who).get(url, {**THREE_DAYS, **params}).json()["total_data"]
 
         assert total(seller)["total_calls"] == 7
-        assert total(manager)["total_calls"] == 8
+        # The contract counts non-manager sellers only: never the manager's own call.
+        assert total(manager)["total_calls"] == 7
         assert total(manager, team_member_ids=str(seller.pk))["total_calls"] == 7
-        assert total(admin)["total_calls"] == 9
+        assert total(manager, team_member_ids=str(manager.pk))["total_calls"] == 0
+        assert total(admin)["total_calls"] == 9  # seller 7, colleague 1, admin 1
 
     def test_errors(self, client_for, seller, manager, make_seller, agency):
         url = "/api/analytics/total_call_data"
@@ -265,6 +268,17 @@ class TestPerSeller:
         assert (row["total_calls"], row["unique_leads_engaged"]) == (7, 3)
         outsider = make_seller(agency)
         assert client_for(manager).get(url, {"team_member_ids": outsider.pk}).status_code == 403
+
+    def test_seller_call_analytics_skips_managers(self, client_for, seller, manager, admin, calls):
+        """The contract: managers among team_member_ids are silently skipped."""
+        make_meeting(manager, start=ist(2025, 3, 10, 12))
+        url = "/api/analytics/seller_call_analytics"
+        for reader in (manager, admin):
+            ids = f"{manager.pk},{seller.pk}"
+            body = client_for(reader).get(url, {**THREE_DAYS, "team_member_ids": ids}).json()
+            assert [row["seller_id"] for row in body["seller_data"]] == [str(seller.pk)]
+        only_manager = {**THREE_DAYS, "team_member_ids": str(manager.pk)}
+        assert client_for(manager).get(url, only_manager).json() == {"seller_data": []}
 
 
 @pytest.fixture
