@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from actions.models import ActionStatus
 from chirpworks.pagination import PageParamsSerializer, PaginationSerializer
+from chirpworks.timeframes import BoundedDateTimeField
 from sellers.team_serializers import TeamMembersQuerySerializer
 
 
@@ -53,7 +54,7 @@ class ActionStatusItemSerializer(serializers.Serializer):
 class ActionUpdateInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=300, required=False)
     description = serializers.JSONField(required=False, help_text='Text, or {"text": ...}.')
-    due_date = serializers.DateTimeField(required=False, allow_null=True)
+    due_date = BoundedDateTimeField(required=False, allow_null=True)
 
     def validate(self, attrs):
         unknown = set(self.initial_data) - set(self.fields)

@@ -2,11 +2,20 @@
 
 Counting rules (one real call counts once):
 - a meeting is an answered call, in its ``direction`` (incoming / outgoing);
-- an app call linked to a meeting is that meeting and is not counted again;
+- an app call linked to a meeting is that meeting and is not counted again; nor is an unlinked
+  app call that call history hides as a meeting's twin (``meetings.selectors.meeting_twin_exists``);
 - an unlinked app call with status ``Processing`` is an answered call in its ``call_type``;
   ``Not Answered`` is an unanswered outgoing call; ``Missed`` / ``Rejected`` are unanswered
   incoming calls (whatever the ``call_type``: the old backend dropped ``missed``/``rejected``);
 - leads are the distinct buyer phones of answered calls.
+
+Who is counted (the contract): ``total_call_data`` and ``seller_call_analytics`` count non-manager
+sellers only; a manager's own calls, or a manager among ``team_member_ids``, are left out.
+
+Series are hourly when the period asked for spans at most three calendar days (the contract's
+``(end - start).days <= 2``), else daily. A named time frame's period is the whole frame
+(``this_week`` is seven days, so always daily, even on a Monday) although its buckets stop at today;
+explicit ``start_date`` / ``end_date`` are the period themselves.
 
 Every figure of a view comes from one grouped statement over both sources (meetings, app calls),
 bucketed in SQL by hour or day in the agency's timezone or grouped by seller: never a query per
@@ -27,6 +36,7 @@ from chirpworks.exceptions import ApplicationError
 from chirpworks.phones import phone_denorm, phone_raw
 from chirpworks.timeframes import DateRange
 from meetings.models import Meeting
+from meetings.selectors import meeting_twin_exists
 from sellers.access_selectors import (
     SellerScope,
     scope_requested,
@@ -34,9 +44,9 @@ from sellers.access_selectors import (
     scope_visible,
     seller_get_visible,
 )
-from sellers.models import Seller
+from sellers.models import Role, Seller
 
-HOURLY_MAX_SPAN_DAYS = 2  # the contract: hourly when (end - start).days <= 2, else daily
+HOURLY_MAX_DAYS = 3  # the contract: hourly when (end - start).days <= 2, else daily
 MAX_DAYS = 90
 DEFAULT_DAYS_BACK = 7
 
@@ -71,7 +81,8 @@ class CallCounts:
 
 
 def _hourly(date_range: DateRange) -> bool:
-    return (date_range.end_date - date_range.start_date).days <= HOURLY_MAX_SPAN_DAYS
+    """From the whole period: ``this_week`` on a Tuesday is two days so far, still daily."""
+    return date_range.period_days <= HOURLY_MAX_DAYS
 
 
 _ONE, _ZERO = Value(1), Value(0)
@@ -87,7 +98,7 @@ _AGGREGATES = """
 
 
 def _call_rows(
-    *, seller_ids: list[uuid.UUID], date_range: DateRange, key: Any
+    *, agency_id: uuid.UUID, seller_ids: list[uuid.UUID], date_range: DateRange, key: Any
 ) -> tuple[str, list[Any]]:
     """SQL of one ``(key, outgoing, answered, phone)`` row per call, both sources together."""
     columns = ("call_key", "call_outgoing", "call_answered", "call_phone")
@@ -120,6 +131,7 @@ def _call_rows(
             start_time__gte=date_range.start,
             start_time__lt=date_range.end,
         )
+        .filter(~meeting_twin_exists(agency_id=agency_id))  # and so are twins, wherever they fall
         .annotate(
             call_key=key,
             call_outgoing=Case(When(app_outgoing, then=_ONE), default=_ZERO),
@@ -151,7 +163,9 @@ def _call_totals(
     total = CallCounts()
     if not seller_ids:
         return groups, total
-    rows_sql, params = _call_rows(seller_ids=seller_ids, date_range=date_range, key=key)
+    rows_sql, params = _call_rows(
+        agency_id=scope.agency_id, seller_ids=seller_ids, date_range=date_range, key=key
+    )
     # Only the ORM's own compiled SQL and constants are interpolated; values are parameters.
     sql = f"WITH calls (call_key, call_outgoing, call_answered, call_phone) AS ({rows_sql}) "
     sql += f"SELECT 0, call_key, {_AGGREGATES} FROM calls GROUP BY call_key"  # noqa: S608
@@ -234,16 +248,24 @@ def call_counts_by_seller(
     }
 
 
+def _without_managers(scope: SellerScope) -> SellerScope:
+    """The scope's non-manager sellers: the contract leaves managers out of agency figures."""
+    sellers = scope.sellers().exclude(role=Role.MANAGER)
+    return SellerScope(
+        agency_id=scope.agency_id, seller_ids=frozenset(sellers.values_list("pk", flat=True))
+    )
+
+
 def analytics_total_call_data(
     *, actor: Seller, date_range: DateRange, team_member_ids: list[uuid.UUID] | None = None
 ) -> dict[str, Any]:
-    """Everyone the caller may see (or the given team members), as one series."""
+    """One series over the non-manager sellers the caller may see (or the given team members)."""
     scope = (
         scope_requested(actor=actor, team_member_ids=team_member_ids)
         if team_member_ids
         else scope_visible(actor=actor)
     )
-    return call_series(scope=scope, date_range=date_range)
+    return call_series(scope=_without_managers(scope), date_range=date_range)
 
 
 def _sellers_with_counts(
@@ -278,9 +300,10 @@ def analytics_team_call_data(
 def analytics_seller_call_analytics(
     *, actor: Seller, date_range: DateRange, team_member_ids: list[uuid.UUID] | None
 ) -> list[dict[str, Any]]:
+    """One row per requested team member; managers among them are skipped (the contract)."""
     if not team_member_ids:
         raise ApplicationError("team_member_ids is required", code="team_member_ids_required")
-    scope = scope_requested(actor=actor, team_member_ids=team_member_ids)
+    scope = _without_managers(scope_requested(actor=actor, team_member_ids=team_member_ids))
     return [
         {
             "seller_id": seller.pk,

@@ -24,7 +24,10 @@ class TotalDataSerializer(serializers.Serializer):
 class CallSeriesSerializer(serializers.Serializer):
     sales_data = serializers.DictField(
         child=BucketSerializer(),
-        help_text="hour0..hourN when the range spans at most 3 days, else day0..dayN.",
+        help_text=(
+            "hour0..hourN when the period spans at most 3 days, else day0..dayN; a time_frame's "
+            "period is the whole week or month (buckets up to today)."
+        ),
     )
     total_data = TotalDataSerializer()
 

@@ -1,8 +1,15 @@
 """The contract's date-range query parameters, read in the agency's timezone.
 
-``start_date`` / ``end_date`` (``YYYY-MM-DD``) cover whole local days; with neither, ``time_frame``
-picks a named range (``today`` by default). A range is ``[start, end)`` in aware datetimes, so a
-day's last microsecond is never lost and the next day's midnight is never counted twice.
+``start_date`` / ``end_date`` (``YYYY-MM-DD``, years 1970-2100) cover whole local days; with
+neither, ``time_frame`` picks a named range (``today`` by default). A range is ``[start, end)`` in
+aware datetimes, so a day's last microsecond is never lost and the next day's midnight is never
+counted twice.
+
+A named frame is a whole period (``this_week`` Monday to Sunday, ``this_month`` the whole month)
+whose range stops at today: days still to come hold no calls (the contract lists the old
+backend's zero buckets for them as a defect). The period's own last day is kept
+(``period_end_date``) so that what depends on the period's length (analytics' hourly or daily
+series) does not change with the day of the week or month it is asked on.
 """
 
 from collections.abc import Mapping
@@ -17,6 +24,10 @@ from rest_framework import serializers
 from chirpworks.exceptions import ApplicationError
 
 TIME_FRAMES = ("today", "yesterday", "this_week", "last_week", "this_month", "last_month")
+# Dates outside these years are typing mistakes, and year 1 or 9999 overflows once a day is added
+# or the time converted to UTC.
+MIN_DATE = date(1970, 1, 1)
+MAX_DATE = date(2100, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -24,6 +35,8 @@ class DateRange:
     start_date: date
     end_date: date  # inclusive
     tz: ZoneInfo
+    # A named frame's last day, which may be after ``end_date`` (Sunday of ``this_week``).
+    period_end_date: date | None = None
 
     @property
     def start(self) -> datetime:
@@ -41,13 +54,18 @@ class DateRange:
     def dates(self) -> list[date]:
         return [self.start_date + timedelta(days=offset) for offset in range(self.days)]
 
+    @property
+    def period_days(self) -> int:
+        """Days of the period asked for: a named frame's whole week or month, even cut at today."""
+        return ((self.period_end_date or self.end_date) - self.start_date).days + 1
+
 
 def local_today(tz: ZoneInfo) -> date:
     return timezone.now().astimezone(tz).date()
 
 
 def _time_frame_dates(name: str, today: date) -> tuple[date, date]:
-    """Named ranges end today at the latest: a series never includes days still to come."""
+    """A named frame's whole period, first and last day (``this_week``: Monday to Sunday)."""
     if name == "today":
         return today, today
     if name == "yesterday":
@@ -55,23 +73,31 @@ def _time_frame_dates(name: str, today: date) -> tuple[date, date]:
         return day, day
     monday = today - timedelta(days=today.weekday())
     if name == "this_week":
-        return monday, today
+        return monday, monday + timedelta(days=6)
     if name == "last_week":
         return monday - timedelta(days=7), monday - timedelta(days=1)
     first = today.replace(day=1)
     if name == "this_month":
-        return first, today
+        next_first = (first + timedelta(days=31)).replace(day=1)
+        return first, next_first - timedelta(days=1)
     last_month_end = first - timedelta(days=1)
     return last_month_end.replace(day=1), last_month_end
 
 
 def _parse_date(value: str, name: str) -> date:
     try:
-        if len(value) == 10:  # fromisoformat also takes "20250101", which the contract does not
-            return date.fromisoformat(value)
+        # fromisoformat also takes "20250101", which the contract does not
+        parsed = date.fromisoformat(value) if len(value) == 10 else None
     except ValueError:
-        pass
-    raise ApplicationError(f"{name} must be in YYYY-MM-DD format", code="invalid_date")
+        parsed = None
+    if parsed is None:
+        raise ApplicationError(f"{name} must be in YYYY-MM-DD format", code="invalid_date")
+    if not MIN_DATE <= parsed <= MAX_DATE:
+        raise ApplicationError(
+            f"{name} must be between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}",
+            code="date_out_of_range",
+        )
+    return parsed
 
 
 def date_range_parse(
@@ -86,9 +112,11 @@ def date_range_parse(
 
     With only one date, the other is today (minus ``default_days_back`` for a missing start).
     With no parameter at all, ``default`` is a time frame name or a number N of days back from
-    today. Bad values raise the contract's 400 messages.
+    today. A time frame's range ends today at the latest; its ``period_end_date`` is the frame's
+    own last day. Bad values raise the contract's 400 messages.
     """
     today = local_today(tz)
+    period_end = None
     raw_start = (params.get("start_date") or "").strip()
     raw_end = (params.get("end_date") or "").strip()
     if raw_start or raw_end:
@@ -105,19 +133,18 @@ def date_range_parse(
                 f"Invalid time_frame. Must be one of: {', '.join(TIME_FRAMES)}",
                 code="invalid_time_frame",
             )
-        if time_frame:
-            start, end = _time_frame_dates(time_frame, today)
-        elif isinstance(default, int):
+        if not time_frame and isinstance(default, int):
             start, end = today - timedelta(days=default), today
         else:
-            start, end = _time_frame_dates(default, today)
+            start, period_end = _time_frame_dates(time_frame or str(default), today)
+            end = min(period_end, today)
     if start > end:
         raise ApplicationError("start_date cannot be after end_date", code="invalid_date_range")
     if (end - start).days > max_days:
         raise ApplicationError(
             f"Date range cannot exceed {max_days} days", code="date_range_too_long"
         )
-    return DateRange(start_date=start, end_date=end, tz=tz)
+    return DateRange(start_date=start, end_date=end, tz=tz, period_end_date=period_end)
 
 
 class DateRangeQuerySerializer(serializers.Serializer):
@@ -126,3 +153,22 @@ class DateRangeQuerySerializer(serializers.Serializer):
     time_frame = serializers.ChoiceField(choices=TIME_FRAMES, required=False)
     start_date = serializers.DateField(required=False, help_text="YYYY-MM-DD, agency timezone.")
     end_date = serializers.DateField(required=False, help_text="YYYY-MM-DD, agency timezone.")
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    """An input datetime with a date from ``MIN_DATE`` to ``MAX_DATE``.
+
+    DRF's own field raises OverflowError (a 500) on year 1 or 9999 while converting to UTC; the
+    bound is checked before that conversion.
+    """
+
+    default_error_messages = {
+        "date_out_of_range": (
+            f"Date must be between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}."
+        ),
+    }
+
+    def enforce_timezone(self, value: datetime) -> datetime:
+        if not MIN_DATE <= value.date() <= MAX_DATE:
+            self.fail("date_out_of_range")
+        return super().enforce_timezone(value)

@@ -244,6 +244,28 @@ def _app_call_record(row: tuple, now: datetime, tz: tzinfo) -> tuple[SortKey, di
     }
 
 
+def meeting_twin_exists(*, agency_id: uuid.UUID) -> Exists:
+    """Whether the outer unlinked app call is a meeting too: its "twin" (one definition, shared by
+    call history and analytics, so a call shows and counts once).
+
+    Same seller, same buyer phone, start within ±``CALL_DEDUP_WINDOW``. Not limited to a date
+    range: a meeting at 23:59:58 and its app call at 00:00:01 are one call, whichever side of a
+    range end each falls on.
+    """
+    return Exists(
+        Meeting.objects.filter(
+            seller_id=OuterRef("seller_id"),
+            # The agency narrows the phone lookup to the (agency, phone) index.
+            buyer__agency_id=agency_id,
+            buyer__phone=OuterRef("buyer_number"),
+            start_time__range=(
+                OuterRef("start_time") - CALL_DEDUP_WINDOW,
+                OuterRef("start_time") + CALL_DEDUP_WINDOW,
+            ),
+        ).order_by()
+    )
+
+
 def _call_history_querysets(
     *,
     scope: SellerScope,
@@ -253,8 +275,9 @@ def _call_history_querysets(
 ) -> tuple[QuerySet[Meeting], QuerySet[MobileAppCall]]:
     """The meetings, and the app calls that are not (yet) one of them, of a call history.
 
-    An app call linked to a meeting shows as that meeting; an unlinked one within ±5 s of a
-    listed meeting of the same seller and buyer phone is the same call too and is left out.
+    An app call linked to a meeting shows as that meeting; an unlinked one that is a meeting's
+    twin (``meeting_twin_exists``) is the same call too and is left out, even when that meeting
+    starts outside the range.
     """
     meetings = Meeting.objects.filter(scope.q())
     if start is not None:
@@ -263,16 +286,6 @@ def _call_history_querysets(
         meetings = meetings.filter(start_time__lt=end)
     if buyer is not None:
         meetings = meetings.filter(buyer=buyer)
-    twin = meetings.filter(
-        seller_id=OuterRef("seller_id"),
-        # The agency narrows the phone lookup to the (agency, phone) index.
-        buyer__agency_id=scope.agency_id,
-        buyer__phone=OuterRef("buyer_number"),
-        start_time__range=(
-            OuterRef("start_time") - CALL_DEDUP_WINDOW,
-            OuterRef("start_time") + CALL_DEDUP_WINDOW,
-        ),
-    )
     app_calls = MobileAppCall.objects.filter(scope.q(), meeting__isnull=True)
     if start is not None:
         app_calls = app_calls.filter(start_time__gte=start)
@@ -280,7 +293,8 @@ def _call_history_querysets(
         app_calls = app_calls.filter(start_time__lt=end)
     if buyer is not None:
         app_calls = app_calls.filter(buyer_number=buyer.phone)
-    return meetings.order_by(), app_calls.filter(~Exists(twin)).order_by()
+    twin = meeting_twin_exists(agency_id=scope.agency_id)
+    return meetings.order_by(), app_calls.filter(~twin).order_by()
 
 
 def _call_history_rows(

@@ -143,6 +143,29 @@ class TestActionDetail:
         action.refresh_from_db()
         assert action.title == "Keep"
 
+    @pytest.mark.parametrize(
+        "due_date", ["0001-01-01", "9999-12-31T23:59:59-05:00", "1969-12-31T23:59:59+05:30"]
+    )
+    def test_patch_due_date_out_of_range(self, client_for, seller, meeting, due_date):
+        """Year 1 (or 9999 behind UTC) overflowed in DRF's UTC conversion: a 500."""
+        action = make_action(meeting, due_date=ist(2025, 4, 1, 10))
+        response = client_for(seller).patch(
+            f"/api/actions/{action.pk}", {"due_date": due_date}, format="json"
+        )
+        assert response.status_code == 400
+        body = response.json()
+        assert body["details"] == {"due_date": ["Date must be between 1970-01-01 and 2100-12-31."]}
+        assert set(body) == {"error", "code", "details"}
+        action.refresh_from_db()
+        assert action.due_date == ist(2025, 4, 1, 10)
+
+    def test_patch_due_date_at_the_bounds(self, client_for, seller, meeting):
+        action = make_action(meeting)
+        url = f"/api/actions/{action.pk}"
+        for due_date in ("1970-01-01T00:00:00+05:30", "2100-12-31T23:59:59-05:00"):
+            response = client_for(seller).patch(url, {"due_date": due_date}, format="json")
+            assert response.status_code == 200, due_date
+
     def test_patch_refused(self, client_for, seller, make_seller, agency, meeting):
         action = make_action(meeting, title="Keep")
         url = f"/api/actions/{action.pk}"

@@ -12,13 +12,17 @@ Seller ``seller``, 10-13 March 2025 (IST):
   M5 meeting incoming 9th 23:59:59 (B6)                -> never in range
 """
 
+from datetime import date, timedelta
+
 import pytest
 
 from calls.models import AppCallStatus
+from chirpworks import timeframes
 from meetings.tests.factories import ist, make_app_call, make_buyer, make_meeting
 
 pytestmark = pytest.mark.django_db
 
+URL = "/api/analytics/total_call_data"
 THREE_DAYS = {"start_date": "2025-03-10", "end_date": "2025-03-12"}
 FOUR_DAYS = {"start_date": "2025-03-10", "end_date": "2025-03-13"}
 METRIC_KEYS = {
@@ -120,15 +124,18 @@ class TestTotalCallData:
         make_meeting(colleague, start=ist(2025, 3, 10, 12))
         make_meeting(make_seller(other_agency), start=ist(2025, 3, 10, 12))
         make_meeting(manager, start=ist(2025, 3, 10, 12))
+        make_meeting(admin, start=ist(2025, 3, 10, 12))
 
         def total(who, **params):
             url = "/api/analytics/total_call_data"
             return client_for(who).get(url, {**THREE_DAYS, **params}).json()["total_data"]
 
         assert total(seller)["total_calls"] == 7
-        assert total(manager)["total_calls"] == 8
+        # The contract counts non-manager sellers only: never the manager's own call.
+        assert total(manager)["total_calls"] == 7
         assert total(manager, team_member_ids=str(seller.pk))["total_calls"] == 7
-        assert total(admin)["total_calls"] == 9
+        assert total(manager, team_member_ids=str(manager.pk))["total_calls"] == 0
+        assert total(admin)["total_calls"] == 9  # seller 7, colleague 1, admin 1
 
     def test_errors(self, client_for, seller, manager, make_seller, agency):
         url = "/api/analytics/total_call_data"
@@ -137,6 +144,13 @@ class TestTotalCallData:
         )
         assert too_long.status_code == 400
         assert too_long.json()["error"] == "Date range cannot exceed 90 days"
+        for day in ("9999-12-31", "0001-01-01"):  # overflowed: a 500
+            extreme = client_for(seller).get(url, {"start_date": day, "end_date": day})
+            assert extreme.status_code == 400
+            assert extreme.json() == {
+                "error": "start_date must be between 1970-01-01 and 2100-12-31",
+                "code": "date_out_of_range",
+            }
         outsider = make_seller(agency)
         assert client_for(manager).get(url, {"team_member_ids": outsider.pk}).status_code == 403
 
@@ -254,3 +268,140 @@ class TestPerSeller:
         assert (row["total_calls"], row["unique_leads_engaged"]) == (7, 3)
         outsider = make_seller(agency)
         assert client_for(manager).get(url, {"team_member_ids": outsider.pk}).status_code == 403
+
+    def test_seller_call_analytics_skips_managers(self, client_for, seller, manager, admin, calls):
+        """The contract: managers among team_member_ids are silently skipped."""
+        make_meeting(manager, start=ist(2025, 3, 10, 12))
+        url = "/api/analytics/seller_call_analytics"
+        for reader in (manager, admin):
+            ids = f"{manager.pk},{seller.pk}"
+            body = client_for(reader).get(url, {**THREE_DAYS, "team_member_ids": ids}).json()
+            assert [row["seller_id"] for row in body["seller_data"]] == [str(seller.pk)]
+        only_manager = {**THREE_DAYS, "team_member_ids": str(manager.pk)}
+        assert client_for(manager).get(url, only_manager).json() == {"seller_data": []}
+
+
+@pytest.fixture
+def today_is(monkeypatch):
+    """Fix the agency's local date that time frames are read from."""
+
+    def set_today(day: date) -> None:
+        monkeypatch.setattr(timeframes, "local_today", lambda tz: day)
+
+    return set_today
+
+
+class TestTimeFrameGranularity:
+    """A week or a month is daily whatever day it is asked on (10 March 2025 is a Monday).
+
+    The granularity used to come from the range cut at today: ``this_week`` was hour0..hour23 on
+    a Monday, hour0..hour47 on a Tuesday; ``this_month`` was hourly on the 1st to the 3rd.
+    """
+
+    @pytest.mark.parametrize(
+        ("today", "time_frame", "days"),
+        [
+            (date(2025, 3, 10), "this_week", 1),
+            (date(2025, 3, 11), "this_week", 2),
+            (date(2025, 3, 12), "this_week", 3),
+            (date(2025, 3, 14), "this_week", 5),
+            (date(2025, 3, 16), "this_week", 7),
+            (date(2025, 3, 1), "this_month", 1),
+            (date(2025, 3, 2), "this_month", 2),
+            (date(2025, 3, 3), "this_month", 3),
+            (date(2025, 3, 17), "last_week", 7),
+        ],
+    )
+    def test_daily_up_to_today(self, client_for, seller, today_is, today, time_frame, days):
+        today_is(today)
+        body = client_for(seller).get(URL, {"time_frame": time_frame}).json()
+        assert list(body["sales_data"]) == [f"day{n}" for n in range(days)]
+
+    def test_this_week_on_a_tuesday(self, client_for, seller, calls, today_is):
+        today_is(date(2025, 3, 11))
+        body = client_for(seller).get(URL, {"time_frame": "this_week"}).json()
+        assert body == {
+            "sales_data": {
+                "day0": bucket(outgoing=1, incoming=1, leads=2),
+                "day1": bucket(outgoing=1, incoming=1, leads=1),
+            },
+            "total_data": {
+                "total_outgoing_calls": 2,
+                "total_incoming_calls": 2,
+                "total_calls": 4,
+                "unique_leads_engaged": 3,
+            },
+        }
+        series = client_for(seller).get(
+            f"/api/analytics/seller_call_data/{seller.pk}", {"time_frame": "this_week"}
+        )
+        assert series.json()["sales_data"] == body["sales_data"]
+
+    def test_this_month_on_the_12th(self, client_for, seller, calls, today_is):
+        today_is(date(2025, 3, 12))
+        sales = client_for(seller).get(URL, {"time_frame": "this_month"}).json()["sales_data"]
+        expected = {
+            "day8": bucket(incoming=1, leads=1),  # M5, 9th 23:59:59
+            "day9": bucket(outgoing=1, incoming=1, leads=2),
+            "day10": bucket(outgoing=1, incoming=1, leads=1),
+            "day11": bucket(outgoing=1, incoming=2, leads=1),
+        }
+        assert sales == {f"day{n}": expected.get(f"day{n}", bucket()) for n in range(12)}
+
+    @pytest.mark.parametrize("time_frame", ["today", "yesterday"])
+    def test_a_day_stays_hourly(self, client_for, seller, calls, today_is, time_frame):
+        today_is(date(2025, 3, 12) if time_frame == "yesterday" else date(2025, 3, 11))
+        sales = client_for(seller).get(URL, {"time_frame": time_frame}).json()["sales_data"]
+        assert list(sales) == [f"hour{n}" for n in range(24)]
+        assert sales["hour0"] == bucket(incoming=1, leads=1)  # M2, 11th 00:00
+        assert sales["hour10"] == bucket(outgoing=1)  # A3
+
+
+class TestTwins:
+    """An unlinked app call that call history hides as a meeting's twin (same seller, same buyer
+    phone, start within 5 s) is that meeting: it counts once."""
+
+    @pytest.fixture
+    def twins(self, seller, make_seller, manager, agency):
+        buyer = make_buyer(agency, phone="+919811100000")
+        start = ist(2025, 3, 10, 12)
+        make_meeting(seller, buyer=buyer, start=start, direction="outgoing")
+        make_app_call(seller, buyer_number=buyer.phone, start=start + timedelta(seconds=5))  # twin
+        make_app_call(seller, buyer_number=buyer.phone, start=start + timedelta(seconds=6))
+        make_app_call(seller, buyer_number="+919811100001", start=start)
+        colleague = make_seller(agency, manager=manager)
+        make_app_call(colleague, buyer_number=buyer.phone, start=start)  # another seller's call
+        return colleague
+
+    def test_counted_once(self, client_for, seller, manager, twins):
+        day = {"start_date": "2025-03-10", "end_date": "2025-03-10"}
+        figures = client_for(seller).get(f"/api/analytics/call_data/{seller.pk}", day).json()
+        assert figures == {
+            "outgoing_calls": 3,
+            "outgoing_calls_answered": 3,
+            "outgoing_calls_unanswered": 0,
+            "incoming_calls": 0,
+            "incoming_calls_answered": 0,
+            "incoming_calls_unanswered": 0,
+            "total_calls": 3,
+            "unique_leads_engaged": 2,
+        }
+        history = client_for(seller).get("/api/meetings/call_history", day).json()
+        assert len(history) == figures["total_calls"]
+        total = client_for(manager).get(URL, day).json()
+        assert total["sales_data"]["hour12"] == bucket(outgoing=4, leads=2)
+        team = client_for(manager).get("/api/analytics/team_call_data", day).json()
+        assert sorted(row["metrics"]["total_calls_made"] for row in team["seller_data"]) == [1, 3]
+
+    def test_a_twin_across_midnight_counts_on_its_meetings_day(self, client_for, seller, agency):
+        buyer = make_buyer(agency, phone="+919811100002")
+        make_meeting(seller, buyer=buyer, start=ist(2025, 3, 10, 23, 59, 58))
+        make_app_call(seller, buyer_number=buyer.phone, start=ist(2025, 3, 11, 0, 0, 1))
+
+        def total_calls(first, last):
+            params = {"start_date": first, "end_date": last}
+            return client_for(seller).get(URL, params).json()["total_data"]["total_calls"]
+
+        assert total_calls("2025-03-11", "2025-03-11") == 0
+        assert total_calls("2025-03-10", "2025-03-10") == 1
+        assert total_calls("2025-03-10", "2025-03-11") == 1

@@ -234,6 +234,16 @@ class TestCallHistory:
         assert response.status_code == 400
         assert set(response.json()) >= {"error", "code"}
 
+    @pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+    def test_dates_out_of_range_are_400(self, client_for, seller, day):
+        """They overflowed (a 500) once a day was added or the time converted to UTC."""
+        response = client_for(seller).get(URL, {"start_date": day, "end_date": day})
+        assert response.status_code == 400
+        assert response.json() == {
+            "error": "start_date must be between 1970-01-01 and 2100-12-31",
+            "code": "date_out_of_range",
+        }
+
     def test_requires_a_token(self, api_client):
         response = api_client.get(URL)
         assert response.status_code == 401

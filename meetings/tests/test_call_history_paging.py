@@ -69,14 +69,20 @@ def test_an_empty_history_pages_to_nothing(client_for, seller):
     }
 
 
-def test_a_meeting_outside_the_range_does_not_hide_an_app_call_inside(client_for, seller, agency):
-    # As before: only listed meetings de-duplicate app calls.
+def test_a_meeting_outside_the_range_still_hides_its_twin_inside(client_for, seller, agency):
+    """A meeting at 23:59:58 and its app call at 00:00:01 are one call: it shows on the
+    meeting's day only, whichever day is asked for."""
     buyer = make_buyer(agency, phone="+919811100002")
-    make_meeting(seller, buyer=buyer, start=ist(2025, 3, 9, 23, 59, 58))
-    call = make_app_call(seller, buyer_number=buyer.phone, start=ist(2025, 3, 10, 0, 0, 1))
-    assert [r["id"] for r in client_for(seller).get(URL, DAY).json()] == [str(call.pk)]
-    body = client_for(seller).get(URL, {**DAY, "limit": 5}).json()
-    assert [r["id"] for r in body["data"]] == [str(call.pk)]
+    meeting = make_meeting(seller, buyer=buyer, start=ist(2025, 3, 9, 23, 59, 58))
+    make_app_call(seller, buyer_number=buyer.phone, start=ist(2025, 3, 10, 0, 0, 1))
+    client = client_for(seller)
+    assert client.get(URL, DAY).json() == []
+    assert client.get(URL, {**DAY, "limit": 5}).json()["data"] == []
+    both_days = {"start_date": "2025-03-09", "end_date": "2025-03-10"}
+    for params in (both_days, {**both_days, "limit": 5}):
+        body = client.get(URL, params).json()
+        rows = body["data"] if "limit" in params else body
+        assert [row["id"] for row in rows] == [str(meeting.pk)]
 
 
 def test_paged_queries_are_constant_on_a_big_team(
