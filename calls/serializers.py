@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from calls.models import CallType
 from chirpworks.phones import InvalidPhoneNumber, phone_parse
+from chirpworks.timeframes import MAX_DATE, MIN_DATE, within_date_bounds
 
 
 class SecondsField(serializers.Field):
@@ -31,8 +32,13 @@ class SecondsField(serializers.Field):
 
 
 def parse_app_time(value: str, *, tz: zoneinfo.ZoneInfo) -> datetime:
-    """ISO 8601; a ``Z`` or an offset is honoured, a naive time is in ``tz``."""
+    """ISO 8601; a ``Z`` or an offset is honoured, a naive time is in ``tz``.
+
+    ValueError for a malformed time or one outside 1970-2100 (year 1 would overflow later).
+    """
     parsed = datetime.fromisoformat(value.strip())
+    if not within_date_bounds(parsed):
+        raise ValueError(f"{value!r} is outside {MIN_DATE.year}-{MAX_DATE.year}")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
     return parsed

@@ -46,6 +46,7 @@ from calls.serializers import AppCallItemSerializer, ExotelWebhookInputSerialize
 from chirpworks.bulk import bulk_update_rows
 from chirpworks.exceptions import ApplicationError, ConflictError, ForbiddenError
 from chirpworks.phones import InvalidPhoneNumber, phone_parse
+from chirpworks.timeframes import within_date_bounds
 from meetings.search.documents import KIND_MOBILE_CALL
 from meetings.search.signals import search_index_enqueue
 from meetings.services import (
@@ -253,7 +254,7 @@ def exotel_time_parse(value, *, tz: zoneinfo.ZoneInfo) -> datetime | None:
             return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
-    if parsed <= datetime(1970, 1, 2, tzinfo=UTC):
+    if not within_date_bounds(parsed) or parsed <= datetime(1970, 1, 2, tzinfo=UTC):
         return None
     return parsed
 

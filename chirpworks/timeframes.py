@@ -30,6 +30,12 @@ MIN_DATE = date(1970, 1, 1)
 MAX_DATE = date(2100, 12, 31)
 
 
+def within_date_bounds(value: date | datetime) -> bool:
+    """Whether a date (or a datetime's own date) is from ``MIN_DATE`` to ``MAX_DATE``."""
+    day = value.date() if isinstance(value, datetime) else value
+    return MIN_DATE <= day <= MAX_DATE
+
+
 @dataclass(frozen=True)
 class DateRange:
     start_date: date
@@ -169,6 +175,6 @@ class BoundedDateTimeField(serializers.DateTimeField):
     }
 
     def enforce_timezone(self, value: datetime) -> datetime:
-        if not MIN_DATE <= value.date() <= MAX_DATE:
+        if not within_date_bounds(value):
             self.fail("date_out_of_range")
         return super().enforce_timezone(value)

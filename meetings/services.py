@@ -23,6 +23,7 @@ from agencies.services import buyer_apply_analysis
 from calls.models import ExotelCall
 from chirpworks.exceptions import ApplicationError, ConflictError
 from chirpworks.phones import phone_denorm
+from chirpworks.timeframes import within_date_bounds
 from meetings.contacts import meetings_touch_buyers
 from meetings.models import (
     PERFORMANCE_METRICS,
@@ -481,6 +482,8 @@ def parse_due_date(value: Any, *, naive_tz: ZoneInfo) -> datetime | None:
             return None  # e.g. the old prompts' "Not Specified"
     else:
         return None
+    if not within_date_bounds(parsed):
+        return None  # year 1 or 9999: a model's typo, and an overflow once stored
     if timezone.is_naive(parsed):
         parsed = parsed.replace(tzinfo=naive_tz)
     return parsed

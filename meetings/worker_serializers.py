@@ -6,6 +6,7 @@ from datetime import datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from chirpworks.timeframes import BoundedDateTimeField
 from meetings.models import PERFORMANCE_METRICS, JobStatus
 
 VALID_STATUSES = ", ".join(JobStatus.values)
@@ -199,7 +200,7 @@ class MetricSerializer(serializers.Serializer):
 
 class MetricsInputSerializer(serializers.Serializer):
     overall_score = serializers.FloatField(min_value=0, max_value=10, required=False)
-    analyzed_at = serializers.DateTimeField(required=False)
+    analyzed_at = BoundedDateTimeField(required=False)
     product_details_analysis = serializers.DictField(required=False)
     objection_handling_analysis = serializers.DictField(required=False)
     overall_performance_summary = serializers.DictField(required=False)

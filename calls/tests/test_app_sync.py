@@ -167,6 +167,8 @@ class TestRejections:
             ({"endTime": None, "duration": None}, "endTime: endTime or duration"),
             ({"sellerNumber": "+919000000001"}, "sellerNumber: must be the phone"),
             ({"sellerNumber": "12"}, "sellerNumber:"),
+            ({"startTime": "0001-01-01T00:00:00+05:30"}, "startTime:"),
+            ({"endTime": "9999-12-31T23:59:59-05:00"}, "endTime:"),
         ],
     )
     def test_each_kind_of_bad_item_is_reported(self, client_for, seller, change, reason_start):

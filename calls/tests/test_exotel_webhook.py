@@ -1,10 +1,12 @@
 import threading
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
 
 from calls.models import ExotelCall, ExotelStatus, RecordingStatus
+from calls.services import exotel_time_parse
 from calls.tests.conftest import require_postgresql
 
 URL = "/api/call_records/post_exotel_recording"
@@ -249,3 +251,10 @@ def test_concurrent_duplicate_webhooks_make_one_row(agency, seller):
     call = ExotelCall.objects.get()
     assert len(call.raw_payload["events"]) == 12
     assert call.status == ExotelStatus.COMPLETED
+
+
+@pytest.mark.parametrize(
+    "value", ["0001-01-01 00:00:00", "9999-12-31 23:59:59", "1970-01-01 05:30:00"]
+)
+def test_exotel_times_outside_the_supported_years_are_unknown(value):
+    assert exotel_time_parse(value, tz=ZoneInfo("Asia/Kolkata")) is None

@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from meetings.models import PERFORMANCE_METRICS, CallPerformance, JobStatus
 from meetings.tests.factories import ist, make_meeting, make_performance
@@ -107,6 +110,19 @@ class TestUserMetrics:
         assert summary["total_calls"] == 3
         assert (summary["days_with_data"], summary["days_in_range"]) == (2, 3)
         assert summary["overall_averages"]["intro"] == 5.0
+
+    @pytest.mark.parametrize("view", ["metrics", "calls"])
+    def test_a_missing_start_date_is_30_days_back(self, client_for, seller, agency, view):
+        today = timezone.localdate(timezone=agency.tzinfo)
+        end = today - timedelta(days=5)
+        response = client_for(seller).get(
+            f"/api/performance/user/{seller.pk}/{view}", {"end_date": end.isoformat()}
+        )
+        assert response.status_code == 200, response.content
+        assert response.json()["date_range"] == {
+            "start_date": (today - timedelta(days=30)).isoformat(),
+            "end_date": end.isoformat(),
+        }
 
     def test_access(self, client_for, seller, manager, admin, make_seller, agency, other_agency):
         url = f"/api/performance/user/{seller.pk}/metrics"

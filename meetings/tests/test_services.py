@@ -10,6 +10,7 @@ from actions.models import Action, ActionStatus, ActionType
 from chirpworks.exceptions import ApplicationError, ConflictError
 from meetings import services
 from meetings.models import PERFORMANCE_METRICS, CallPerformance, Job, JobStatus
+from meetings.services import parse_due_date
 
 pytestmark = pytest.mark.django_db
 
@@ -299,3 +300,13 @@ def test_unparseable_due_dates_are_dropped(meeting):
         ),
     )
     assert Action.objects.get(meeting=meeting).due_date is None
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31T23:59:59-05:00", "Not Specified"])
+def test_a_due_date_outside_the_supported_years_is_no_due_date(value):
+    assert parse_due_date(value, naive_tz=ZoneInfo("Asia/Kolkata")) is None
+
+
+def test_a_due_date_within_them_is_kept():
+    due = parse_due_date("2025-03-12T18:00:00", naive_tz=ZoneInfo("Asia/Kolkata"))
+    assert due == datetime(2025, 3, 12, 18, tzinfo=ZoneInfo("Asia/Kolkata"))

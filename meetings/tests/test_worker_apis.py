@@ -345,6 +345,8 @@ def test_post_metrics_creates_then_updates(worker, job):
         {"intro": {"score": 11}},
         {"intro": {"reason": "no score"}},
         {"intro": {"score": 5, "date": "yesterday"}},
+        {"intro": {"score": 5}, "analyzed_at": "0001-01-01T00:00:00+05:30"},
+        {"intro": {"score": 5}, "analyzed_at": "9999-12-31T23:59:59-05:00"},
     ],
 )
 def test_post_metrics_bad_input(worker, job, payload):
