@@ -26,6 +26,7 @@ from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
     F,
     FloatField,
     Func,
@@ -35,6 +36,7 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -346,15 +348,19 @@ def _candidates_postgres(buyers: QuerySet[Buyer], terms: dict[str, str]):
         )
         buyers = buyers.annotate(**{f"score_{name}": field_score * Value(weight)})
         scores.append(F(f"score_{name}"))
-    matched = buyers.filter(match)
-    ranked = with_last_contact(matched.annotate(match_score=Greatest(*scores))).order_by(
-        "-match_score", "name", "pk"
-    )[:SEARCH_CANDIDATES]
+    matched = buyers.filter(match).annotate(
+        match_score=Greatest(*scores),
+        # Counted in the same pass as the ranking, where a second query filtered them all again.
+        matched_count=Window(Count("pk")),
+    )
+    ranked = with_last_contact(matched).order_by("-match_score", "name", "pk")[:SEARCH_CANDIDATES]
     rows = []
+    total = 0
     for buyer in ranked:
         field_scores = {name: getattr(buyer, f"score_{name}") for name, _ in SEARCH_FIELDS}
         rows.append((buyer, buyer.match_score, max(field_scores, key=field_scores.get)))
-    return rows, matched.count()
+        total = buyer.matched_count
+    return rows, total
 
 
 def _candidates_portable(buyers: QuerySet[Buyer], terms: dict[str, str]):
