@@ -60,7 +60,7 @@ class BuyerAdmin(admin.ModelAdmin):
     list_filter = ["agency"]
     list_select_related = ["agency", "last_contacted_by"]
     search_fields = ["phone", "name", "company_name", "email"]
-    autocomplete_fields = ["agency", "last_contacted_by"]
+    autocomplete_fields = ["agency", "last_contacted_by", "created_by"]
     date_hierarchy = "last_contacted_at"
     fields = [
         "agency",
@@ -70,6 +70,7 @@ class BuyerAdmin(admin.ModelAdmin):
         "company_name",
         "last_contacted_at",
         "last_contacted_by",
+        "created_by",
         "risks_view",
         "products_view",
         "highlights_view",

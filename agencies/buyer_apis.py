@@ -33,12 +33,12 @@ ERRORS = {
     400: OpenApiResponse(description="Invalid input: {error, code}"),
     401: OpenApiResponse(description="Not authenticated: {error, code, msg}"),
     403: OpenApiResponse(description="Not allowed: {error, code}"),
-    404: OpenApiResponse(description="Not found (or another agency's): {error, code}"),
+    404: OpenApiResponse(description="Not found, or not a buyer the caller may see: {error, code}"),
 }
 
 
 class BuyerListApi(AgencyAPIView):
-    """The agency's buyers, most recently contacted first, a page at a time."""
+    """The buyers the caller may see, most recently contacted first, a page at a time."""
 
     @extend_schema(
         tags=["buyers"],
@@ -57,7 +57,10 @@ class BuyerListApi(AgencyAPIView):
 
 
 class BuyerProfileApi(AgencyAPIView):
-    """GET for the app; PUT for the app (seller token) or a processing worker (service token)."""
+    """GET for the app; PUT for the app (seller token) or a processing worker (service token).
+
+    A seller reads and updates only the buyers they may see; a worker updates any buyer.
+    """
 
     def get_authenticators(self):
         if getattr(self.request, "method", None) == "PUT":
@@ -154,6 +157,11 @@ class BuyerActionsApi(AgencyAPIView):
 
 
 class BuyerCreateApi(AgencyAPIView):
+    """A new buyer in the caller's agency, visible to the caller from then on.
+
+    409 when the agency already has a buyer with that phone, whether or not the caller may see it.
+    """
+
     @extend_schema(
         tags=["buyers"],
         request=BuyerCreateInputSerializer,
@@ -163,7 +171,7 @@ class BuyerCreateApi(AgencyAPIView):
         data = BuyerCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = {key: value for key, value in data.validated_data.items() if value is not None}
-        buyer = services.buyer_create(agency=request.user.agency, **fields)
+        buyer = services.buyer_create(agency=request.user.agency, created_by=request.user, **fields)
         body = {
             "message": "Buyer created successfully",
             "buyer": {
@@ -182,7 +190,7 @@ class BuyerCreateApi(AgencyAPIView):
 
 
 class BuyerSearchApi(AgencyAPIView):
-    """Find the agency's buyers by name, company, phone or email, best match first."""
+    """Find the buyers the caller may see by name, company, phone or email, best match first."""
 
     @extend_schema(
         tags=["buyers"],

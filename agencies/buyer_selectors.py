@@ -1,7 +1,13 @@
-"""Reads on buyers: the agency's list, profiles, product interest, history, and search.
+"""Reads on buyers: the caller's list, profiles, product interest, history, and search.
 
-Buyers are the agency's customers, so every member of the agency may look one up; the calls and
-actions shown with a buyer are only those of sellers the caller may see.
+A caller sees a buyer of their agency when a seller whose data they may see
+(``sellers.access_selectors.scope_visible``: a seller or guest themselves, a manager their team
+too, an admin the whole agency) has a meeting with the buyer, created the buyer in the app
+(``Buyer.created_by``) or contacted them last (``Buyer.last_contacted_by``); admins see every
+buyer of the agency. ``buyers_visible`` is that rule, and every buyer read starts from it: the
+list, the profile (GET and the app's PUT), call history, product catalogue, actions and search.
+A buyer the caller may not see answers 404, exactly as a missing one. The calls and actions shown
+with a buyer are only those of sellers the caller may see.
 """
 
 import hashlib
@@ -20,6 +26,7 @@ from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
     F,
     FloatField,
     Func,
@@ -29,6 +36,7 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -37,6 +45,7 @@ from agencies.models import Buyer
 from chirpworks.exceptions import ApplicationError, NotFoundError
 from chirpworks.phones import phone_denorm
 from meetings.models import Meeting
+from sellers.access_selectors import SellerScope, scope_visible
 from sellers.models import Seller
 
 INTEREST_SCORES = {"low": 1, "medium": 2, "high": 3}
@@ -48,6 +57,38 @@ SEARCH_CANDIDATES = 50  # rows ranked per search; results and suggestions come f
 
 def buyers_of_agency(*, agency_id: uuid.UUID) -> QuerySet[Buyer]:
     return Buyer.objects.filter(agency_id=agency_id)
+
+
+def buyer_visible_q(*, scope: SellerScope, buyer_id: uuid.UUID | None = None) -> Q:
+    """The buyers of ``scope``'s agency that one of its sellers met, created or contacted last;
+    with ``buyer_id``, that buyer alone if it is one of them.
+
+    Meetings are matched by an uncorrelated ``IN (SELECT buyer_id …)``: no join, so a buyer met
+    many times is one row, and PostgreSQL hashes the scope's meetings once. (A correlated
+    ``EXISTS`` in this ``OR`` runs the same plan, but is costed as a probe per buyer, and that
+    estimate turned on JIT compilation, 150-230 ms, for the list's count on the bench data.)
+    For one buyer, the subquery reads that buyer's meetings only.
+    """
+    visible = Q(agency_id=scope.agency_id)
+    if buyer_id is not None:
+        visible &= Q(pk=buyer_id)
+    if scope.seller_ids is None:
+        return visible
+    sellers = scope.seller_ids
+    meetings = Meeting.objects.filter(seller_id__in=sellers)
+    if buyer_id is not None:
+        meetings = meetings.filter(buyer_id=buyer_id)
+    return visible & (
+        Q(created_by_id__in=sellers)
+        | Q(last_contacted_by_id__in=sellers)
+        | Q(pk__in=meetings.values("buyer_id"))
+    )
+
+
+def buyers_visible(*, scope: SellerScope, buyer_id: uuid.UUID | None = None) -> QuerySet[Buyer]:
+    """The buyers whose data ``scope`` may read (or that one, if it is): every buyer read starts
+    here."""
+    return Buyer.objects.filter(buyer_visible_q(scope=scope, buyer_id=buyer_id))
 
 
 def with_last_contact(buyers: QuerySet[Buyer]) -> QuerySet[Buyer]:
@@ -66,22 +107,24 @@ def with_last_contact(buyers: QuerySet[Buyer]) -> QuerySet[Buyer]:
 
 
 def buyer_list(*, actor: Seller) -> QuerySet[Buyer]:
-    """The agency's buyers, most recently contacted first.
+    """The buyers the caller may see, most recently contacted first.
 
     Every meeting moves its buyer's stored contact forward (``meetings.contacts``), so the
     stored ``last_contacted_at`` is the later of it and the latest meeting: the order reads a
     page from the (agency, last contact, name, id) index and looks up the latest meeting of
     that page's buyers only, where ordering by it looked it up for every buyer of the agency.
     """
-    return with_last_contact(buyers_of_agency(agency_id=actor.agency_id)).order_by(
+    buyers = buyers_visible(scope=scope_visible(actor=actor))
+    return with_last_contact(buyers).order_by(
         F("last_contacted_at").desc(nulls_last=True), "name", "pk"
     )
 
 
 def buyer_get_for(*, actor: Seller, buyer_id: uuid.UUID) -> Buyer:
-    """A buyer of the caller's agency, with its last contact; another agency's is 404."""
-    buyer = with_last_contact(buyers_of_agency(agency_id=actor.agency_id)).filter(pk=buyer_id)
-    found = buyer.first()
+    """A buyer the caller may see, with its last contact; any other (another agency's, a
+    colleague's outside the caller's scope, a missing one) is the same 404."""
+    buyers = buyers_visible(scope=scope_visible(actor=actor), buyer_id=buyer_id)
+    found = with_last_contact(buyers).first()
     if found is None:
         raise NotFoundError("Buyer not found", code="buyer_not_found")
     return found
@@ -289,8 +332,7 @@ def _search_terms(q: str) -> dict[str, str]:
     return terms
 
 
-def _candidates_postgres(agency_id: uuid.UUID, terms: dict[str, str]):
-    buyers = buyers_of_agency(agency_id=agency_id)
+def _candidates_postgres(buyers: QuerySet[Buyer], terms: dict[str, str]):
     match = Q()
     scores = []
     for name, weight in SEARCH_FIELDS:
@@ -306,22 +348,26 @@ def _candidates_postgres(agency_id: uuid.UUID, terms: dict[str, str]):
         )
         buyers = buyers.annotate(**{f"score_{name}": field_score * Value(weight)})
         scores.append(F(f"score_{name}"))
-    matched = buyers.filter(match)
-    ranked = with_last_contact(matched.annotate(match_score=Greatest(*scores))).order_by(
-        "-match_score", "name", "pk"
-    )[:SEARCH_CANDIDATES]
+    matched = buyers.filter(match).annotate(
+        match_score=Greatest(*scores),
+        # Counted in the same pass as the ranking, where a second query filtered them all again.
+        matched_count=Window(Count("pk")),
+    )
+    ranked = with_last_contact(matched).order_by("-match_score", "name", "pk")[:SEARCH_CANDIDATES]
     rows = []
+    total = 0
     for buyer in ranked:
         field_scores = {name: getattr(buyer, f"score_{name}") for name, _ in SEARCH_FIELDS}
         rows.append((buyer, buyer.match_score, max(field_scores, key=field_scores.get)))
-    return rows, matched.count()
+        total = buyer.matched_count
+    return rows, total
 
 
-def _candidates_portable(agency_id: uuid.UUID, terms: dict[str, str]):
-    """Without pg_trgm: score every buyer of the agency in Python, with the same formula."""
+def _candidates_portable(buyers: QuerySet[Buyer], terms: dict[str, str]):
+    """Without pg_trgm: score every buyer in ``buyers`` in Python, with the same formula."""
     scored = []
     fields = [name for name, _ in SEARCH_FIELDS]
-    for row in buyers_of_agency(agency_id=agency_id).values("pk", *fields):
+    for row in buyers.values("pk", *fields):
         field_scores = {}
         contains = False
         for name, weight in SEARCH_FIELDS:
@@ -368,24 +414,42 @@ def buyer_search_cache_invalidate(*, agency_id: uuid.UUID) -> None:
         cache.set(key, 2, None)
 
 
+def _scope_key(scope: SellerScope) -> str:
+    """Callers who see the same sellers see the same buyers, so they share cached searches."""
+    if scope.seller_ids is None:
+        return "agency"
+    ids = ",".join(sorted(str(seller_id) for seller_id in scope.seller_ids))
+    return hashlib.sha256(ids.encode()).hexdigest()[:32]
+
+
 def buyer_search(
     *, actor: Seller, q: str, limit: int = 20, suggestion_limit: int = 5
 ) -> dict[str, Any]:
-    """Rank the agency's buyers by name, company, phone and email (pg_trgm on PostgreSQL)."""
+    """Rank the buyers the caller may see by name, company, phone and email (pg_trgm on
+    PostgreSQL); the results, suggestions and total count never include any other buyer.
+
+    Answers are cached for five minutes per agency, scope and query; creating or editing a buyer
+    starts afresh, a new meeting does not (its buyer may show a few minutes later).
+    """
     started = time.perf_counter()
     q = q.strip()
+    scope = scope_visible(actor=actor)
     version = _cache_version(actor.agency_id)
     digest = hashlib.sha256(q.lower().encode()).hexdigest()
-    key = f"buyer-search:{actor.agency_id}:{version}:{limit}:{suggestion_limit}:{digest}"
+    key = (
+        f"buyer-search:{actor.agency_id}:{version}:{_scope_key(scope)}:"
+        f"{limit}:{suggestion_limit}:{digest}"
+    )
     cached = cache.get(key)
     if cached is not None:
         return {**cached, "cached": True, "search_time_ms": _elapsed_ms(started)}
 
     terms = _search_terms(q)
+    buyers = buyers_visible(scope=scope)
     if connection.vendor == "postgresql":
-        rows, total = _candidates_postgres(actor.agency_id, terms)
+        rows, total = _candidates_postgres(buyers, terms)
     else:
-        rows, total = _candidates_portable(actor.agency_id, terms)
+        rows, total = _candidates_portable(buyers, terms)
     body = {
         "results": [
             {**buyer_row(buyer), "match_score": round(score, 4), "match_field": field}

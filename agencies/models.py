@@ -70,6 +70,11 @@ class Buyer(BaseModel):
     last_contacted_by = models.ForeignKey(
         "sellers.Seller", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Who added the buyer through the app (``POST /api/buyers/create``): it makes the buyer
+    # visible to them, and to whoever sees their data, before any call.
+    created_by = models.ForeignKey(
+        "sellers.Seller", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-last_contacted_at", "name"]

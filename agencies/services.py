@@ -129,6 +129,7 @@ BUYER_PROFILE_FIELDS = ("risks", "products_discussed", "key_highlights")
 def buyer_create(
     *,
     agency: Agency,
+    created_by: Seller | None = None,
     name: str,
     phone: str,
     email: str = "",
@@ -137,9 +138,15 @@ def buyer_create(
     products_discussed: list | dict | None = None,
     key_highlights: list | dict | None = None,
 ) -> Buyer:
-    """A new buyer of ``agency``; the phone (any format) must not be the agency's already (409)."""
+    """A new buyer of ``agency``, visible to ``created_by`` (and whoever sees their data).
+
+    The phone (any format) must not be the agency's already: 409, even when the existing buyer is
+    one the caller may not see. The unique (agency, phone) constraint makes that unavoidable, so a
+    seller learns that the number is known to the agency, and nothing else about its buyer.
+    """
     buyer = Buyer(
         agency=agency,
+        created_by=created_by,
         name=name.strip(),
         phone=phone_parse(phone, region=agency.default_phone_region),
         email=email or "",
@@ -150,7 +157,9 @@ def buyer_create(
     )
     if Buyer.objects.filter(agency=agency, phone=buyer.phone).exists():
         raise ConflictError("A buyer with this phone already exists", code="buyer_exists")
-    buyer.full_clean(exclude=["agency", "last_contacted_by"], validate_constraints=False)
+    buyer.full_clean(
+        exclude=["agency", "created_by", "last_contacted_by"], validate_constraints=False
+    )
     try:
         with transaction.atomic():
             buyer.save()

@@ -28,8 +28,8 @@ def reference_order(agency) -> list:
     return list(ordered.values_list("pk", flat=True))
 
 
-def listed(seller) -> list:
-    return list(buyer_list(actor=seller).values_list("pk", flat=True))
+def listed(actor) -> list:
+    return list(buyer_list(actor=actor).values_list("pk", flat=True))
 
 
 @pytest.fixture
@@ -58,12 +58,13 @@ def book(agency, seller, manager):
     return buyers  # buyers[8] and buyers[9]: never contacted
 
 
-def test_same_order_as_the_latest_meeting(book, agency, seller):
-    assert listed(seller) == reference_order(agency)
-    assert listed(seller)[-2:] == [book[8].pk, book[9].pk]  # never contacted: last, by name
+# The admin lists them: the order is the subject here, and only an admin sees every buyer.
+def test_same_order_as_the_latest_meeting(book, agency, admin):
+    assert listed(admin) == reference_order(agency)
+    assert listed(admin)[-2:] == [book[8].pk, book[9].pk]  # never contacted: last, by name
 
 
-def test_still_the_same_after_meetings_move_or_go(book, agency, seller):
+def test_still_the_same_after_meetings_move_or_go(book, agency, admin):
     moved = Meeting.objects.filter(buyer=book[7]).get()
     moved.start_time += timedelta(days=30)
     moved.save(update_fields=["start_time", "updated_at"])
@@ -71,12 +72,12 @@ def test_still_the_same_after_meetings_move_or_go(book, agency, seller):
     renamed = Meeting.objects.filter(buyer=book[0]).first()
     renamed.title = "Renamed"
     renamed.save(update_fields=["title"])
-    assert listed(seller) == reference_order(agency)
-    assert listed(seller)[0] == book[7].pk
+    assert listed(admin) == reference_order(agency)
+    assert listed(admin)[0] == book[7].pk
 
 
-def test_api_pages_follow_the_order(book, agency, seller, client_for):
-    client = client_for(seller)
+def test_api_pages_follow_the_order(book, agency, admin, client_for):
+    client = client_for(admin)
     ids = []
     for page in (1, 2, 3, 4):
         body = client.get("/api/buyers/all", {"page": page, "limit": 3}).json()
@@ -84,7 +85,7 @@ def test_api_pages_follow_the_order(book, agency, seller, client_for):
     assert ids == [str(pk) for pk in reference_order(agency)]
 
 
-def test_migration_backfills_existing_buyers(agency, seller, manager):
+def test_migration_backfills_existing_buyers(agency, seller, manager, admin):
     t0 = ist(2025, 3, 10, 10)
     buyers = [make_buyer(agency, name=f"B{n}") for n in range(4)]
     for index, buyer in enumerate(buyers[:3]):
@@ -97,7 +98,7 @@ def test_migration_backfills_existing_buyers(agency, seller, manager):
     )
     migration = importlib.import_module("agencies.migrations.0006_buyer_last_contact_order")
     migration.backfill_last_contact(apps, None)
-    assert listed(seller) == reference_order(agency) == [b.pk for b in reversed(buyers)]
+    assert listed(admin) == reference_order(agency) == [b.pk for b in reversed(buyers)]
     buyers[2].refresh_from_db()
     assert (buyers[2].last_contacted_at, buyers[2].last_contacted_by) == (
         t0 + timedelta(hours=2),
@@ -105,3 +106,13 @@ def test_migration_backfills_existing_buyers(agency, seller, manager):
     )
     buyers[3].refresh_from_db()
     assert buyers[3].last_contacted_by == manager  # a later call-only contact stays
+
+
+def test_a_scoped_list_keeps_the_order(book, agency, seller, manager):
+    # The seller met or last contacted all but buyers[2] (the manager's alone) and the two never
+    # contacted; their manager sees the seller's buyers and their own.
+    seller_sees = {book[index].pk for index in (0, 1, 3, 4, 5, 6, 7)}
+    manager_sees = seller_sees | {book[2].pk}
+    reference = reference_order(agency)
+    assert listed(seller) == [pk for pk in reference if pk in seller_sees]
+    assert listed(manager) == [pk for pk in reference if pk in manager_sees]

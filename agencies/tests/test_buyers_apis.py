@@ -38,7 +38,7 @@ def buyer(agency):
 
 class TestBuyerList:
     def test_paginated_with_last_contact(self, client_for, seller, agency, buyer):
-        quiet = make_buyer(agency, name="Aaron")
+        quiet = make_buyer(agency, name="Aaron", created_by=seller)  # added in the app
         make_meeting(seller, buyer=buyer, start=ist(2025, 3, 1, 10))
         make_meeting(seller, buyer=buyer, start=ist(2025, 3, 5, 10))
         response = client_for(seller).get("/api/buyers/all", {"limit": 1})
@@ -97,6 +97,7 @@ class TestBuyerProfile:
         assert response.status_code == 404
 
     def test_put(self, client_for, seller, buyer):
+        make_meeting(seller, buyer=buyer, start=ist(2025, 3, 1))
         response = client_for(seller).put(
             f"/api/buyers/profile/{buyer.pk}",
             {"key_highlights": ["Budget 1Cr"], "risks": None},
@@ -118,6 +119,7 @@ class TestBuyerProfile:
 
     @pytest.mark.parametrize("payload", [{"name": "x"}, {"risks": "high"}, ["risks"]])
     def test_put_bad_input(self, client_for, seller, buyer, payload):
+        make_meeting(seller, buyer=buyer, start=ist(2025, 3, 1))
         response = client_for(seller).put(f"/api/buyers/profile/{buyer.pk}", payload, format="json")
         assert response.status_code == 400
         buyer.refresh_from_db()
@@ -156,6 +158,7 @@ class TestBuyerProfile:
 
     def test_guest_cannot_put(self, client_for, make_seller, agency, buyer):
         guest = make_seller(agency, role="guest")
+        make_meeting(guest, buyer=buyer, start=ist(2025, 3, 1))
         url = f"/api/buyers/profile/{buyer.pk}"
         assert client_for(guest).put(url, {"risks": []}, format="json").status_code == 403
         assert client_for(guest).get(url).status_code == 200
@@ -282,13 +285,19 @@ class TestBuyerCreate:
 
 class TestBuyerSearch:
     @pytest.fixture
-    def buyers(self, agency, other_agency):
+    def buyers(self, agency, other_agency, seller):
+        ramesh = make_buyer(
+            agency, name="Ramesh Kumar", company_name="Kumar Estates", phone="+919812345678"
+        )
+        make_meeting(seller, buyer=ramesh, start=ist(2025, 3, 1))
         return {
-            "ramesh": make_buyer(
-                agency, name="Ramesh Kumar", company_name="Kumar Estates", phone="+919812345678"
+            "ramesh": ramesh,
+            "suresh": make_buyer(
+                agency, name="Suresh Patel", email="suresh@patel.in", created_by=seller
             ),
-            "suresh": make_buyer(agency, name="Suresh Patel", email="suresh@patel.in"),
-            "kumari": make_buyer(agency, name="Anita", company_name="Kumari Textiles"),
+            "kumari": make_buyer(
+                agency, name="Anita", company_name="Kumari Textiles", last_contacted_by=seller
+            ),
             "foreign": make_buyer(other_agency, name="Ramesh Kumar"),
         }
 
@@ -360,13 +369,21 @@ class TestBuyerSearch:
         assert body["rate_limit"]["reset_time"].endswith("GMT")
         assert client_for(manager).get("/api/buyers/search", {"q": "abc"}).status_code == 200
 
-    def test_constant_queries(self, client_for, seller, agency, django_assert_max_num_queries):
-        for index in range(60):
-            make_buyer(agency, name=f"Ramesh {index}")
+    def test_constant_queries(
+        self, client_for, seller, make_seller, agency, django_assert_max_num_queries
+    ):
+        colleague = make_seller(agency)
+        for index in range(20):
+            make_meeting(
+                seller, buyer=make_buyer(agency, name=f"Ramesh {index}"), start=ist(2025, 3, 1)
+            )
+            make_buyer(agency, name=f"Ramesh {index + 20}", created_by=seller)
+            make_buyer(agency, name=f"Ramesh {index + 40}", last_contacted_by=seller)
+            make_buyer(agency, name=f"Ramesh {index + 60}", created_by=colleague)
         client = client_for(seller)
         with django_assert_max_num_queries(3):
             body = client.get("/api/buyers/search", {"q": "ramesh", "limit": 50}).json()
-        assert body["total_count"] == 60
+        assert body["total_count"] == 60  # the colleague's 20 are not the seller's to see
         assert len(body["results"]) == 50
 
 
@@ -379,14 +396,14 @@ def test_python_trigram_similarity_matches_pg_trgm():
 
 class TestBuyerSearchSpeedPaths:
     def test_like_wildcards_in_the_query_are_literal(self, client_for, seller, agency):
-        literal = make_buyer(agency, name="a_c")
-        make_buyer(agency, name="abc")
+        literal = make_buyer(agency, name="a_c", created_by=seller)
+        make_buyer(agency, name="abc", created_by=seller)
         body = client_for(seller).get("/api/buyers/search", {"q": "a_c"}).json()
         assert [row["id"] for row in body["results"]] == [str(literal.pk)]
         assert body["results"][0]["match_score"] == 1.0
 
     def test_contains_match_is_case_insensitive(self, client_for, seller, agency):
-        buyer = make_buyer(agency, company_name="Zenith Traders")
+        buyer = make_buyer(agency, company_name="Zenith Traders", created_by=seller)
         body = client_for(seller).get("/api/buyers/search", {"q": "ITH TRA"}).json()
         assert [row["id"] for row in body["results"]] == [str(buyer.pk)]
         assert body["results"][0]["match_field"] == "company_name"
