@@ -124,6 +124,8 @@ LEFT JOIN LATERAL (
   JOIN sellers_seller s ON s.id = m.seller_id
   WHERE m.buyer_id = b.id ORDER BY m.start_time DESC LIMIT 1) last ON true
 WHERE b.agency_id = %(agency)s
+  AND (b.created_by_id = ANY(%(sellers)s) OR b.last_contacted_by_id = ANY(%(sellers)s)
+       OR b.id IN (SELECT buyer_id FROM meetings_meeting WHERE seller_id = ANY(%(sellers)s)))
 ORDER BY last_contact_at DESC NULLS LAST, b.name, b.id
 """
 
@@ -133,7 +135,10 @@ WITH scored AS (
     similarity(b.name, %(q)s), 0.9 * similarity(b.company_name, %(q)s),
     0.8 * similarity(b.phone, %(q)s), 0.6 * similarity(b.email, %(q)s)) AS score
   FROM agencies_buyer b
-  WHERE b.agency_id = %(agency)s AND (
+  WHERE b.agency_id = %(agency)s
+    AND (b.created_by_id = ANY(%(sellers)s) OR b.last_contacted_by_id = ANY(%(sellers)s)
+      OR b.id IN (SELECT buyer_id FROM meetings_meeting WHERE seller_id = ANY(%(sellers)s)))
+    AND (
     b.name ILIKE %(like)s OR b.name %% %(q)s OR b.company_name ILIKE %(like)s
     OR b.company_name %% %(q)s OR b.phone ILIKE %(like)s OR b.phone %% %(q)s
     OR b.email ILIKE %(like)s OR b.email %% %(q)s)
@@ -256,7 +261,7 @@ def build_cases(agency: Agency) -> list[Case]:
             {"q": "Priya Sharma"},
             manager,
             BUYER_SEARCH_SQL + " LIMIT 50",
-            {"q": "Priya Sharma", "like": "%Priya Sharma%", "agency": agency.pk},
+            {"q": "Priya Sharma", "like": "%Priya Sharma%", "agency": agency.pk, "sellers": team},
             before_each=fresh_search,
             note="uncached",
         ),
@@ -266,7 +271,7 @@ def build_cases(agency: Agency) -> list[Case]:
             {"q": "98000"},
             manager,
             BUYER_SEARCH_SQL + " LIMIT 50",
-            {"q": "98000", "like": "%98000%", "agency": agency.pk},
+            {"q": "98000", "like": "%98000%", "agency": agency.pk, "sellers": team},
             before_each=fresh_search,
             note="uncached",
         ),
@@ -294,7 +299,7 @@ def build_cases(agency: Agency) -> list[Case]:
             {"page": 1, "limit": 50},
             seller,
             BUYERS_ALL_SQL + " LIMIT 50",
-            {"agency": agency.pk},
+            {"agency": agency.pk, "sellers": [seller.pk]},
             note="page 1 of 50",
             target=False,
         ),
