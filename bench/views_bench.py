@@ -153,7 +153,8 @@ LEFT JOIN LATERAL (
 ORDER BY sc.score DESC, sc.name, sc.id
 """
 
-# The whole 30-day series (per day: calls by direction, distinct leads) in one statement.
+# The whole 30-day series (per day: calls by direction, distinct leads) in one statement; app
+# calls that are a meeting's twin are left out, and managers are not counted (contract 2.10).
 TOTAL_CALL_DATA_SQL = """
 WITH calls AS (
   SELECT (m.start_time AT TIME ZONE %(tz)s)::date AS day, m.direction, true AS answered,
@@ -170,6 +171,12 @@ WITH calls AS (
   FROM calls_mobileappcall a
   WHERE a.seller_id = ANY(%(sellers)s) AND a.meeting_id IS NULL
     AND a.start_time >= %(start)s AND a.start_time < %(end)s
+    AND NOT EXISTS (
+      SELECT 1 FROM meetings_meeting m2 JOIN agencies_buyer b2 ON b2.id = m2.buyer_id
+      WHERE m2.seller_id = a.seller_id AND b2.agency_id = %(agency)s
+        AND b2.phone = a.buyer_number
+        AND m2.start_time BETWEEN a.start_time - interval '5 seconds'
+                              AND a.start_time + interval '5 seconds')
 )
 SELECT day, count(*) FILTER (WHERE direction = 'outgoing'),
        count(*) FILTER (WHERE direction = 'incoming'),
@@ -198,7 +205,10 @@ def build_cases(agency: Agency) -> list[Case]:
     seller = Seller.objects.get(email="seller1-1@bench.test")
     admin = Seller.objects.get(email="admin@bench.test")
     team = [manager.pk, *Seller.objects.filter(manager=manager).values_list("pk", flat=True)]
-    visible_all = list(Seller.objects.filter(agency=agency).values_list("pk", flat=True))
+    # The sellers an admin's totals count: every one but the managers (contract 2.10).
+    counted_all = list(
+        Seller.objects.filter(agency=agency).exclude(role="manager").values_list("pk", flat=True)
+    )
     today = local_today(tz)
     first = today - timedelta(days=29)
     start = datetime.combine(first, dtime(), tzinfo=tz)
@@ -281,7 +291,7 @@ def build_cases(agency: Agency) -> list[Case]:
             days,
             manager,
             TOTAL_CALL_DATA_SQL,
-            {**window, "tz": agency.timezone},
+            {**window, "sellers": team[1:], "tz": agency.timezone, "agency": agency.pk},
             note="own + team",
         ),
         Case(
@@ -290,7 +300,13 @@ def build_cases(agency: Agency) -> list[Case]:
             days,
             admin,
             TOTAL_CALL_DATA_SQL,
-            {"sellers": visible_all, "start": start, "end": end, "tz": agency.timezone},
+            {
+                "sellers": counted_all,
+                "start": start,
+                "end": end,
+                "tz": agency.timezone,
+                "agency": agency.pk,
+            },
             note="whole agency",
         ),
         Case(

@@ -131,7 +131,10 @@ def _call_rows(
             start_time__gte=date_range.start,
             start_time__lt=date_range.end,
         )
-        .filter(~meeting_twin_exists(agency_id=agency_id))  # and so are twins, wherever they fall
+        # and so are twins, wherever they fall
+        .filter(
+            ~meeting_twin_exists(agency_id=agency_id, start=date_range.start, end=date_range.end)
+        )
         .annotate(
             call_key=key,
             call_outgoing=Case(When(app_outgoing, then=_ONE), default=_ZERO),

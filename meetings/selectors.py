@@ -244,26 +244,33 @@ def _app_call_record(row: tuple, now: datetime, tz: tzinfo) -> tuple[SortKey, di
     }
 
 
-def meeting_twin_exists(*, agency_id: uuid.UUID) -> Exists:
+def meeting_twin_exists(
+    *, agency_id: uuid.UUID, start: datetime | None = None, end: datetime | None = None
+) -> Exists:
     """Whether the outer unlinked app call is a meeting too: its "twin" (one definition, shared by
     call history and analytics, so a call shows and counts once).
 
-    Same seller, same buyer phone, start within ±``CALL_DEDUP_WINDOW``. Not limited to a date
-    range: a meeting at 23:59:58 and its app call at 00:00:01 are one call, whichever side of a
-    range end each falls on.
+    Same seller, same buyer phone, start within ±``CALL_DEDUP_WINDOW``. Not limited to the date
+    range asked for: a meeting at 23:59:58 and its app call at 00:00:01 are one call, whichever
+    side of a range end each falls on. ``start`` / ``end`` are the app calls' range: a twin lies
+    within it widened by the window, and saying so lets PostgreSQL read a range of the (buyer,
+    start time) index rather than every meeting of the buyer.
     """
-    return Exists(
-        Meeting.objects.filter(
-            seller_id=OuterRef("seller_id"),
-            # The agency narrows the phone lookup to the (agency, phone) index.
-            buyer__agency_id=agency_id,
-            buyer__phone=OuterRef("buyer_number"),
-            start_time__range=(
-                OuterRef("start_time") - CALL_DEDUP_WINDOW,
-                OuterRef("start_time") + CALL_DEDUP_WINDOW,
-            ),
-        ).order_by()
+    meetings = Meeting.objects.filter(
+        seller_id=OuterRef("seller_id"),
+        # The agency narrows the phone lookup to the (agency, phone) index.
+        buyer__agency_id=agency_id,
+        buyer__phone=OuterRef("buyer_number"),
+        start_time__range=(
+            OuterRef("start_time") - CALL_DEDUP_WINDOW,
+            OuterRef("start_time") + CALL_DEDUP_WINDOW,
+        ),
     )
+    if start is not None:
+        meetings = meetings.filter(start_time__gte=start - CALL_DEDUP_WINDOW)
+    if end is not None:
+        meetings = meetings.filter(start_time__lte=end + CALL_DEDUP_WINDOW)
+    return Exists(meetings.order_by())
 
 
 def _call_history_querysets(
@@ -293,7 +300,7 @@ def _call_history_querysets(
         app_calls = app_calls.filter(start_time__lt=end)
     if buyer is not None:
         app_calls = app_calls.filter(buyer_number=buyer.phone)
-    twin = meeting_twin_exists(agency_id=scope.agency_id)
+    twin = meeting_twin_exists(agency_id=scope.agency_id, start=start, end=end)
     return meetings.order_by(), app_calls.filter(~twin).order_by()
 
 
