@@ -252,7 +252,7 @@ class AgencyVectors:
             is_buyer = types == TYPE_CODES[BUYER_PROFILE]
             is_product = types == TYPE_CODES[PRODUCT_CATALOG]
             # A buyer profile is visible when one of the visible calls, actions or call logs
-            # is with that buyer, or a visible seller contacted them last.
+            # is with that buyer, or a visible seller contacted them last (else added them).
             met = np.unique(buyer_codes[own & ~is_buyer])
             buyer_lut = np.zeros(len(self.buyer_index) + 1, dtype=bool)
             buyer_lut[met[met >= 0]] = True

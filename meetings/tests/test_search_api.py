@@ -245,3 +245,29 @@ def test_search_query_count_is_constant(
     _search(client)
     with django_assert_max_num_queries(12):
         assert len(_search(client).json()["results"]) == 100
+
+
+def test_a_buyer_someone_added_is_in_their_search_as_in_their_buyer_list(
+    people, client_for, agency
+):
+    everyone, _ = people
+    created = client_for(everyone["tara"]).post(
+        "/api/buyers/create",
+        {"name": "Zebra Crossing Estates", "phone": "+919876500011"},
+        format="json",
+    )
+    assert created.status_code == 201
+    buyer_id = created.json()["buyer"]["id"]
+    search_index_rebuild_agency(agency_id=agency.pk)
+
+    def profile_found(who):
+        results = _search(client_for(everyone[who]), query="Zebra Crossing Estates").json()
+        return buyer_id in {
+            r["buyer_id"] for r in results["results"] if r["type"] == "buyer.profile"
+        }
+
+    # The same people find it here as in /api/buyers/all: its creator and whoever sees their data.
+    for who, expected in [("tara", True), ("manager", True), ("admin", True), ("uma", False)]:
+        assert profile_found(who) is expected, who
+        listed = client_for(everyone[who]).get("/api/buyers/all").json()["buyers"]
+        assert (buyer_id in {b["id"] for b in listed}) is expected, who
