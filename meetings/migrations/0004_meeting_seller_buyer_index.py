@@ -2,14 +2,18 @@
 
 from django.db import migrations, models
 
+from chirpworks.migration_operations import AddIndexWithoutLocking
+
 
 class Migration(migrations.Migration):
+    atomic = False  # CREATE INDEX CONCURRENTLY runs outside a transaction
+
     dependencies = [
         ("meetings", "0003_search_documents"),
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexWithoutLocking(
             model_name="meeting",
             index=models.Index(fields=["seller", "buyer"], name="meetings_me_seller__076eb0_idx"),
         ),
