@@ -183,6 +183,21 @@ class CallPerformanceInline(ReadOnlyInlineMixin, admin.StackedInline):
         return pretty_json(performance.overall_performance_summary)
 
 
+# The analysis, shown read-only on a meeting's page (each a ``*_view`` method below).
+_ANALYSIS_VIEWS = (
+    "summary_view",
+    "key_points_view",
+    "type_view",
+    "detected_call_type_view",
+    "detected_products_view",
+    "qa_pairs_view",
+    "facts_view",
+    "deal_stage_view",
+    "risks_view",
+    "extras_view",
+)
+
+
 @admin.register(Meeting)
 class MeetingAdmin(IdSearchMixin, ChangeListDeferMixin, admin.ModelAdmin):
     list_display = [
@@ -224,20 +239,7 @@ class MeetingAdmin(IdSearchMixin, ChangeListDeferMixin, admin.ModelAdmin):
         ("Transcript", {"fields": ["transcript"]}),
         (
             "Analysis",
-            {
-                "fields": [
-                    "summary_view",
-                    "key_points_view",
-                    "type_view",
-                    "detected_call_type_view",
-                    "detected_products_view",
-                    "qa_pairs_view",
-                    "facts_view",
-                    "deal_stage_view",
-                    "risks_view",
-                    "extras_view",
-                ]
-            },
+            {"fields": list(_ANALYSIS_VIEWS)},
         ),
         ("Record", {"fields": ["id", "created_at", "updated_at"]}),
     ]
@@ -253,16 +255,7 @@ class MeetingAdmin(IdSearchMixin, ChangeListDeferMixin, admin.ModelAdmin):
         "duration",
         "recording",
         "transcript",
-        "summary_view",
-        "key_points_view",
-        "type_view",
-        "detected_call_type_view",
-        "detected_products_view",
-        "qa_pairs_view",
-        "facts_view",
-        "deal_stage_view",
-        "risks_view",
-        "extras_view",
+        *_ANALYSIS_VIEWS,
         "id",
         "created_at",
         "updated_at",
