@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Debian packages some tests use: headless Chromium (admin dashboard), espeak-ng and sox (speech).
-SYSTEM_TOOLS := chromium espeak-ng sox
+# Debian packages some tests use: headless Chromium (admin dashboard), espeak-ng and sox (speech),
+# faketime (CI's shifted-clock pass).
+SYSTEM_TOOLS := chromium espeak-ng sox faketime
 system-deps:
 	@missing=""; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
 	if [ -n "$$missing" ]; then \

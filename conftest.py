@@ -1,8 +1,11 @@
 """Shared fixtures: agencies, people in each role, and API clients authenticated as them."""
 
 from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.test import Client
 from model_bakery import baker
@@ -17,6 +20,24 @@ _phone_counter = iter(range(10_000, 99_999))
 
 def next_phone() -> str:
     return f"+9198{next(_phone_counter):08d}"
+
+
+# The instant every test starts at: a Wednesday in mid-month, in working hours in India, a week
+# after the dev corpus's calls, so "today", "this week" and "this month" hold the days a test's data
+# is placed on. A test about another instant (the 1st of a month, midnight IST) moves the clock
+# with the ``clock`` fixture.
+FROZEN_NOW = datetime(2026, 11, 18, 11, 30, tzinfo=ZoneInfo("Asia/Kolkata"))
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    """The test's clock: starts at ``FROZEN_NOW`` and ticks; ``clock.move_to(instant)`` travels.
+
+    Pinned for every test, so no result depends on the day or hour the suite runs (CI also runs it
+    under faketime at an awkward instant to prove nothing reads the machine's clock directly).
+    """
+    with time_machine.travel(FROZEN_NOW, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@
 Reports wall time and SQL query count of:
 - ``POST /api/call_records/post_app_call_record`` with 500 new items (in-process, real JWT auth);
 - the same batch re-sent (every item a duplicate);
+- the Exotel webhook (``GET /api/call_records/post_exotel_recording``), one new CallSid a request;
 - reconciling N app calls against N Exotel calls of 50 sellers (default N = 10,000).
 
 By default it runs on a throwaway SQLite database; with ``--database-url`` (e.g. a scratch
@@ -89,6 +90,34 @@ def bench_sync(seller, repeats: int) -> list[tuple[str, float, int]]:
     return rows
 
 
+def bench_webhook(agency, seller, requests: int = 50) -> list[tuple[str, float, int]]:
+    """The webhook answers in milliseconds: it stores the call and queues the download."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    rows = []
+    for n in range(requests):
+        params = {
+            "key": agency.exotel_webhook_secret,
+            "CallSid": f"bench-webhook-{n}",
+            "CallFrom": "0" + seller.phone[3:],
+            "CallTo": "08047112233",
+            "DialWhomNumber": f"0981{n:07d}",
+            "CallStatus": "completed",
+            "Direction": "outbound-dial",
+            "DialCallDuration": "90",
+            "StartTime": "2026-01-01 10:00:00",
+            "RecordingUrl": f"https://recordings.exotel.com/exotelrecordings/b/{n}.mp3",
+        }
+        response, seconds, queries = timed(
+            partial(client.get, "/api/call_records/post_exotel_recording", params)
+        )
+        if response.status_code != 200:
+            raise SystemExit(f"webhook failed: {response.content[:300]!r}")
+        rows.append(("webhook new CallSid", seconds, queries))
+    return rows
+
+
 def bench_reconcile(agency, sellers, calls: int) -> tuple[float, int, int]:
     from calls.models import AppCallStatus, CallType, ExotelCall, ExotelStatus, MobileAppCall
     from calls.services import calls_reconcile
@@ -148,10 +177,12 @@ def main() -> None:
         from model_bakery import baker
 
         from agencies.models import Agency
+        from calls import tasks as call_tasks
         from meetings import tasks
         from sellers.models import Seller
 
         tasks.process_job.delay = lambda job_id: None  # measure ingestion, not transcription
+        call_tasks.download_exotel_recording.delay = lambda *args, **kwargs: None  # nor downloads
         agency = baker.make(Agency, name=f"Calls Bench {time.time_ns()}")
         sellers = [
             baker.make(
@@ -166,7 +197,8 @@ def main() -> None:
         print(f"database: {connection.vendor}")
         print(f"{'case':<28}{'seconds':>10}{'queries':>10}")
         by_case: dict[str, list[tuple[float, int]]] = {}
-        for case, seconds, queries in bench_sync(sellers[0], args.repeat):
+        rows = bench_sync(sellers[0], args.repeat) + bench_webhook(agency, sellers[1])
+        for case, seconds, queries in rows:
             by_case.setdefault(case, []).append((seconds, queries))
         for case, runs in by_case.items():
             median = statistics.median(seconds for seconds, _ in runs)

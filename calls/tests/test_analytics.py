@@ -12,13 +12,15 @@ Seller ``seller``, 10-13 March 2025 (IST):
   M5 meeting incoming 9th 23:59:59 (B6)                -> never in range
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from calls.models import AppCallStatus
-from chirpworks import timeframes
 from meetings.tests.factories import ist, make_app_call, make_buyer, make_meeting
+
+IST = ZoneInfo("Asia/Kolkata")
 
 pytestmark = pytest.mark.django_db
 
@@ -282,11 +284,11 @@ class TestPerSeller:
 
 
 @pytest.fixture
-def today_is(monkeypatch):
-    """Fix the agency's local date that time frames are read from."""
+def today_is(clock):
+    """Move the clock to noon of ``day`` in the agency's timezone."""
 
     def set_today(day: date) -> None:
-        monkeypatch.setattr(timeframes, "local_today", lambda tz: day)
+        clock.move_to(datetime.combine(day, time(12), tzinfo=IST))
 
     return set_today
 

@@ -3,7 +3,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chirpworks import timeframes
 from chirpworks.durations import duration_format
 from chirpworks.exceptions import ApplicationError
 from chirpworks.timeframes import date_range_parse, local_today
@@ -63,10 +62,10 @@ def test_time_frames_end_today_at_the_latest():
     ],
 )
 def test_a_time_frame_keeps_its_whole_period(
-    monkeypatch, today, name, first, last, period_end, period_days
+    clock, today, name, first, last, period_end, period_days
 ):
     """The range stops at today; the period (what a series' granularity reads) does not."""
-    monkeypatch.setattr(timeframes, "local_today", lambda tz: date.fromisoformat(today))
+    clock.move_to(datetime.fromisoformat(f"{today}T12:00:00").replace(tzinfo=IST))
     found = date_range_parse({"time_frame": name}, tz=IST)
     assert (found.start_date.isoformat(), found.end_date.isoformat()) == (first, last)
     assert found.period_end_date.isoformat() == period_end

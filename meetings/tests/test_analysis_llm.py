@@ -271,10 +271,8 @@ def test_timeout_retries_then_breaker_opens_and_cools_down(llm_server):
     assert len(llm_server.requests) == 4
     assert analyser.breaker.is_open()  # two consecutive failures
 
-    started = time.monotonic()
     assert analyse(analyser)["provider"] == "offline"
-    assert time.monotonic() - started < 0.25  # no waiting on the service at all
-    assert len(llm_server.requests) == 4
+    assert len(llm_server.requests) == 4  # an open breaker never asks the service
 
     # Another worker process with its own client sees the same (cache-shared) breaker.
     other_worker = make_analyser(

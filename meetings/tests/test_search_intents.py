@@ -10,7 +10,6 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import timezone
 from model_bakery import baker
 
 from calls.models import AppCallStatus, CallType, MobileAppCall
@@ -52,7 +51,7 @@ def app_call(seller, start, status, duration=0, meeting=None):
 
 
 @pytest.fixture
-def dataset(monkeypatch, agency, other_agency, admin, manager, seller, make_seller):
+def dataset(clock, agency, other_agency, admin, manager, seller, make_seller):
     """
     | call | seller | when (IST)        | what                               |
     | m1   | Sam    | Wed 12 Mar 09:00  | meeting 300 s, Gold Plan           |
@@ -69,7 +68,7 @@ def dataset(monkeypatch, agency, other_agency, admin, manager, seller, make_sell
     | x    | Bea    | Wed 12 Mar 09:00  | another agency's meeting + app call|
     m1 and m2 share a buyer. Tara reports to the manager, as Sam does; Uma reports to nobody.
     """
-    monkeypatch.setattr(timezone, "now", lambda: NOW.astimezone(ZoneInfo("UTC")))
+    clock.move_to(NOW)
     tara = make_seller(agency, name="Tara Rao", manager=manager)
     uma = make_seller(agency, name="Uma Iyer")
     bea = make_seller(other_agency, name="Bea Other")

@@ -170,3 +170,25 @@ def test_answer_says_so_when_nothing_is_visible(seller, agency):
         "I couldn't find anything about that in the calls you can see.",
         [],
     )
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        "2026-12-01T09:00:00+05:30",  # the 1st: "this month" is one day old
+        "2027-01-01T00:05:00+05:30",  # still 31 December in UTC
+    ],
+)
+def test_this_month_is_the_agency_month_on_its_first_day(clock, agency, seller, admin, now):
+    clock.move_to(now)
+    parking = make_meeting(
+        seller,
+        start=timezone.now() - timedelta(days=11),
+        title="Parking call",
+        transcription=transcript(("buyer", CALLS["parking"]), ("seller", "Noted.")),
+    )
+    search_index_rebuild_agency(agency_id=agency.pk)
+    this_month = search_answer(actor=admin, question="who asked about parking this month?")
+    assert [s for s in this_month.sources if s["meeting_id"]] == []
+    last_month = search_answer(actor=admin, question="who asked about parking last month?")
+    assert last_month.sources[0]["meeting_id"] == parking.pk
