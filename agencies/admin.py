@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
@@ -9,8 +10,32 @@ from agencies.services import agency_rotate_webhook_secret
 from chirpworks.admin_display import pretty_json
 
 
+class AgencyAdminForm(forms.ModelForm):
+    """The Exotel API token is write-only: never shown, kept when the field is left empty."""
+
+    exotel_api_token = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Write-only. Leave empty to keep the current token.",
+    )
+    clear_exotel_api_token = forms.BooleanField(required=False, label="Clear the Exotel API token")
+
+    class Meta:
+        model = Agency
+        fields = "__all__"  # noqa: DJ007 (the ModelAdmin picks the fields)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("clear_exotel_api_token"):
+            data["exotel_api_token"] = ""
+        elif not data.get("exotel_api_token"):
+            data["exotel_api_token"] = self.instance.exotel_api_token
+        return data
+
+
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
+    form = AgencyAdminForm
     list_display = ["name", "timezone", "default_phone_region", "seller_count", "created_at"]
     list_filter = ["timezone", "default_phone_region"]
     search_fields = ["name", "description"]

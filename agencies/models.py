@@ -41,6 +41,17 @@ class Agency(BaseModel):
     # Recordings older than this are deleted (transcripts and analysis stay); empty = the
     # RECORDING_RETENTION_DAYS setting.
     recording_retention_days = models.PositiveIntegerField(null=True, blank=True)
+    # The agency's own Exotel account for API calls (recording downloads, Call Details); empty =
+    # the platform's EXOTEL_* settings (``calls.exotel.exotel_credentials_for``). Never logged.
+    exotel_account_sid = models.CharField(max_length=100, blank=True, default="")
+    exotel_api_key = models.CharField(max_length=200, blank=True, default="")
+    exotel_api_token = models.CharField(max_length=200, blank=True, default="")
+    exotel_api_host = models.CharField(
+        max_length=200,
+        blank=True,
+        default="",
+        help_text="api.exotel.com (Singapore) or api.in.exotel.com (Mumbai); empty = the setting",
+    )
 
     class Meta:
         verbose_name_plural = "agencies"

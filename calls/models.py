@@ -53,6 +53,9 @@ class MobileAppCall(BaseModel):
         related_name="app_calls",
     )
     reconciled_at = models.DateTimeField(null=True, blank=True)
+    # Exotel's Call Details API asked for this call's missing Exotel counterpart (lost webhook).
+    exotel_lookups = models.PositiveSmallIntegerField(default=0)
+    exotel_looked_up_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-start_time"]
@@ -88,6 +91,9 @@ class ExotelCall(BaseModel):
     to_number = models.CharField(max_length=20, blank=True, default="")
     # The other party, worked out from CallFrom / CallTo / DialWhomNumber once the seller is known.
     buyer_number = models.CharField(max_length=20, blank=True, default="")
+    # The seller's own leg of a two-leg call (its other party is a seller or an ExoPhone):
+    # kept for ops, never a buyer, never matched, never a meeting.
+    agent_leg = models.BooleanField(default=False)
     direction = models.CharField(max_length=32, blank=True, default="")
     status = models.CharField(max_length=16, choices=ExotelStatus.choices, blank=True, default="")
     start_time = models.DateTimeField(null=True, blank=True)

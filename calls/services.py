@@ -53,6 +53,7 @@ from meetings.services import (
     CallMeetingSpec,
     meetings_attach_recordings,
     meetings_create_for_calls,
+    meetings_fill_from_app_calls,
 )
 from sellers.models import Seller
 
@@ -286,6 +287,22 @@ def _exotel_numbers(agency: Agency) -> set[str]:
     return {_number(n, region=agency.default_phone_region) for n in numbers} - {""}
 
 
+def agency_agent_numbers(*, agency_ids: Iterable) -> dict[uuid.UUID, set[str]]:
+    """Per agency, the numbers that are never a buyer: its ExoPhones and its sellers' phones."""
+    agency_ids = list(agency_ids)
+    numbers: dict[uuid.UUID, set[str]] = {pk: set() for pk in agency_ids}
+    for agency in Agency.objects.filter(pk__in=agency_ids).only(
+        "pk", "settings", "default_phone_region"
+    ):
+        numbers[agency.pk] |= _exotel_numbers(agency)
+    for agency_id, phone in Seller.objects.filter(agency_id__in=agency_ids).values_list(
+        "agency_id", "phone"
+    ):
+        if phone:
+            numbers[agency_id].add(phone)
+    return numbers
+
+
 def exotel_parties(
     *,
     agency: Agency,
@@ -293,15 +310,17 @@ def exotel_parties(
     to_number: str,
     dial_whom: str,
     sellers_by_phone: dict[str, Seller],
+    agent_numbers: set[str] = frozenset(),
 ) -> tuple[Seller | None, str]:
     """The seller and buyer of an Exotel call.
 
     Outgoing (seller dialled through Exotel): the seller is ``CallFrom``, the buyer is
     ``DialWhomNumber`` (Passthru) or ``To`` (Connect). Incoming (buyer rang the ExoPhone): the
-    seller is ``DialWhomNumber``, the buyer is ``CallFrom``. Numbers listed in the agency's
-    ``settings["exotel_numbers"]`` (its ExoPhones) are never taken for the buyer.
+    seller is ``DialWhomNumber``, the buyer is ``CallFrom``. The agency's ExoPhones (its
+    ``settings["exotel_numbers"]``) and any seller's phone (``agent_numbers``) are never taken
+    for the buyer.
     """
-    exophones = _exotel_numbers(agency)
+    exophones = _exotel_numbers(agency) | set(agent_numbers)
     seller = sellers_by_phone.get(from_number)
     if seller is not None:
         others = [dial_whom, to_number]
@@ -314,6 +333,28 @@ def exotel_parties(
         if number.startswith("+") and number != seller.phone and number not in exophones:
             return seller, number
     return seller, ""
+
+
+def _exophones_of_call(params: dict, *, region: str) -> set[str]:
+    """The ExoPhone a call went through, when the event names it.
+
+    Passthru's ``CallTo`` is the flow's ExoPhone (the other party is ``DialWhomNumber``); Call
+    Details rows name it as ``PhoneNumberSid``.
+    """
+    numbers = {_number(params.get("PhoneNumberSid"), region=region)}
+    if params.get("DialWhomNumber"):
+        numbers.add(_number(params.get("CallTo"), region=region))
+    return {n for n in numbers if n.startswith("+")}
+
+
+def exotel_is_agent_leg(
+    *, seller: Seller | None, buyer: str, numbers: Iterable[str], agent_numbers: set[str]
+) -> bool:
+    """A row whose only other party is a seller or an ExoPhone: the seller's own leg."""
+    if seller is None or buyer:
+        return False
+    others = {n for n in numbers if n.startswith("+")} - {seller.phone}
+    return bool(others) and others <= agent_numbers
 
 
 @dataclass(frozen=True)
@@ -346,6 +387,11 @@ def exotel_call_ingest(*, key: str, params: dict) -> ExotelIngestResult:
     Nothing is downloaded here: the recording is fetched by a task once this commits.
     """
     agency = exotel_agency_for_key(key=key)  # 403 before the parameters are looked at
+    return exotel_call_ingest_for_agency(agency=agency, params=params)
+
+
+def exotel_call_ingest_for_agency(*, agency: Agency, params: dict) -> ExotelIngestResult:
+    """``exotel_call_ingest`` once the agency is known (the webhook, the Call Details fallback)."""
     data = ExotelWebhookInputSerializer(data=params)
     data.is_valid(raise_exception=True)
     params = {**params, **data.validated_data}
@@ -370,16 +416,26 @@ def exotel_call_ingest(*, key: str, params: dict) -> ExotelIngestResult:
     direction = str(params.get("Direction") or "").strip()[:32]
 
     candidates = {n for n in (from_number, to_number, dial_whom) if n.startswith("+")}
-    sellers_by_phone = {
-        s.phone: s
-        for s in Seller.objects.filter(agency=agency, phone__in=candidates, is_active=True)
-    }
+    agency_sellers = list(Seller.objects.filter(agency=agency, phone__in=candidates))
+    sellers_by_phone = {s.phone: s for s in agency_sellers if s.is_active}
+    agent_numbers = (
+        _exotel_numbers(agency)
+        | {s.phone for s in agency_sellers}
+        | _exophones_of_call(params, region=region)
+    )
     seller, buyer_number = exotel_parties(
         agency=agency,
         from_number=from_number,
         to_number=to_number,
         dial_whom=dial_whom,
         sellers_by_phone=sellers_by_phone,
+        agent_numbers=agent_numbers,
+    )
+    agent_leg = exotel_is_agent_leg(
+        seller=seller,
+        buyer=buyer_number,
+        numbers=(from_number, to_number, dial_whom),
+        agent_numbers=agent_numbers,
     )
 
     with transaction.atomic():
@@ -410,6 +466,7 @@ def exotel_call_ingest(*, key: str, params: dict) -> ExotelIngestResult:
         if call.seller_id is None and seller is not None:
             call.seller = seller
         call.buyer_number = call.buyer_number or buyer_number
+        call.agent_leg = call.agent_leg or agent_leg
         download = False
         if recording_url and recording_url != call.recording_url:
             call.recording_url = recording_url
@@ -421,7 +478,9 @@ def exotel_call_ingest(*, key: str, params: dict) -> ExotelIngestResult:
         call.raw_payload = {"events": events[-MAX_STORED_EVENTS:]}
         call.save()
 
-        if download:
+        if call.agent_leg:
+            pass  # the seller's own leg: nothing to download or reconcile
+        elif download:
             from calls.tasks import download_exotel_recording  # late: tasks import services
 
             call_id = str(call.pk)
@@ -474,7 +533,10 @@ def exotel_recording_download(*, exotel_call_id: uuid.UUID | str) -> ExotelCall 
                 "updated_at",
             ]
         )
-        if call.seller_id is not None:
+        if call.meeting_id is not None:
+            # Already part of a meeting (matched before its recording came): it gets it now.
+            meetings_attach_recordings(recordings={call.meeting_id: name})
+        elif call.seller_id is not None:
             _enqueue_reconcile(seller_id=call.seller_id)
     return call
 
@@ -544,8 +606,12 @@ def match_call_windows(
     return pairs
 
 
-def _app_window(call: MobileAppCall) -> CallWindow:
-    return CallWindow(call.pk, call.start_time, call.end_time, call.buyer_number)
+def _app_window(call: MobileAppCall, agents: set[str] = frozenset()) -> CallWindow:
+    # A call the phone logged with an ExoPhone or a seller (Exotel ringing the seller's own leg)
+    # says nothing about the buyer: it matches on time alone.
+    return CallWindow(
+        call.pk, call.start_time, call.end_time, _real_buyer(call.buyer_number, agents)
+    )
 
 
 def _exotel_end(call: ExotelCall) -> datetime | None:
@@ -591,6 +657,7 @@ class ReconcileResult:
     app_only: int = 0
     exotel_only: int = 0
     late_recordings: int = 0
+    late_app_calls: int = 0
     skipped: int = 0
     sellers_resolved: int = 0
 
@@ -602,7 +669,7 @@ class ReconcileResult:
 def _pending_seller_ids(*, seller_ids: Iterable | None, since: datetime | None) -> list[uuid.UUID]:
     apps = MobileAppCall.objects.filter(reconciled_at__isnull=True, status=AppCallStatus.PROCESSING)
     exotel = ExotelCall.objects.filter(
-        reconciled_at__isnull=True, seller__isnull=False, start_time__isnull=False
+        reconciled_at__isnull=True, seller__isnull=False, start_time__isnull=False, agent_leg=False
     ).exclude(status__in=TERMINAL_STATUSES - {ExotelStatus.COMPLETED})
     if seller_ids is not None:
         apps = apps.filter(seller_id__in=seller_ids)
@@ -641,6 +708,7 @@ def exotel_calls_resolve_sellers(*, since: datetime | None = None) -> int:
             is_active=True,
         )
     }
+    agent_numbers = agency_agent_numbers(agency_ids={c.agency_id for c in calls})
     resolved = []
     for call in calls:
         by_phone = {
@@ -652,14 +720,21 @@ def exotel_calls_resolve_sellers(*, since: datetime | None = None) -> int:
             to_number=call.to_number,
             dial_whom=dial_whom[call.pk],
             sellers_by_phone=by_phone,
+            agent_numbers=agent_numbers[call.agency_id],
         )
         if seller is not None:
             call.seller = seller
             call.buyer_number = call.buyer_number or buyer
+            call.agent_leg = call.agent_leg or exotel_is_agent_leg(
+                seller=seller,
+                buyer=call.buyer_number,
+                numbers=(call.from_number, call.to_number, dial_whom[call.pk]),
+                agent_numbers=agent_numbers[call.agency_id],
+            )
             call.updated_at = timezone.now()
             resolved.append(call)
     ExotelCall.objects.bulk_update(
-        resolved, ["seller", "buyer_number", "updated_at"], batch_size=BULK_BATCH_SIZE
+        resolved, ["seller", "buyer_number", "agent_leg", "updated_at"], batch_size=BULK_BATCH_SIZE
     )
     return len(resolved)
 
@@ -677,11 +752,14 @@ class _Outcome:
     """What one transaction of reconciliation decided, before it is written."""
 
     specs: list[CallMeetingSpec] = field(default_factory=list)
-    app_links: list[MobileAppCall] = field(default_factory=list)
-    exotel_links: list[ExotelCall] = field(default_factory=list)
     # For each spec, the app call and/or Exotel call it came from.
     sources: list[tuple[MobileAppCall | None, ExotelCall | None]] = field(default_factory=list)
+    # An Exotel call joining the app-only meeting its app call already made (late Exotel).
     attach: list[tuple[MobileAppCall, ExotelCall]] = field(default_factory=list)
+    # An app call joining the Exotel-only meeting its Exotel call already made (late app call).
+    join: list[tuple[MobileAppCall, ExotelCall]] = field(default_factory=list)
+    # Exotel rows found to be a seller's own leg (their buyer is a seller or an ExoPhone).
+    agent_legs: list[ExotelCall] = field(default_factory=list)
 
 
 def calls_reconcile(
@@ -746,13 +824,17 @@ def _reconcile_chunk(
     if not dry_run:
         sellers_qs = sellers_qs.select_for_update(of=("self",))
     sellers = {s.pk: s for s in sellers_qs}
+    agent_numbers = agency_agent_numbers(agency_ids={s.agency_id for s in sellers.values()})
 
     apps_qs = MobileAppCall.objects.filter(
         seller_id__in=seller_ids, reconciled_at__isnull=True, status=AppCallStatus.PROCESSING
     )
     exotel_qs = (
         ExotelCall.objects.filter(
-            seller_id__in=seller_ids, reconciled_at__isnull=True, start_time__isnull=False
+            seller_id__in=seller_ids,
+            reconciled_at__isnull=True,
+            start_time__isnull=False,
+            agent_leg=False,
         )
         .exclude(status__in=TERMINAL_STATUSES - {ExotelStatus.COMPLETED})
         .defer("raw_payload")
@@ -764,12 +846,18 @@ def _reconcile_chunk(
     for call in apps_qs:
         apps_by_seller[call.seller_id][call.pk] = call
     exotel_by_seller: dict[uuid.UUID, dict[uuid.UUID, ExotelCall]] = defaultdict(dict)
+    outcome = _Outcome()
     for call in exotel_qs:
+        if call.buyer_number in agent_numbers[sellers[call.seller_id].agency_id]:
+            outcome.agent_legs.append(call)  # e.g. the seller's phone was registered later
+            continue
         exotel_by_seller[call.seller_id][call.pk] = call
 
-    outcome = _Outcome()
-    late: dict[uuid.UUID, list[ExotelCall]] = defaultdict(list)
+    leftover_apps: dict[uuid.UUID, dict[uuid.UUID, MobileAppCall]] = {}
+    leftover_exotel: dict[uuid.UUID, dict[uuid.UUID, ExotelCall]] = {}
+    held: set[uuid.UUID] = set()
     for seller_id, seller in sellers.items():
+        agents = agent_numbers[seller.agency_id]
         apps = apps_by_seller.get(seller_id, {})
         exotel = exotel_by_seller.get(seller_id, {})
         ready = {pk: c for pk, c in exotel.items() if _exotel_ready(c)}
@@ -779,39 +867,51 @@ def _reconcile_chunk(
             if not _exotel_ready(c) and c.start_time > now - PENDING_EXOTEL_WAIT
         ]
         pairs = match_call_windows(
-            app_calls=[_app_window(c) for c in apps.values()],
+            app_calls=[_app_window(c, agents) for c in apps.values()],
             exotel_calls=[_exotel_window(c) for c in ready.values()],
             tolerance=tolerance,
         )
         for app_window, exo_window in pairs:
             app, exo = apps.pop(app_window.pk), ready.pop(exo_window.pk)
             recording = exo.recording.name if exo.recording_status == RecordingStatus.STORED else ""
-            _plan_meeting(outcome, result, seller, app, exo, recording, "matched")
+            _plan_meeting(outcome, result, seller, app, exo, recording, "matched", agents)
 
         # An app call that may still match a call Exotel has not finished with waits for it.
-        held = {
+        held |= {
             app.pk
             for app, _ in match_call_windows(
-                app_calls=[_app_window(c) for c in apps.values()],
+                app_calls=[_app_window(c, agents) for c in apps.values()],
                 exotel_calls=[_exotel_window(c) for c in waiting],
                 tolerance=tolerance,
             )
         }
-        for app in apps.values():
+        leftover_apps[seller_id] = apps
+        leftover_exotel[seller_id] = ready
+
+    # Late arrivals first join the meeting the other side already made, whatever the grace.
+    _plan_late_app_calls(outcome, result, sellers, leftover_apps, tolerance, agent_numbers)
+    _plan_late_exotel_calls(outcome, result, sellers, leftover_exotel, tolerance, agent_numbers)
+
+    for seller_id, seller in sellers.items():
+        agents = agent_numbers[seller.agency_id]
+        for app in leftover_apps[seller_id].values():
             if app.pk not in held and (app.end_time < cutoff or app.pk in force):
-                _plan_meeting(outcome, result, seller, app, None, "", "app_only")
-        for exo in ready.values():
+                _plan_meeting(outcome, result, seller, app, None, "", "app_only", agents)
+        for exo in leftover_exotel[seller_id].values():
             if exo.recording_status == RecordingStatus.STORED and (
                 (_exotel_end(exo) or exo.start_time) < cutoff or exo.pk in force
             ):
-                late[seller_id].append(exo)
-
-    if late:
-        _plan_late_recordings(outcome, result, sellers, late, tolerance)
+                _plan_meeting(
+                    outcome, result, seller, None, exo, exo.recording.name, "exotel_only", agents
+                )
 
     if dry_run:
         return
     _write_outcome(outcome, now)
+
+
+def _real_buyer(number: str, agents: set[str]) -> str:
+    return number if number.startswith("+") and number not in agents else ""
 
 
 def _plan_meeting(
@@ -822,14 +922,17 @@ def _plan_meeting(
     exo: ExotelCall | None,
     recording: str,
     kind: str,
+    agents: set[str],
 ) -> None:
     buyer = ""
-    if app is not None and app.buyer_number.startswith("+"):
-        buyer = app.buyer_number
-    elif exo is not None and exo.buyer_number.startswith("+"):
-        buyer = exo.buyer_number
+    if app is not None:
+        buyer = _real_buyer(app.buyer_number, agents)
+    if not buyer and exo is not None:
+        buyer = _real_buyer(exo.buyer_number, agents)
     if not buyer:
-        result.skipped += 1  # no real buyer number on either side: left for ops to look at
+        # No real buyer on either side (unknown, or a seller's / ExoPhone's number: an agent
+        # leg): never a buyer or a meeting; left for ops to look at.
+        result.skipped += 1
         return
     if app is not None:
         direction = APP_DIRECTIONS.get(app.call_type, "")
@@ -851,45 +954,86 @@ def _plan_meeting(
     setattr(result, kind, getattr(result, kind) + 1)
 
 
-def _plan_late_recordings(
+def _window_bounds(calls, tolerance: timedelta) -> tuple[datetime, datetime]:
+    starts = [c.start_time for c in calls]
+    return min(starts) - tolerance, max(starts) + tolerance
+
+
+def _plan_late_app_calls(
     outcome: _Outcome,
     result: ReconcileResult,
     sellers: dict[uuid.UUID, Seller],
-    late: dict[uuid.UUID, list[ExotelCall]],
+    leftover: dict[uuid.UUID, dict[uuid.UUID, MobileAppCall]],
     tolerance: timedelta,
+    agent_numbers: dict[uuid.UUID, set[str]],
 ) -> None:
-    """Give a recording-less app-only meeting the Exotel recording that arrived after it.
-
-    Whatever is left after that becomes an Exotel-only meeting.
-    """
-    starts = [c.start_time for calls in late.values() for c in calls]
-    earlier = MobileAppCall.objects.filter(
-        seller_id__in=list(late),
-        status=AppCallStatus.PROCESSING,
+    """An app call synced after its Exotel call became an Exotel-only meeting joins it."""
+    calls = [c for apps in leftover.values() for c in apps.values()]
+    if not calls:
+        return
+    low, high = _window_bounds(calls, tolerance)
+    alone = ExotelCall.objects.filter(
+        seller_id__in=[pk for pk, apps in leftover.items() if apps],
         meeting__isnull=False,
-        exotel_call__isnull=True,
-        meeting__recording="",
-        start_time__gte=min(starts) - tolerance,
-        start_time__lte=max(starts) + tolerance,
-    ).select_related("meeting")
-    earlier_by_seller: dict[uuid.UUID, dict[uuid.UUID, MobileAppCall]] = defaultdict(dict)
-    for call in earlier:
-        earlier_by_seller[call.seller_id][call.pk] = call
-    for seller_id, calls in late.items():
-        by_pk = {c.pk: c for c in calls}
-        apps = earlier_by_seller.get(seller_id, {})
+        mobile_call__isnull=True,
+        agent_leg=False,
+        start_time__gte=low,
+        start_time__lte=high,
+    ).defer("raw_payload")
+    alone_by_seller: dict[uuid.UUID, dict[uuid.UUID, ExotelCall]] = defaultdict(dict)
+    for call in alone:
+        alone_by_seller[call.seller_id][call.pk] = call
+    for seller_id, exotel in alone_by_seller.items():
+        apps = leftover[seller_id]
+        agents = agent_numbers[sellers[seller_id].agency_id]
         pairs = match_call_windows(
-            app_calls=[_app_window(c) for c in apps.values()],
-            exotel_calls=[_exotel_window(c) for c in calls],
+            app_calls=[_app_window(c, agents) for c in apps.values()],
+            exotel_calls=[_exotel_window(c) for c in exotel.values()],
             tolerance=tolerance,
         )
         for app_window, exo_window in pairs:
-            outcome.attach.append((apps[app_window.pk], by_pk.pop(exo_window.pk)))
+            outcome.join.append((apps.pop(app_window.pk), exotel[exo_window.pk]))
+            result.late_app_calls += 1
+
+
+def _plan_late_exotel_calls(
+    outcome: _Outcome,
+    result: ReconcileResult,
+    sellers: dict[uuid.UUID, Seller],
+    leftover: dict[uuid.UUID, dict[uuid.UUID, ExotelCall]],
+    tolerance: timedelta,
+    agent_numbers: dict[uuid.UUID, set[str]],
+) -> None:
+    """An Exotel call that came after its app call became an app-only meeting joins it.
+
+    Its recording, when stored, goes to that meeting and reruns the meeting's job.
+    """
+    calls = [c for exotel in leftover.values() for c in exotel.values()]
+    if not calls:
+        return
+    low, high = _window_bounds(calls, tolerance)
+    earlier = MobileAppCall.objects.filter(
+        seller_id__in=[pk for pk, exotel in leftover.items() if exotel],
+        status=AppCallStatus.PROCESSING,
+        meeting__isnull=False,
+        exotel_call__isnull=True,
+        start_time__gte=low,
+        start_time__lte=high,
+    )
+    earlier_by_seller: dict[uuid.UUID, dict[uuid.UUID, MobileAppCall]] = defaultdict(dict)
+    for call in earlier:
+        earlier_by_seller[call.seller_id][call.pk] = call
+    for seller_id, apps in earlier_by_seller.items():
+        exotel = leftover[seller_id]
+        agents = agent_numbers[sellers[seller_id].agency_id]
+        pairs = match_call_windows(
+            app_calls=[_app_window(c, agents) for c in apps.values()],
+            exotel_calls=[_exotel_window(c) for c in exotel.values()],
+            tolerance=tolerance,
+        )
+        for app_window, exo_window in pairs:
+            outcome.attach.append((apps[app_window.pk], exotel.pop(exo_window.pk)))
             result.late_recordings += 1
-        for exo in by_pk.values():
-            _plan_meeting(
-                outcome, result, sellers[seller_id], None, exo, exo.recording.name, "exotel_only"
-            )
 
 
 def _write_outcome(outcome: _Outcome, now: datetime) -> None:
@@ -914,23 +1058,45 @@ def _write_outcome(outcome: _Outcome, now: datetime) -> None:
     for meeting, (app, exo) in zip(meetings, outcome.sources, strict=True):
         if app is not None:
             app.meeting = meeting
-            app.reconciled_at = now
             app_links.append(app)
         if exo is not None:
             exo.meeting = meeting
             exo.mobile_call = app
-            exo.reconciled_at = now
             exotel_links.append(exo)
 
     if outcome.attach:
         meetings_attach_recordings(
-            recordings={app.meeting_id: exo.recording.name for app, exo in outcome.attach}
+            recordings={
+                app.meeting_id: exo.recording.name
+                for app, exo in outcome.attach
+                if exo.recording_status == RecordingStatus.STORED
+            }
         )
         for app, exo in outcome.attach:
             exo.meeting_id = app.meeting_id
             exo.mobile_call = app
-            exo.reconciled_at = now
             exotel_links.append(exo)
+    if outcome.join:
+        meetings_fill_from_app_calls(
+            directions={
+                exo.meeting_id: APP_DIRECTIONS.get(app.call_type, "") for app, exo in outcome.join
+            }
+        )
+        joined = []
+        for app, exo in outcome.join:
+            app.meeting_id = exo.meeting_id
+            app_links.append(app)
+            if not exo.buyer_number.startswith("+") and app.buyer_number.startswith("+"):
+                exo.buyer_number = app.buyer_number
+            exo.mobile_call = app
+            joined.append(exo)
+        # Already reconciled: only the app call and the buyer number it knows are new.
+        bulk_update_rows(
+            ExotelCall,
+            {exo.pk: (exo.mobile_call_id, exo.buyer_number) for exo in joined},
+            ["mobile_call", "buyer_number"],
+            common={"updated_at": now},
+        )
     bulk_update_rows(
         MobileAppCall,
         {app.pk: (app.meeting_id,) for app in app_links},
@@ -945,6 +1111,10 @@ def _write_outcome(outcome: _Outcome, now: datetime) -> None:
         ["meeting", "mobile_call"],
         common={"reconciled_at": now, "updated_at": now},
     )
+    if outcome.agent_legs:
+        ExotelCall.objects.filter(pk__in=[c.pk for c in outcome.agent_legs]).update(
+            agent_leg=True, updated_at=now
+        )
 
 
 # --- Cleanup --------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ app.autodiscover_tasks()
 @app.on_after_configure.connect
 def _make_filesystem_broker_folder(sender: Celery, **kwargs) -> None:
     options = sender.conf.broker_transport_options or {}
-    for key in ("data_folder_in", "data_folder_out"):
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if options.get(key):
             Path(options[key]).mkdir(parents=True, exist_ok=True)
 

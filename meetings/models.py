@@ -1,3 +1,5 @@
+import uuid
+
 from django.db import models
 
 from chirpworks.models import BaseModel
@@ -28,8 +30,65 @@ PERFORMANCE_METRICS = (
 )
 
 
+def _seller_agency_ids(meetings) -> dict:
+    """Each meeting's seller's agency id, from the loaded seller or else one query for all."""
+    from sellers.models import Seller
+
+    found = {}
+    missing = set()
+    for meeting in meetings:
+        if meeting.seller_id is None:
+            continue
+        cached = Meeting.seller.is_cached(meeting) and meeting.seller
+        if cached and cached.pk == meeting.seller_id and cached.agency_id is not None:
+            found[meeting.seller_id] = cached.agency_id
+        else:
+            missing.add(meeting.seller_id)
+    missing -= set(found)
+    if missing:
+        found.update(Seller.objects.filter(pk__in=missing).values_list("pk", "agency_id"))
+    return found
+
+
+class MeetingQuerySet(models.QuerySet):
+    """Keeps ``Meeting.agency`` its seller's agency on the bulk paths ``save()`` does not see."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        agencies = _seller_agency_ids(objs)
+        for meeting in objs:
+            if meeting.seller_id in agencies:
+                meeting.agency_id = agencies[meeting.seller_id]
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def update(self, **kwargs):
+        if "agency" in kwargs or "agency_id" in kwargs:
+            raise ValueError("A meeting's agency is its seller's: change the seller instead")
+        for key in ("seller", "seller_id"):
+            if key not in kwargs:
+                continue
+            seller = kwargs[key]
+            seller_id = getattr(seller, "pk", seller)
+            if not isinstance(seller_id, uuid.UUID | str):
+                raise ValueError(
+                    "Move meetings to a seller given by instance or id, not by expression"
+                )
+            from sellers.models import Seller
+
+            kwargs["agency_id"] = Seller.objects.values_list("agency_id", flat=True).get(
+                pk=seller_id
+            )
+        return super().update(**kwargs)
+
+    update.alters_data = True
+
+
 class Meeting(BaseModel):
-    """One answered call (or video meeting) between a seller and a buyer, and its analysis."""
+    """One answered call (or video meeting) between a seller and a buyer, and its analysis.
+
+    ``agency`` is always the seller's agency (denormalised for agency-wide reads): ``save()``
+    and the manager's ``bulk_create`` / ``update`` set it from the seller, whatever was given.
+    """
 
     agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="meetings")
     seller = models.ForeignKey("sellers.Seller", on_delete=models.CASCADE, related_name="meetings")
@@ -55,6 +114,8 @@ class Meeting(BaseModel):
     # Figures the analyser derives beyond the contract's fields (sentiment, talk ratio, ...).
     analysis_extras = models.JSONField(default=dict, blank=True)
 
+    objects = MeetingQuerySet.as_manager()
+
     class Meta:
         ordering = ["-start_time"]
         indexes = [
@@ -68,6 +129,15 @@ class Meeting(BaseModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs):
+        agency_id = _seller_agency_ids([self]).get(self.seller_id)
+        if agency_id is not None and agency_id != self.agency_id:
+            self.agency_id = agency_id
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "agency"}
+        super().save(*args, **kwargs)
 
     @property
     def duration_seconds(self) -> int:

@@ -168,6 +168,17 @@ def meetings_attach_recordings(*, recordings: dict[uuid.UUID, str]) -> None:
         transaction.on_commit(lambda: jobs_enqueue(job_ids=queued))
 
 
+def meetings_fill_from_app_calls(*, directions: dict[uuid.UUID, str]) -> None:
+    """Give meetings made from Exotel alone what a late app call knows: their direction."""
+    by_direction: dict[str, list[uuid.UUID]] = {}
+    for meeting_id, direction in directions.items():
+        if direction:
+            by_direction.setdefault(direction, []).append(meeting_id)
+    now = timezone.now()
+    for direction, ids in by_direction.items():
+        Meeting.objects.filter(pk__in=ids, direction="").update(direction=direction, updated_at=now)
+
+
 def jobs_enqueue(*, job_ids: Iterable[str]) -> None:
     from meetings.tasks import process_job  # late: tasks import services
 

@@ -188,9 +188,13 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 CELERY_BROKER_FOLDER = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # Every folder the transport writes, its broadcast "control" exchange files included, lives
+    # under var/broker/ (kombu's default control folder is ./control, relative to the cwd).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(CELERY_BROKER_FOLDER),
-        "data_folder_out": str(CELERY_BROKER_FOLDER),
+        "data_folder_in": str(CELERY_BROKER_FOLDER / "messages"),
+        "data_folder_out": str(CELERY_BROKER_FOLDER / "messages"),
+        "processed_folder": str(CELERY_BROKER_FOLDER / "processed"),
+        "control_folder": str(CELERY_BROKER_FOLDER / "control"),
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
@@ -257,6 +261,18 @@ LLM_BREAKER_COOLDOWN = env.float("LLM_BREAKER_COOLDOWN", default=300.0)  # secon
 # Calls: Exotel recording downloads and reconciliation of app call logs with Exotel calls.
 EXOTEL_API_KEY = env("EXOTEL_API_KEY", default="")
 EXOTEL_API_TOKEN = env("EXOTEL_API_TOKEN", default="")
+# The platform's Exotel account for the API (an agency's own Exotel fields take precedence).
+EXOTEL_ACCOUNT_SID = env("EXOTEL_ACCOUNT_SID", default="")
+EXOTEL_API_HOST = env("EXOTEL_API_HOST", default="api.exotel.com")
+EXOTEL_API_TIMEOUT_SECONDS = env.int("EXOTEL_API_TIMEOUT_SECONDS", default=30)
+# Exotel allows 200 Voice API requests a minute per account; stay under it.
+EXOTEL_API_REQUESTS_PER_MINUTE = env.int("EXOTEL_API_REQUESTS_PER_MINUTE", default=150)
+# Call Details fallback: answered app calls still without an Exotel call after the grace period
+# are looked up in Exotel's Bulk Call Details API (lost webhooks), a few times, then left alone.
+EXOTEL_CALL_DETAILS_EVERY_MINUTES = env.int("EXOTEL_CALL_DETAILS_EVERY_MINUTES", default=15)
+EXOTEL_CALL_DETAILS_LOOKBACK_DAYS = env.int("EXOTEL_CALL_DETAILS_LOOKBACK_DAYS", default=7)
+EXOTEL_CALL_DETAILS_MAX_LOOKUPS = env.int("EXOTEL_CALL_DETAILS_MAX_LOOKUPS", default=3)
+EXOTEL_CALL_DETAILS_RETRY_MINUTES = env.int("EXOTEL_CALL_DETAILS_RETRY_MINUTES", default=60)
 EXOTEL_RECORDING_FETCHER = env(
     "EXOTEL_RECORDING_FETCHER", default="calls.recordings.HttpRecordingFetcher"
 )
@@ -268,6 +284,10 @@ CALL_UNMATCHED_RETENTION_DAYS = env.int("CALL_UNMATCHED_RETENTION_DAYS", default
 CELERY_BEAT_SCHEDULE["reconcile-calls"] = {
     "task": "calls.tasks.reconcile_calls",
     "schedule": timedelta(minutes=env.int("CALL_RECONCILE_EVERY_MINUTES", default=5)),
+}
+CELERY_BEAT_SCHEDULE["fetch-missing-exotel-calls"] = {
+    "task": "calls.tasks.fetch_missing_exotel_calls",
+    "schedule": timedelta(minutes=EXOTEL_CALL_DETAILS_EVERY_MINUTES),
 }
 CELERY_BEAT_SCHEDULE["cleanup-unmatched-calls"] = {
     "task": "calls.tasks.cleanup_unmatched_calls",

@@ -1,7 +1,7 @@
 """Production: secrets and hosts must come from the environment; logs are JSON lines."""
 
 from .base import *  # noqa: F403
-from .base import LOGGING, env
+from .base import DATABASES, LOGGING, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -12,5 +12,8 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60)
 SECURE_CONTENT_TYPE_NOSNIFF = True
-CONN_MAX_AGE = env.int("CONN_MAX_AGE", default=60)
+# Persistent connections (Django reads these per database, never as module settings), checked
+# before reuse so a connection the database or a proxy dropped is replaced, not failed on.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 LOGGING["handlers"]["console"]["formatter"] = env("LOG_FORMAT", default="json")
