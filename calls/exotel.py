@@ -45,6 +45,10 @@ class ExotelCredentials:
         return host if "://" in host else f"https://{host}"
 
     @property
+    def can_query(self) -> bool:
+        return bool(self.account_sid and self.api_host)
+
+    @property
     def auth(self) -> tuple[str, str]:
         return (self.api_key, self.api_token)
 
@@ -56,7 +60,8 @@ def exotel_credentials_for(agency) -> ExotelCredentials | None:
     """The agency's Exotel credentials, else the platform's settings, else None.
 
     The key and token are used as a pair from one source: an agency with its own key but no
-    token does not borrow the platform's token. The account SID and host fall back separately.
+    token does not borrow the platform's token. The account SID and host fall back separately;
+    recording downloads need only the key and token, the API also the SID (``can_query``).
     """
     key = getattr(agency, "exotel_api_key", "") if agency is not None else ""
     token = getattr(agency, "exotel_api_token", "") if agency is not None else ""
@@ -68,7 +73,7 @@ def exotel_credentials_for(agency) -> ExotelCredentials | None:
     host = (getattr(agency, "exotel_api_host", "") if agency is not None else "") or (
         settings.EXOTEL_API_HOST
     )
-    if not (key and token and sid and host):
+    if not (key and token):
         return None
     return ExotelCredentials(account_sid=sid, api_key=key, api_token=token, api_host=host)
 

@@ -58,9 +58,10 @@ def _extension(url: str, content_type: str) -> str:
 
 
 class HttpRecordingFetcher:
-    def __init__(self) -> None:
-        self.auth = None
-        if settings.EXOTEL_API_KEY or settings.EXOTEL_API_TOKEN:
+    def __init__(self, auth: tuple[str, str] | None = None) -> None:
+        # ``auth``: the agency's credentials (``calls.exotel.exotel_credentials_for``).
+        self.auth = auth
+        if auth is None and (settings.EXOTEL_API_KEY or settings.EXOTEL_API_TOKEN):
             self.auth = (settings.EXOTEL_API_KEY, settings.EXOTEL_API_TOKEN)
         self.timeout = settings.EXOTEL_DOWNLOAD_TIMEOUT_SECONDS
         self.max_bytes = settings.EXOTEL_RECORDING_MAX_BYTES
@@ -107,8 +108,8 @@ class HttpRecordingFetcher:
             return file, _extension(url, response.headers.get("Content-Type", ""))
 
 
-def recording_fetcher() -> RecordingFetcher:
-    return import_string(settings.EXOTEL_RECORDING_FETCHER)()
+def recording_fetcher(*, auth: tuple[str, str] | None = None) -> RecordingFetcher:
+    return import_string(settings.EXOTEL_RECORDING_FETCHER)(auth=auth)
 
 
 def audio_duration_seconds(file: IO[bytes]) -> float | None:

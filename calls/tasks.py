@@ -1,5 +1,6 @@
 import logging
 import random
+from dataclasses import asdict
 from datetime import timedelta
 
 from celery import shared_task
@@ -10,6 +11,7 @@ from calls.recordings import RecordingDownloadError
 from calls.services import (
     calls_cleanup_unmatched,
     calls_reconcile,
+    exotel_calls_fetch_missing,
     exotel_recording_download,
     exotel_recording_mark_failed,
 )
@@ -57,3 +59,19 @@ def cleanup_unmatched_calls() -> None:
         result.app_calls,
         result.exotel_calls,
     )
+
+
+@shared_task(acks_late=True)
+def fetch_missing_exotel_calls() -> dict:
+    """Celery beat: look up in Exotel's Call Details the calls whose webhooks never came."""
+    result = exotel_calls_fetch_missing()
+    if result.app_calls or result.stopped:
+        logger.info(
+            "Exotel Call Details: %s app calls looked up, %s requests, %s rows, %s new%s",
+            result.app_calls,
+            result.requests,
+            result.rows,
+            result.ingested,
+            f"; stopped: {result.stopped}" if result.stopped else "",
+        )
+    return asdict(result)

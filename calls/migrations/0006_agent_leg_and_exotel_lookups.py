@@ -4,25 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('calls', '0005_app_call_buyer_number_index'),
+        ("calls", "0005_app_call_buyer_number_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='exotelcall',
-            name='agent_leg',
+            model_name="exotelcall",
+            name="agent_leg",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='mobileappcall',
-            name='exotel_looked_up_at',
+            model_name="mobileappcall",
+            name="exotel_looked_up_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='mobileappcall',
-            name='exotel_lookups',
+            model_name="mobileappcall",
+            name="exotel_lookups",
             field=models.PositiveSmallIntegerField(default=0),
         ),
     ]

@@ -2,11 +2,13 @@
 
 import base64
 import io
+import json
 import threading
 import wave
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 from django.db import connection
@@ -135,5 +137,111 @@ def recording_server(settings):
     settings.EXOTEL_API_KEY = "exo-key-123"
     settings.EXOTEL_API_TOKEN = "exo-token-456"
     server = RecordingServer("exo-key-123", "exo-token-456")
+    yield server
+    server.close()
+
+
+class FakeExotel:
+    """Exotel's Bulk Call Details API on 127.0.0.1: ``GET /v1/Accounts/<sid>/Calls.json``.
+
+    Filters the rows in ``calls`` by ``DateCreated`` (``gte:…;lte:…``, account time) and
+    ``From``, pages with ``PageSize`` and an ``After`` cursor in ``Metadata.NextPageUri`` as
+    Exotel does, checks basic auth, and serves recordings at ``/recordings/<name>``. ``status``
+    forces an answer (e.g. 429); every request is kept in ``requests``.
+    """
+
+    def __init__(self, sid: str, username: str, password: str, tz) -> None:
+        self.sid = sid
+        self.tz = tz
+        self.expected = "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+        self.calls: list[dict] = []
+        self.requests: list[dict] = []
+        self.status: int | None = None
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                parts = urlsplit(self.path)
+                query = dict(parse_qsl(parts.query))
+                fake.requests.append(
+                    {"path": parts.path, "query": query, "auth": self.headers.get("Authorization")}
+                )
+                if self.headers.get("Authorization") != fake.expected:
+                    return self.answer(401, b'{"RestException": {"Status": 401}}', "json")
+                if fake.status:
+                    return self.answer(fake.status, b"{}", "json")
+                if parts.path.startswith("/recordings/"):
+                    return self.answer(200, wav_bytes(30), "audio/wav")
+                if parts.path != f"/v1/Accounts/{fake.sid}/Calls.json":
+                    return self.answer(404, b"{}", "json")
+                return self.answer(200, json.dumps(fake.page(parts.path, query)).encode(), "json")
+
+            def answer(self, status, body, kind):
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json" if kind == "json" else kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def add_call(self, **row) -> dict:
+        row.setdefault("Sid", f"bulk-{len(self.calls)}")
+        row.setdefault("ParentCallSid", None)
+        row.setdefault("AccountSid", self.sid)
+        row.setdefault("Status", "completed")
+        row.setdefault("Direction", "outbound-api")
+        row.setdefault("DateCreated", row.get("StartTime"))
+        self.calls.append(row)
+        return row
+
+    def page(self, path: str, query: dict) -> dict:
+        gte, lte = (part.split(":", 1)[1] for part in query["DateCreated"].split(";"))
+        # Filters take E.164; rows carry numbers as Exotel writes them (e.g. 0XXXXXXXXXX).
+        def national(number: str) -> str:
+            return "".join(ch for ch in number if ch.isdigit())[-10:]
+
+        froms = {national(n) for n in query["From"].split(",")} if query.get("From") else None
+        rows = [
+            row
+            for row in sorted(self.calls, key=lambda r: r["DateCreated"])
+            if gte <= row["DateCreated"] <= lte
+            and (froms is None or national(row["From"]) in froms)
+        ]
+        size = min(int(query.get("PageSize", 50)), 100)
+        after = int(query.get("After", 0))
+        page = rows[after : after + size]
+        next_uri = None
+        if after + size < len(rows):
+            next_uri = f"{path}?{urlencode({**query, 'After': after + size})}"
+        return {
+            "Metadata": {
+                "Total": len(rows),
+                "PageSize": size,
+                "FirstPageUri": f"{path}?{urlencode(query)}",
+                "PrevPageUri": None,
+                "NextPageUri": next_uri,
+            },
+            "Calls": page,
+        }
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def fake_exotel(settings, agency):
+    settings.EXOTEL_ACCOUNT_SID = "chirpworks1"
+    settings.EXOTEL_API_KEY = "exo-key-123"
+    settings.EXOTEL_API_TOKEN = "exo-token-456"
+    server = FakeExotel("chirpworks1", "exo-key-123", "exo-token-456", agency.tzinfo)
+    settings.EXOTEL_API_HOST = server.url
     yield server
     server.close()
