@@ -1,4 +1,4 @@
-"""Webhooks Exotel never sent: the Bulk Call Details fallback, against a fake Exotel on 127.0.0.1."""
+"""Webhooks Exotel never sent: the Bulk Call Details fallback, against a local fake Exotel."""
 
 import logging
 from datetime import timedelta
