@@ -1,3 +1,4 @@
+import contextvars
 import uuid
 
 from django.db import models
@@ -31,23 +32,16 @@ PERFORMANCE_METRICS = (
 
 
 def _seller_agency_ids(meetings) -> dict:
-    """Each meeting's seller's agency id, from the loaded seller or else one query for all."""
+    """Each meeting's seller's agency id, as the database has it (one query for all)."""
     from sellers.models import Seller
 
-    found = {}
-    missing = set()
-    for meeting in meetings:
-        if meeting.seller_id is None:
-            continue
-        cached = Meeting.seller.is_cached(meeting) and meeting.seller
-        if cached and cached.pk == meeting.seller_id and cached.agency_id is not None:
-            found[meeting.seller_id] = cached.agency_id
-        else:
-            missing.add(meeting.seller_id)
-    missing -= set(found)
-    if missing:
-        found.update(Seller.objects.filter(pk__in=missing).values_list("pk", "agency_id"))
-    return found
+    ids = {m.seller_id for m in meetings if m.seller_id is not None}
+    if not ids:
+        return {}
+    return dict(Seller.objects.filter(pk__in=ids).values_list("pk", "agency_id"))
+
+
+_AGENCY_FROM_SELLER = contextvars.ContextVar("meeting_agency_from_seller", default=False)
 
 
 class MeetingQuerySet(models.QuerySet):
@@ -61,7 +55,28 @@ class MeetingQuerySet(models.QuerySet):
                 meeting.agency_id = agencies[meeting.seller_id]
         return super().bulk_create(objs, *args, **kwargs)
 
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        fields = list(fields)
+        moves_seller = bool({"seller", "seller_id"} & set(fields))
+        if {"agency", "agency_id"} & set(fields) and not moves_seller:
+            raise ValueError("A meeting's agency is its seller's: change the seller instead")
+        objs = list(objs)
+        if moves_seller:
+            agencies = _seller_agency_ids(objs)
+            for meeting in objs:
+                meeting.agency_id = agencies.get(meeting.seller_id, meeting.agency_id)
+            fields = [f for f in fields if f not in ("agency", "agency_id")] + ["agency"]
+        token = _AGENCY_FROM_SELLER.set(True)
+        try:
+            return super().bulk_update(objs, fields, *args, **kwargs)
+        finally:
+            _AGENCY_FROM_SELLER.reset(token)
+
+    bulk_update.alters_data = True
+
     def update(self, **kwargs):
+        if _AGENCY_FROM_SELLER.get():
+            return super().update(**kwargs)  # bulk_update has set the agencies from the sellers
         if "agency" in kwargs or "agency_id" in kwargs:
             raise ValueError("A meeting's agency is its seller's: change the seller instead")
         for key in ("seller", "seller_id"):
@@ -70,9 +85,7 @@ class MeetingQuerySet(models.QuerySet):
             seller = kwargs[key]
             seller_id = getattr(seller, "pk", seller)
             if not isinstance(seller_id, uuid.UUID | str):
-                raise ValueError(
-                    "Move meetings to a seller given by instance or id, not by expression"
-                )
+                raise ValueError("Move meetings to a seller given as an instance or an id")
             from sellers.models import Seller
 
             kwargs["agency_id"] = Seller.objects.values_list("agency_id", flat=True).get(
@@ -131,6 +144,11 @@ class Meeting(BaseModel):
         return self.title
 
     def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and not {"seller", "seller_id", "agency", "agency_id"} & {
+            *update_fields
+        }:
+            return super().save(*args, **kwargs)  # neither side of the invariant is written
         agency_id = _seller_agency_ids([self]).get(self.seller_id)
         if agency_id is not None and agency_id != self.agency_id:
             self.agency_id = agency_id
