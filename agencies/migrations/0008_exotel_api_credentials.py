@@ -4,30 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agencies', '0007_buyer_created_by'),
+        ("agencies", "0007_buyer_created_by"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='agency',
-            name='exotel_account_sid',
-            field=models.CharField(blank=True, default='', max_length=100),
+            model_name="agency",
+            name="exotel_account_sid",
+            field=models.CharField(blank=True, default="", max_length=100),
         ),
         migrations.AddField(
-            model_name='agency',
-            name='exotel_api_host',
-            field=models.CharField(blank=True, default='', help_text='api.exotel.com (Singapore) or api.in.exotel.com (Mumbai); empty = the setting', max_length=200),
+            model_name="agency",
+            name="exotel_api_host",
+            field=models.CharField(
+                blank=True,
+                default="",
+                help_text="api.exotel.com (Singapore) or api.in.exotel.com (Mumbai); empty = the setting",
+                max_length=200,
+            ),
         ),
         migrations.AddField(
-            model_name='agency',
-            name='exotel_api_key',
-            field=models.CharField(blank=True, default='', max_length=200),
+            model_name="agency",
+            name="exotel_api_key",
+            field=models.CharField(blank=True, default="", max_length=200),
         ),
         migrations.AddField(
-            model_name='agency',
-            name='exotel_api_token',
-            field=models.CharField(blank=True, default='', max_length=200),
+            model_name="agency",
+            name="exotel_api_token",
+            field=models.CharField(blank=True, default="", max_length=200),
         ),
     ]

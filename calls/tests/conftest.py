@@ -203,6 +203,7 @@ class FakeExotel:
 
     def page(self, path: str, query: dict) -> dict:
         gte, lte = (part.split(":", 1)[1] for part in query["DateCreated"].split(";"))
+
         # Filters take E.164; rows carry numbers as Exotel writes them (e.g. 0XXXXXXXXXX).
         def national(number: str) -> str:
             return "".join(ch for ch in number if ch.isdigit())[-10:]
