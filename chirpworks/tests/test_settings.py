@@ -48,9 +48,7 @@ def test_production_keeps_database_connections_and_checks_them_before_reuse():
     )
     out = _settings_of("chirpworks.settings.production", code, **PRODUCTION_ENV)
     assert out == "60 True 60 True"
-    out = _settings_of(
-        "chirpworks.settings.production", code, **PRODUCTION_ENV, CONN_MAX_AGE="300"
-    )
+    out = _settings_of("chirpworks.settings.production", code, **PRODUCTION_ENV, CONN_MAX_AGE="300")
     assert out == "300 True 300 True"
 
 
