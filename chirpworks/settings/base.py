@@ -185,7 +185,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery: an embedded filesystem broker unless Redis (or any broker URL) is configured.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+# An empty CELERY_BROKER_URL means the default too (not Celery's own amqp://localhost).
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="") or REDIS_URL or "filesystem://"
 CELERY_BROKER_FOLDER = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # Every folder the transport writes, its broadcast "control" exchange files included, lives
