@@ -92,3 +92,9 @@ def test_the_filesystem_broker_carries_a_task_and_a_broadcast_inside_its_folders
     assert result.stdout.strip() == "1"
     assert not (tmp_path / "control").exists() and not (tmp_path / "processed").exists()
     assert any((ROOT / "var" / "broker" / "control").iterdir())
+
+
+def test_an_empty_broker_url_means_the_embedded_broker_not_amqp():
+    code = "from django.conf import settings; print(settings.CELERY_BROKER_URL)"
+    out = _settings_of("chirpworks.settings.local", code, CELERY_BROKER_URL="", REDIS_URL="")
+    assert out == "filesystem://"
