@@ -110,3 +110,31 @@ def test_buyer_page_shows_the_profile_read_only(staff_client, agency):
     assert "&quot;risk&quot;: &quot;Budget &lt;tight&gt;&quot;" in content
     assert "Wants a quote" in content
     assert "risks" not in response.context["adminform"].form.fields
+
+
+def test_the_exotel_api_token_is_write_only(staff_client, agency):
+    url = reverse("admin:agencies_agency_change", args=[agency.pk])
+    form = {
+        "name": agency.name,
+        "description": "",
+        "timezone": agency.timezone,
+        "default_phone_region": agency.default_phone_region,
+        "settings": "{}",
+        "exotel_account_sid": "acme1",
+        "exotel_api_key": "acme-key",
+        "exotel_api_token": "acme-token-secret",
+        "exotel_api_host": "api.in.exotel.com",
+    }
+    assert staff_client.post(url, form).status_code == 302
+    agency.refresh_from_db()
+    assert (agency.exotel_api_key, agency.exotel_api_token) == ("acme-key", "acme-token-secret")
+    page = staff_client.get(url).content.decode()
+    assert "acme-key" in page and "acme-token-secret" not in page
+
+    # Saved again without typing the token: it is kept. Cleared on request.
+    assert staff_client.post(url, {**form, "exotel_api_token": ""}).status_code == 302
+    agency.refresh_from_db()
+    assert agency.exotel_api_token == "acme-token-secret"
+    staff_client.post(url, {**form, "exotel_api_token": "", "clear_exotel_api_token": "on"})
+    agency.refresh_from_db()
+    assert agency.exotel_api_token == ""
