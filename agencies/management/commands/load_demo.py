@@ -254,8 +254,9 @@ class Command(BaseCommand):
                     "Direction": "outbound-api",
                     "Status": "no-answer" if call.kind == NO_ANSWER else "completed",
                     "StartTime": exotel_start.strftime("%Y-%m-%d %H:%M:%S"),
-                    "EndTime": (exotel_start + timedelta(seconds=max(call.seconds - 3, 0)))
-                    .strftime("%Y-%m-%d %H:%M:%S"),
+                    "EndTime": (
+                        exotel_start + timedelta(seconds=max(call.seconds - 3, 0))
+                    ).strftime("%Y-%m-%d %H:%M:%S"),
                     "DialCallDuration": str(max(call.seconds - 3, 0)),
                 }
                 exotel_events.append((params, call.recording))
