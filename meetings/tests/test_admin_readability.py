@@ -11,7 +11,10 @@ from meetings.tests.factories import ist, make_action, make_meeting, make_perfor
 pytestmark = pytest.mark.django_db
 
 ANALYSIS = {
-    "summary": ["Priya (seller): You asked about <Term Shield>.", "Arjun (buyer): A quote, please."],
+    "summary": [
+        "Priya (seller): You asked about <Term Shield>.",
+        "Arjun (buyer): A quote, please.",
+    ],
     "key_discussion_points": ["Term Shield: buyer interest medium", "Next step: email quotes"],
     "detected_products": [
         {
