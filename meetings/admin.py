@@ -209,7 +209,7 @@ class MeetingAdmin(AgencyTimezoneMixin, IdSearchMixin, ChangeListDeferMixin, adm
     list_display = [
         "short_title",
         "agency",
-        "seller",
+        "seller_name",
         "buyer",
         "start",
         "duration",
@@ -280,6 +280,10 @@ class MeetingAdmin(AgencyTimezoneMixin, IdSearchMixin, ChangeListDeferMixin, adm
     @admin.display(description="Title", ordering="title")
     def short_title(self, meeting: Meeting) -> str:
         return shorten(meeting.title, 48)
+
+    @admin.display(description="Seller", ordering="seller__name")
+    def seller_name(self, meeting: Meeting) -> str:
+        return meeting.seller.name or meeting.seller.email
 
     @admin.display(description="Start (agency time)", ordering="start_time")
     def start(self, meeting: Meeting) -> str:

@@ -277,6 +277,12 @@ class Command(BaseCommand):
         calls_reconcile(
             seller_ids=[s.pk for s in people.values()], force_ids=[*app_ids, *recorded_ids]
         )
+        # Each job dates from its call, as if ChirpWorks had been running all week (the ops
+        # dashboard charts jobs by the day they were created).
+        jobs = list(Job.objects.filter(meeting__agency=agency).select_related("meeting"))
+        for job in jobs:
+            job.created_at = job.meeting.end_time or job.meeting.start_time
+        Job.objects.bulk_update(jobs, ["created_at"])
         return len(DEMO_CALLS)
 
 
