@@ -179,9 +179,9 @@ def bullets(items: Any) -> SafeString | str:
         if isinstance(item, dict):
             item = "; ".join(f"{_label(k)}: {_scalar(v)}" for k, v in item.items())
         rows.append((_scalar(item),))
-    return format_html(
-        '<ul style="{}">{}</ul>', LIST_STYLE, format_html_join("", "<li>{}</li>", rows)
-    )
+    # The bullet is set on each item: the admin's form CSS takes it off list items.
+    items_html = format_html_join("", '<li style="list-style: disc">{}</li>', rows)
+    return format_html('<ul style="{}">{}</ul>', LIST_STYLE, items_html)
 
 
 def table(rows: Any, columns: list[tuple[str, str]] | None = None) -> SafeString | str:

@@ -53,13 +53,13 @@ def test_meeting_page_reads_in_the_agency_timezone_with_html_analysis(staff_clie
     assert "Wed 18 Nov 2026, 10:30:33 IST" in content
     assert "Nov. 20, 2026, 6 p.m." in content  # the action's due date, in IST, not 12:30 UTC
     # Analysis: bullets, tables and a badge; stored text escaped.
-    assert "<li>Priya (seller): You asked about &lt;Term Shield&gt;.</li>" in content
-    assert "<li>Next step: email quotes</li>" in content
+    assert ">Priya (seller): You asked about &lt;Term Shield&gt;.</li>" in content
+    assert ">Next step: email quotes</li>" in content
     assert "<th>Product</th><th>Interest</th><th>Mentions</th><th>Features</th>" in content
     assert "<td>Term Shield</td><td>medium</td><td>2</td><td>critical illness rider</td>" in content
     assert "<td>What would the premium be?</td><td>About 12,000 a year.</td>" in content
     assert 'class="deal-stage"' in content and ">Negotiation / Approval</span>" in content
-    assert "<li>waive the medical test fee</li>" in content
+    assert ">waive the medical test fee</li>" in content
     assert "&quot;deal_stage&quot;" not in content  # no JSON dump left
 
 
