@@ -138,3 +138,19 @@ def test_meeting_page_reads_well(meetings, console):
     assert width <= WIDTH
     console.screenshot(path=str(SCREENSHOTS / "admin-meeting.png"), full_page=True)
     assert console.external == []
+
+
+@pytest.mark.parametrize(("path", "ready"), [("/api/docs/", ".opblock"), ("/api/redoc/", "h1")])
+def test_api_docs_render_with_no_network(console, path, ready):
+    failed = []
+    console.on("requestfailed", lambda r: failed.append((r.url, r.failure)))
+    console.goto(f"{console.base}{path}")
+    console.wait_for_selector(ready, timeout=20_000)
+    assert "ChirpWorks API" in console.locator(ready).first.inner_text() or (
+        console.locator(".opblock").count() > 20
+    )
+    console.screenshot(path=str(SCREENSHOTS / f"api-{path.strip('/').replace('/', '-')}.png"))
+    # ReDoc's bundle names a logo on its CDN: the page's CSP stops it before it is sent.
+    sent = [url for url in console.external if not url.startswith("blob:")]
+    blocked = {url for url, failure in failed if failure == "csp"}
+    assert set(sent) <= blocked, sent
