@@ -31,9 +31,11 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py load_demo
 
+# Ctrl-C is how `make run` is meant to stop: honcho then exits 130, which is not an error here.
 run: demo
 	@echo "API and admin on http://127.0.0.1:8000 (docs: /api/docs/, admin: /admin/). Ctrl-C stops all."
-	$(BIN)/honcho start -f Procfile.dev
+	@trap '' INT; $(BIN)/honcho start -f Procfile.dev; status=$$?; \
+	  if [ $$status -eq 130 ]; then echo "Stopped."; else exit $$status; fi
 
 test: install
 	$(BIN)/pytest

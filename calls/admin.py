@@ -4,7 +4,7 @@ from django.http import HttpRequest
 
 from calls.models import ExotelCall, MobileAppCall
 from calls.services import calls_reconcile
-from chirpworks.admin_display import pretty_json
+from chirpworks.admin_display import AgencyTimezoneMixin, local_time, pretty_json
 
 
 class MatchedFilter(admin.SimpleListFilter):
@@ -53,24 +53,32 @@ _reconcile_selected.short_description = "Reconcile selected (now, ignoring the g
 
 
 @admin.register(MobileAppCall)
-class MobileAppCallAdmin(admin.ModelAdmin):
+class MobileAppCallAdmin(AgencyTimezoneMixin, admin.ModelAdmin):
     list_display = [
         "app_call_id",
         "seller",
         "buyer_number",
         "call_type",
         "status",
-        "start_time",
+        "start",
         "duration",
         "matched",
     ]
     list_filter = [MatchedFilter, "status", "call_type", "seller__agency"]
-    list_select_related = ["seller"]
+    list_select_related = ["seller__agency"]
     search_fields = ["app_call_id", "buyer_number", "seller_number", "seller__email"]
     raw_id_fields = ["seller", "meeting"]
     readonly_fields = ["created_at", "updated_at", "reconciled_at"]
     date_hierarchy = "start_time"
     actions = [_reconcile_selected]
+
+    def agency_timezone(self, obj: MobileAppCall):
+        return obj.seller.agency.tzinfo if obj.seller.agency_id else None
+
+    @admin.display(description="Start (agency time)", ordering="start_time")
+    def start(self, obj: MobileAppCall) -> str:
+        agency = obj.seller.agency
+        return local_time(obj.start_time, agency.tzinfo if agency else None, short=True)
 
     @admin.display(boolean=True, description="Matched")
     def matched(self, obj: MobileAppCall) -> bool:
@@ -78,7 +86,7 @@ class MobileAppCallAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExotelCall)
-class ExotelCallAdmin(admin.ModelAdmin):
+class ExotelCallAdmin(AgencyTimezoneMixin, admin.ModelAdmin):
     list_display = [
         "call_sid",
         "agency",
@@ -86,7 +94,7 @@ class ExotelCallAdmin(admin.ModelAdmin):
         "from_number",
         "to_number",
         "status",
-        "start_time",
+        "start",
         "duration",
         "recording_status",
         "matched",
@@ -110,6 +118,10 @@ class ExotelCallAdmin(admin.ModelAdmin):
     @admin.display(description="Raw payload (as received from Exotel)")
     def raw_payload_view(self, obj: ExotelCall) -> str:
         return pretty_json(obj.raw_payload)
+
+    @admin.display(description="Start (agency time)", ordering="start_time")
+    def start(self, obj: ExotelCall) -> str:
+        return local_time(obj.start_time, obj.agency.tzinfo, short=True)
 
     @admin.display(boolean=True, description="Matched")
     def matched(self, obj: ExotelCall) -> bool:

@@ -30,3 +30,8 @@ class WorkerHeartbeatAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+# The ops console's change lists are wide (meetings, jobs): the page's width goes to them, not
+# to a second copy of the app list (the home page and the breadcrumbs lead everywhere).
+admin.site.enable_nav_sidebar = False

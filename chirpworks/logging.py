@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from django.http import HttpRequest, HttpResponse
+from django_guid import get_guid, set_guid
+from django_guid.log_filters import CorrelationId
 
 _context: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
     "log_context", default=None
@@ -64,7 +66,12 @@ class LogContextFilter(logging.Filter):
 
 
 class RequestIdMiddleware:
-    """Tag the request's log lines with an id (the caller's ``X-Request-ID`` if it is sane)."""
+    """Tag the request's log lines with an id (the caller's ``X-Request-ID`` if it is sane).
+
+    The id is django-guid's: it stays set until the next request (so Django's own "Not Found" and
+    "Forbidden" lines, written after the middleware, carry it) and its Celery integration sends it
+    with every task the request enqueues.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -73,8 +80,8 @@ class RequestIdMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
-        with log_context(request_id=request_id):
-            response = self.get_response(request)
+        set_guid(request_id)
+        response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
 
@@ -88,3 +95,27 @@ def bind_task_context(task_id: str, job_id: str | None = None) -> contextvars.To
 
 def reset_context(token: contextvars.Token) -> None:
     _context.reset(token)
+
+
+class RequestIdFilter(CorrelationId):
+    """``record.request_id``: the id of the request, or of the request that enqueued the task."""
+
+    def __init__(self) -> None:
+        super().__init__(correlation_id_field="request_id")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        guid = get_guid()
+        if guid:
+            record.request_id = guid
+        elif not getattr(record, "request_id", None):
+            record.request_id = "-"
+        return True
+
+
+class ClientErrorTracebackFilter(logging.Filter):
+    """Drop the traceback of ``django.request``'s 4xx lines (a PermissionDenied, an Http404)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", 500) < 500:
+            record.exc_info, record.exc_text = None, None
+        return True

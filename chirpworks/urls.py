@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from calls.apis import LastSyncedCallTimestampApi
 from chirpworks.exceptions import json_not_found
@@ -28,7 +28,9 @@ api_urlpatterns = [
     path("user/team", TeamApi.as_view(), name="user-team"),
     path("call_records/", include("calls.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # Swagger UI and ReDoc come from drf-spectacular-sidecar's static files: they work offline.
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
 ]
 # Worker endpoints (service token): /api/jobs/*, /api/analysis/*, summary PUT, metrics POST.
 api_urlpatterns.append(path("", include("meetings.worker_urls")))

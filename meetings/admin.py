@@ -6,11 +6,17 @@ from django.utils.html import format_html, format_html_join
 from actions.models import Action
 from chirpworks.admin_display import (
     EMPTY,
+    AgencyTimezoneMixin,
     IdSearchMixin,
     admin_link,
+    bullets,
     clock,
+    details,
+    local_time,
     pretty_json,
     shorten,
+    stage_badge,
+    table,
     transcript_lines,
 )
 from meetings.models import (
@@ -180,7 +186,7 @@ class CallPerformanceInline(ReadOnlyInlineMixin, admin.StackedInline):
 
     @admin.display(description="Overall performance summary")
     def overall_summary(self, performance: CallPerformance) -> str:
-        return pretty_json(performance.overall_performance_summary)
+        return details(performance.overall_performance_summary)
 
 
 # The analysis, shown read-only on a meeting's page (each a ``*_view`` method below).
@@ -199,17 +205,18 @@ _ANALYSIS_VIEWS = (
 
 
 @admin.register(Meeting)
-class MeetingAdmin(IdSearchMixin, ChangeListDeferMixin, admin.ModelAdmin):
+class MeetingAdmin(AgencyTimezoneMixin, IdSearchMixin, ChangeListDeferMixin, admin.ModelAdmin):
     list_display = [
-        "title",
+        "short_title",
         "agency",
-        "seller",
+        "seller_name",
         "buyer",
-        "start_time",
+        "start",
         "duration",
         "job_status",
         "overall_score",
     ]
+    list_display_links = ["short_title"]
     list_filter = [JobStatusFilter, TranscriptFilter, "source", "agency"]
     list_select_related = ["agency", "seller", "buyer", "job", "performance"]
     search_fields = ["title", "seller__name", "seller__email", "buyer__phone", "buyer__name"]
@@ -229,8 +236,8 @@ class MeetingAdmin(IdSearchMixin, ChangeListDeferMixin, admin.ModelAdmin):
                     "buyer",
                     "source",
                     "direction",
-                    "start_time",
-                    "end_time",
+                    "started",
+                    "ended",
                     "duration",
                     "recording",
                 ]
@@ -250,8 +257,8 @@ class MeetingAdmin(IdSearchMixin, ChangeListDeferMixin, admin.ModelAdmin):
         "buyer",
         "source",
         "direction",
-        "start_time",
-        "end_time",
+        "started",
+        "ended",
         "duration",
         "recording",
         "transcript",
@@ -269,6 +276,26 @@ class MeetingAdmin(IdSearchMixin, ChangeListDeferMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @admin.display(description="Title", ordering="title")
+    def short_title(self, meeting: Meeting) -> str:
+        return shorten(meeting.title, 48)
+
+    @admin.display(description="Seller", ordering="seller__name")
+    def seller_name(self, meeting: Meeting) -> str:
+        return meeting.seller.name or meeting.seller.email
+
+    @admin.display(description="Start (agency time)", ordering="start_time")
+    def start(self, meeting: Meeting) -> str:
+        return local_time(meeting.start_time, meeting.agency.tzinfo, short=True)
+
+    @admin.display(description="Start time")
+    def started(self, meeting: Meeting) -> str:
+        return local_time(meeting.start_time, meeting.agency.tzinfo)
+
+    @admin.display(description="End time")
+    def ended(self, meeting: Meeting) -> str:
+        return local_time(meeting.end_time, meeting.agency.tzinfo)
 
     @admin.display(description="Duration", ordering="end_time")
     def duration(self, meeting: Meeting) -> str:
@@ -290,43 +317,51 @@ class MeetingAdmin(IdSearchMixin, ChangeListDeferMixin, admin.ModelAdmin):
 
     @admin.display(description="Summary")
     def summary_view(self, meeting: Meeting) -> str:
-        return pretty_json(meeting.summary)
+        return bullets(meeting.summary)
 
     @admin.display(description="Key discussion points")
     def key_points_view(self, meeting: Meeting) -> str:
-        return pretty_json(meeting.key_discussion_points)
+        return bullets(meeting.key_discussion_points)
 
     @admin.display(description="Call type")
     def type_view(self, meeting: Meeting) -> str:
-        return pretty_json(meeting.type)
+        return details(meeting.type)
 
     @admin.display(description="Detected call type")
     def detected_call_type_view(self, meeting: Meeting) -> str:
-        return pretty_json(meeting.detected_call_type)
+        return details(meeting.detected_call_type)
 
     @admin.display(description="Detected products")
     def detected_products_view(self, meeting: Meeting) -> str:
-        return pretty_json(meeting.detected_products)
+        return table(
+            meeting.detected_products,
+            [
+                ("product_name", "Product"),
+                ("interest_level", "Interest"),
+                ("mentions", "Mentions"),
+                ("features", "Features"),
+            ],
+        )
 
     @admin.display(description="Questions and answers")
     def qa_pairs_view(self, meeting: Meeting) -> str:
-        return pretty_json(meeting.qa_pairs)
+        return table(meeting.qa_pairs, [("question", "Question"), ("answer", "Answer")])
 
     @admin.display(description="Facts")
     def facts_view(self, meeting: Meeting) -> str:
-        return pretty_json(meeting.facts)
+        return details(meeting.facts)
 
     @admin.display(description="Deal stage")
     def deal_stage_view(self, meeting: Meeting) -> str:
-        return pretty_json(meeting.deal_stage)
+        return stage_badge(meeting.deal_stage)
 
     @admin.display(description="Risks")
     def risks_view(self, meeting: Meeting) -> str:
-        return pretty_json(meeting.risks)
+        return details(meeting.risks)
 
     @admin.display(description="Other figures (sentiment, talk ratio, ...)")
     def extras_view(self, meeting: Meeting) -> str:
-        return pretty_json(meeting.analysis_extras)
+        return details(meeting.analysis_extras)
 
     @admin.action(description="Re-analyse selected meetings (those with a transcript)")
     def reanalyse(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -356,18 +391,19 @@ class JobErrorFilter(admin.SimpleListFilter):
 
 
 @admin.register(Job)
-class JobAdmin(IdSearchMixin, ChangeListDeferMixin, admin.ModelAdmin):
+class JobAdmin(AgencyTimezoneMixin, IdSearchMixin, ChangeListDeferMixin, admin.ModelAdmin):
     list_display = [
-        "id",
+        "short_id",
         "meeting_title",
         "agency",
         "status",
         "attempts",
-        "created_at",
-        "started_at",
+        "created",
+        "started",
         "processing_time",
         "short_error",
     ]
+    list_display_links = ["short_id"]
     list_filter = ["status", JobErrorFilter, "meeting__agency"]
     list_select_related = ["meeting__agency"]
     search_fields = ["meeting__title", "error", "meeting__seller__email"]
@@ -396,9 +432,24 @@ class JobAdmin(IdSearchMixin, ChangeListDeferMixin, admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def agency_timezone(self, job: Job):
+        return job.meeting.agency.tzinfo
+
+    @admin.display(description="Job", ordering="pk")
+    def short_id(self, job: Job) -> str:
+        return format_html('<span title="{}">{}…</span>', job.pk, str(job.pk)[:8])
+
     @admin.display(description="Meeting", ordering="meeting__title")
     def meeting_title(self, job: Job) -> str:
-        return admin_link(Meeting, job.meeting_id, shorten(job.meeting.title, 60))
+        return admin_link(Meeting, job.meeting_id, shorten(job.meeting.title, 40))
+
+    @admin.display(description="Created (agency time)", ordering="created_at")
+    def created(self, job: Job) -> str:
+        return local_time(job.created_at, job.meeting.agency.tzinfo, short=True)
+
+    @admin.display(description="Started", ordering="started_at")
+    def started(self, job: Job) -> str:
+        return local_time(job.started_at, job.meeting.agency.tzinfo, short=True)
 
     @admin.display(description="Meeting")
     def meeting_link(self, job: Job) -> str:
@@ -416,7 +467,9 @@ class JobAdmin(IdSearchMixin, ChangeListDeferMixin, admin.ModelAdmin):
 
     @admin.display(description="Error", ordering="error")
     def short_error(self, job: Job) -> str:
-        return shorten(job.error) or EMPTY
+        if not job.error:
+            return EMPTY
+        return format_html('<span title="{}">{}</span>', job.error, shorten(job.error, 40))
 
     @admin.action(description="Retry selected failed jobs (and re-send waiting ones)")
     def retry(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -428,7 +481,7 @@ class JobAdmin(IdSearchMixin, ChangeListDeferMixin, admin.ModelAdmin):
 
 
 @admin.register(CallPerformance)
-class CallPerformanceAdmin(ChangeListDeferMixin, admin.ModelAdmin):
+class CallPerformanceAdmin(AgencyTimezoneMixin, ChangeListDeferMixin, admin.ModelAdmin):
     list_display = ["meeting_title", "seller", "agency", "overall_score", "analyzed_at"]
     list_filter = ["meeting__agency"]
     list_select_related = ["meeting__seller", "meeting__agency"]
@@ -457,6 +510,9 @@ class CallPerformanceAdmin(ChangeListDeferMixin, admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def agency_timezone(self, performance: CallPerformance):
+        return performance.meeting.agency.tzinfo
+
     @admin.display(description="Meeting", ordering="meeting__title")
     def meeting_title(self, performance: CallPerformance) -> str:
         return shorten(performance.meeting.title, 60)
@@ -479,15 +535,15 @@ class CallPerformanceAdmin(ChangeListDeferMixin, admin.ModelAdmin):
 
     @admin.display(description="Product details analysis")
     def product_details(self, performance: CallPerformance) -> str:
-        return pretty_json(performance.product_details_analysis)
+        return details(performance.product_details_analysis)
 
     @admin.display(description="Objection handling analysis")
     def objection_handling(self, performance: CallPerformance) -> str:
-        return pretty_json(performance.objection_handling_analysis)
+        return details(performance.objection_handling_analysis)
 
     @admin.display(description="Overall performance summary")
     def overall_summary(self, performance: CallPerformance) -> str:
-        return pretty_json(performance.overall_performance_summary)
+        return details(performance.overall_performance_summary)
 
 
 class ReadOnlyAdminMixin:

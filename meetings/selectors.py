@@ -1,6 +1,6 @@
 import json
 import uuid
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, time, timedelta, tzinfo
 from operator import itemgetter
 from statistics import fmean
 from typing import Any
@@ -58,10 +58,12 @@ def _metric_score(value: Any) -> float | None:
 
 
 def performance_summary(*, seller: Seller, days: int = 7) -> dict[str, Any]:
-    """Average performance of ``seller``'s calls over the last ``days`` days, in one query."""
+    """Average performance of ``seller``'s calls over the last ``days`` calendar days (today
+    included, in the agency's timezone), in one query."""
     tz = seller.agency.tzinfo if seller.agency else timezone.get_current_timezone()
     end = timezone.now()
-    start = end - timedelta(days=days)
+    first_day = end.astimezone(tz).date() - timedelta(days=days - 1)
+    start = datetime.combine(first_day, time.min, tzinfo=tz)
     rows = CallPerformance.objects.filter(
         meeting__seller=seller, meeting__start_time__gte=start, meeting__start_time__lte=end
     ).values_list(*PERFORMANCE_METRICS, "overall_score")
@@ -215,7 +217,7 @@ def _app_call_record(row: tuple, now: datetime, tz: tzinfo) -> tuple[SortKey, di
     elif status == AppCallStatus.NOT_ANSWERED:
         title, call_type, direction = f"{number} did not answer", "Not Answered", "outgoing"
     else:
-        title = f"Meeting between {number} and {seller_name}"
+        title = f"Meeting between {buyer_name or number} and {seller_name}"
         call_type, direction = "Answered", app_call_type
     analysis_status = status
     if status == AppCallStatus.PROCESSING and now - start > PROCESSING_GRACE:

@@ -56,7 +56,8 @@ class CallMeetingSpec:
 
 
 def meeting_title_for_call(*, buyer: Buyer, seller: Seller) -> str:
-    return f"Meeting between {phone_denorm(buyer.phone)} and {seller.name}"
+    """The buyer by name when the agency knows it, else by number."""
+    return f"Meeting between {buyer.name or phone_denorm(buyer.phone)} and {seller.name}"
 
 
 def meetings_create_for_calls(*, specs: Iterable[CallMeetingSpec]) -> list[Meeting]:

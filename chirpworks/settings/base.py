@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django_guid.integrations import CeleryIntegration
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -21,6 +22,8 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [
+    # First, so that its templates (admin/index.html: the ops dashboard link) override the admin's.
+    "chirpworks",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -32,7 +35,8 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
-    "chirpworks",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from our static files, no CDN
+    "django_guid",
     "agencies",
     "sellers",
     "products",
@@ -175,6 +179,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Sales-call intelligence: call sync, meetings, analysis, actions, analytics.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No "valid" badge fetched from validator.swagger.io: the docs make no request elsewhere.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api",
     "ENUM_NAME_OVERRIDES": {
@@ -222,7 +231,11 @@ LOG_FORMAT = env("LOG_FORMAT", default="plain")  # "json" for one JSON object pe
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"context": {"()": "chirpworks.logging.LogContextFilter"}},
+    "filters": {
+        "context": {"()": "chirpworks.logging.LogContextFilter"},
+        "request_id": {"()": "chirpworks.logging.RequestIdFilter"},
+        "client_error_traceback": {"()": "chirpworks.logging.ClientErrorTracebackFilter"},
+    },
     "formatters": {
         "plain": {
             "format": "%(asctime)s %(levelname)s %(name)s [req=%(request_id)s task=%(task_id)s "
@@ -239,10 +252,22 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": LOG_FORMAT,
-            "filters": ["context"],
+            "filters": ["context", "request_id"],
         }
     },
+    "loggers": {
+        # A 403 or 404 is the client's doing: one line, no traceback (5xx keep theirs).
+        "django.request": {"filters": ["client_error_traceback"]},
+        "django_guid": {"level": "WARNING"},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+}
+# The request id (X-Request-ID, chosen by chirpworks.logging.RequestIdMiddleware) travels with the
+# Celery tasks a request enqueues, so the worker's lines for them carry it too.
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "RETURN_HEADER": False,  # RequestIdMiddleware sets it
+    "INTEGRATIONS": [CeleryIntegration()],
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

@@ -130,7 +130,7 @@ class TestPages:
         assert "[00:00] Speaker 1 (seller): Hello, this is Sam." in content
         # Stored text is escaped, never rendered as markup.
         assert "[01:05] Speaker 2 (buyer): &lt;b&gt;Term Shield&lt;/b&gt; cheap?" in content
-        assert "&quot;risk&quot;: &quot;Price &lt;script&gt;&quot;" in content
+        assert "<td>Price &lt;script&gt;</td>" in content
         assert "<script>" not in content.split("</head>")[1].replace("<script src", "")
         assert "Call back on &lt;Monday&gt;" in content
         assert "rapport building" in content and "rapport_building reason" in content

@@ -1,3 +1,5 @@
+from datetime import datetime
+
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
@@ -40,6 +42,27 @@ class TestGetUser:
         assert analysis["overall_score"] == 7
         assert analysis["metrics"]["intro"] == 7
         assert analysis["metrics"]["rapport_building"] is None
+
+    def test_last_week_spans_seven_calendar_days(self, client_for, seller, agency):
+        # The clock is Wed 18 Nov 2026 11:30 IST: the last 7 days are Thu 12 to Wed 18 November.
+        tz = agency.tzinfo
+        buyer = baker.make(Buyer, agency=agency, phone="+919811100001")
+        for day, hour, score in ((11, 23, 2), (12, 0, 6), (18, 9, 8)):
+            meeting = baker.make(
+                Meeting,
+                agency=agency,
+                seller=seller,
+                buyer=buyer,
+                start_time=datetime(2026, 11, day, hour, 30, tzinfo=tz),
+            )
+            baker.make(CallPerformance, meeting=meeting, overall_score=score)
+
+        analysis = (
+            client_for(seller).get("/api/user/get_user").json()["last_week_performance_analysis"]
+        )
+        assert (analysis["start_date"], analysis["end_date"]) == ("2026-11-12", "2026-11-18")
+        assert analysis["calls_count"] == 2  # not the call late on the 11th, an 8th day
+        assert analysis["overall_score"] == 7
 
 
 class TestSetManager:
