@@ -71,9 +71,13 @@ class MobileAppCall(BaseModel):
 
 
 class ExotelCall(BaseModel):
-    """A call as Exotel reports it (Passthru applet or StatusCallback), one row per CallSid."""
+    """A call as Exotel reports it (Passthru applet or StatusCallback), one row per agency and CallSid.
 
-    call_sid = models.CharField(max_length=64, unique=True)
+    CallSids are unique per agency only: another agency's CallSid is simply a new call for the
+    caller, so nobody can learn of (or pre-register) another agency's calls.
+    """
+
+    call_sid = models.CharField(max_length=64)
     agency = models.ForeignKey(
         "agencies.Agency", on_delete=models.CASCADE, related_name="exotel_calls"
     )
@@ -118,6 +122,9 @@ class ExotelCall(BaseModel):
 
     class Meta:
         ordering = ["-start_time"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "call_sid"], name="call_sid_per_agency")
+        ]
         indexes = [
             models.Index(fields=["seller", "start_time"]),
             models.Index(fields=["reconciled_at", "start_time"]),

@@ -44,7 +44,7 @@ from calls.recordings import (
 )
 from calls.serializers import AppCallItemSerializer, ExotelWebhookInputSerializer
 from chirpworks.bulk import bulk_update_rows
-from chirpworks.exceptions import ApplicationError, ConflictError, ForbiddenError
+from chirpworks.exceptions import ApplicationError, ForbiddenError
 from chirpworks.phones import InvalidPhoneNumber, phone_parse
 from chirpworks.timeframes import within_date_bounds
 from meetings.search.documents import KIND_MOBILE_CALL
@@ -382,8 +382,10 @@ def exotel_call_ingest(*, key: str, params: dict) -> ExotelIngestResult:
         sellers_by_phone=sellers_by_phone,
     )
 
+    # Looked up within the agency only: another agency's CallSid is a new call here.
+    agency_calls = ExotelCall.objects.select_for_update().filter(agency=agency)
     with transaction.atomic():
-        call = ExotelCall.objects.select_for_update().filter(call_sid=call_sid).first()
+        call = agency_calls.filter(call_sid=call_sid).first()
         created = False
         if call is None:
             try:
@@ -391,9 +393,7 @@ def exotel_call_ingest(*, key: str, params: dict) -> ExotelIngestResult:
                     call = ExotelCall.objects.create(call_sid=call_sid, agency=agency)
                     created = True
             except IntegrityError:
-                call = ExotelCall.objects.select_for_update().get(call_sid=call_sid)
-        if call.agency_id != agency.pk:
-            raise ConflictError("CallSid is already registered", code="call_sid_conflict")
+                call = agency_calls.get(call_sid=call_sid)
 
         call.from_number = from_number or call.from_number
         call.to_number = to_number or call.to_number
@@ -448,8 +448,9 @@ def exotel_recording_download(*, exotel_call_id: uuid.UUID | str) -> ExotelCall 
         duration = audio_duration_seconds(file)
         if duration is None:
             raise RecordingDownloadError("Recording is not a readable MP3 or WAV", transient=True)
+        # Named from our ids only: nothing Exotel (or anyone) sends reaches a storage path.
         name = default_storage.save(
-            f"recordings/exotel/{call.agency_id}/{call.call_sid}.{extension}", File(file)
+            f"recordings/exotel/{call.agency_id}/{call.pk}.{extension}", File(file)
         )
 
     with transaction.atomic():
