@@ -99,6 +99,7 @@ class ExotelCallAdmin(admin.ModelAdmin):
     exclude = ["raw_payload"]
     readonly_fields = [
         "recording_url",
+        "recording_error",
         "created_at",
         "updated_at",
         "reconciled_at",

@@ -103,6 +103,8 @@ class ExotelCall(BaseModel):
         max_length=16, choices=RecordingStatus.choices, default=RecordingStatus.NONE
     )
     recording_duration = models.FloatField(null=True, blank=True)
+    # Why the download failed for good (e.g. "Recording URL refused: ..."), shown in the admin.
+    recording_error = models.CharField(max_length=255, blank=True, default="")
     raw_payload = models.JSONField(default=dict, blank=True)
     mobile_call = models.OneToOneField(
         MobileAppCall,

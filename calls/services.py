@@ -487,7 +487,8 @@ def exotel_recording_mark_failed(*, exotel_call_id: uuid.UUID | str, reason: str
         if call is None or call.recording_status == RecordingStatus.STORED:
             return
         call.recording_status = RecordingStatus.FAILED
-        call.save(update_fields=["recording_status", "updated_at"])
+        call.recording_error = reason[:255]
+        call.save(update_fields=["recording_status", "recording_error", "updated_at"])
         logger.warning("Exotel recording for %s failed for good: %s", call.call_sid, reason)
         if call.seller_id is not None:
             _enqueue_reconcile(seller_id=call.seller_id)
