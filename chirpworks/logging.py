@@ -1,7 +1,11 @@
 """Structured logging: a request id on every request's lines, the task and job id on every task's.
 
 ``LogContextFilter`` copies the current context (request id, task id, job id) onto each record and
-scrubs phone numbers, JWTs and passwords from the message, so a log line never carries them.
+scrubs its message. The formatters (``ScrubbingFormatter``, ``ScrubbingJsonFormatter``) scrub
+every field of every record on its way out (message, arguments, extra fields such as Django's
+``request``, exception text): phone numbers (also URL-encoded), emails, JWTs, passwords, keys,
+tokens and URL credentials never reach a log line. ``scrub`` and ``find_leaks`` are for reuse
+(log scans, drills).
 """
 
 import contextvars
@@ -10,8 +14,11 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
+from urllib.parse import unquote_plus
 
 from django.http import HttpRequest, HttpResponse
+from pythonjsonlogger.json import JsonFormatter
 
 _context: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
     "log_context", default=None
@@ -19,26 +26,106 @@ _context: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar
 
 CONTEXT_FIELDS = ("request_id", "task_id", "job_id")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# Names whose value is a secret wherever they appear: `key=…` in a query string, `"token": …` in
+# JSON, `password: …` in a message.
+_SECRET_NAME = (
+    r"[\w-]*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|key|signature|credential"
+    r"|authorization)[\w-]*"
+)
+_SECRET_NAME_RE = re.compile(rf"(?i)\A{_SECRET_NAME}\Z")
 _SCRUBBERS = (
     (re.compile(r"(?i)(https?://)[^/\s:@]+:[^/\s@]+@"), r"\1[credentials]@"),
     (re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]+"), "[token]"),
+    (re.compile(r"(?i)\b(basic|bearer)\s+(?!\[)[A-Za-z0-9+/=._~-]{8,}"), r"\1 [redacted]"),
     (
-        re.compile(r"(?i)\b(password|passwd|secret|token|api_key|key)(\s*[=:]\s*)(\S+)"),
+        re.compile(rf"(?i)\b({_SECRET_NAME})([\"']?\s*[=:]\s*[\"']?)(?!\[)([^\s&'\",;)}}\]]+)"),
         r"\1\2[redacted]",
     ),
+    (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"), "[email]"),
 )
 _PHONE = re.compile(r"(?<![\w.:-])(?:\+|00)?\d(?:[ -]?\d){9,13}(?![\w.:-])")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 
 
 def _phone(match: re.Match) -> str:
     return match.group() if _DATE.match(match.group()) else "[phone]"
 
 
-def scrub(text: str) -> str:
+def _scrub_plain(text: str) -> str:
     for pattern, replacement in _SCRUBBERS:
         text = pattern.sub(replacement, text)
     return _PHONE.sub(_phone, text)
+
+
+def scrub(text: str) -> str:
+    """``text`` without phone numbers, emails, JWTs, passwords, keys, tokens or URL credentials.
+
+    URL-encoded text (a query string: ``CallFrom=%2B9198…``, ``a%40b.com``) is decoded and
+    scrubbed as well; the decoded form is kept only when it held something to remove.
+    """
+    cleaned = _scrub_plain(text)
+    decoded = cleaned
+    for _ in range(3):  # also twice-encoded values
+        if not _ESCAPE.search(decoded):
+            break
+        decoded = unquote_plus(decoded)
+    if decoded != cleaned:
+        scrubbed = _scrub_plain(decoded)
+        if scrubbed != decoded:
+            return scrubbed
+    return cleaned
+
+
+def find_leaks(text: str) -> list[str]:
+    """The pieces of ``text`` that ``scrub`` would remove (for log scans: empty means clean)."""
+    leaks: list[str] = []
+    layers = [text]
+    for _ in range(3):
+        layers.append(unquote_plus(layers[-1]))
+    for candidate in dict.fromkeys(layers):
+        for pattern, _ in _SCRUBBERS:
+            leaks += [m.group() for m in pattern.finditer(candidate) if "[" not in m.group()]
+        leaks += [m.group() for m in _PHONE.finditer(candidate) if not _DATE.match(m.group())]
+    return list(dict.fromkeys(leaks))
+
+
+def scrub_value(value: Any, *, name: str = "") -> Any:
+    """Any log field, scrubbed: strings, containers (recursively), requests, other objects.
+
+    A field named like a secret (``password``, ``token``, ``api_key``…) loses its value whole.
+    A request is logged as its method and path, never its query string or headers.
+    """
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if name and _SECRET_NAME_RE.match(name):
+        return "[redacted]"
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {k: scrub_value(v, name=str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [scrub_value(v) for v in value]
+    if isinstance(value, HttpRequest):
+        return scrub(f"{value.method} {value.path}")
+    return scrub(str(value))
+
+
+class ScrubbingFormatter(logging.Formatter):
+    """The plain formatter, with every finished line scrubbed (whatever field put it there)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return scrub(super().format(record))
+
+    def formatException(self, ei) -> str:  # noqa: N802 (logging's name)
+        return scrub(super().formatException(ei))
+
+
+class ScrubbingJsonFormatter(JsonFormatter):
+    """JSON lines with every field scrubbed: message, extras, request, exception, stack."""
+
+    def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
+        return {key: scrub_value(value, name=key) for key, value in log_data.items()}
 
 
 @contextmanager

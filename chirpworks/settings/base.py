@@ -226,11 +226,12 @@ LOGGING = {
     "filters": {"context": {"()": "chirpworks.logging.LogContextFilter"}},
     "formatters": {
         "plain": {
+            "()": "chirpworks.logging.ScrubbingFormatter",
             "format": "%(asctime)s %(levelname)s %(name)s [req=%(request_id)s task=%(task_id)s "
             "job=%(job_id)s] %(message)s"
         },
         "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
+            "()": "chirpworks.logging.ScrubbingJsonFormatter",
             "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(task_id)s %(job_id)s "
             "%(message)s",
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
