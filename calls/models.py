@@ -71,7 +71,7 @@ class MobileAppCall(BaseModel):
 
 
 class ExotelCall(BaseModel):
-    """A call as Exotel reports it (Passthru applet or StatusCallback), one row per agency and CallSid.
+    """A call as Exotel reports it (Passthru applet or StatusCallback), one row per CallSid.
 
     CallSids are unique per agency only: another agency's CallSid is simply a new call for the
     caller, so nobody can learn of (or pre-register) another agency's calls.

@@ -92,9 +92,9 @@ def _host_entry(entry: str) -> tuple[str, int | None, str]:
 def _listed(entries: list[str], *, host: str, port: int, path: str, default_port: int) -> bool:
     for entry in entries:
         entry_host, entry_port, prefix = _host_entry(entry)
-        if entry_host == host and (entry_port or default_port) == port:
-            if not prefix or path.startswith(prefix):
-                return True
+        same_host = entry_host == host and (entry_port or default_port) == port
+        if same_host and (not prefix or path.startswith(prefix)):
+            return True
     return False
 
 

@@ -29,7 +29,7 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # Names whose value is a secret wherever they appear: `key=…` in a query string, `"token": …` in
 # JSON, `password: …` in a message.
 _SECRET_NAME = (
-    r"[\w-]*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|key|signature|credential"
+    r"[\w-]*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|key|signature|credential"  # noqa: S105
     r"|authorization)[\w-]*"
 )
 _SECRET_NAME_RE = re.compile(rf"(?i)\A{_SECRET_NAME}\Z")
@@ -117,7 +117,7 @@ class ScrubbingFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         return scrub(super().format(record))
 
-    def formatException(self, ei) -> str:  # noqa: N802 (logging's name)
+    def formatException(self, ei) -> str:
         return scrub(super().formatException(ei))
 
 

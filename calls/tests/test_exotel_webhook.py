@@ -226,11 +226,9 @@ class TestAuthAndErrors:
 
     @pytest.mark.parametrize(
         "call_sid",
-        ["../../../etc/passwd", "..", "a/b", "sid\\..\\x", "sid%2F..", "sid 1", "x" * 65, ".hidden"],
+        ["../../../etc/passwd", "..", "a/b", "sid\\..\\x", "sid%2F..", "sid 1", "x" * 65, ".x"],
     )
-    def test_a_call_sid_outside_exotel_s_charset_is_400(
-        self, api_client, agency, seller, call_sid
-    ):
+    def test_a_call_sid_outside_exotel_s_charset_is_400(self, api_client, agency, seller, call_sid):
         params = passthru(seller, CallSid=call_sid)
         response = api_client.get(URL, {"key": agency.exotel_webhook_secret, **params})
         assert response.status_code == 400

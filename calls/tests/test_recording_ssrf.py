@@ -141,7 +141,7 @@ class TestRecordingUrlCheck:
             "192.168.1.1",
             "169.254.169.254",
             "100.64.0.1",
-            "0.0.0.0",
+            "0.0.0.0",  # noqa: S104 (an address to refuse, not to bind)
             "::1",
             "fe80::1",
             "fc00::1",
@@ -213,9 +213,7 @@ class TestRedirects:
 
     def test_redirects_are_bounded(self, recording_server, pending_call, settings):
         settings.EXOTEL_DOWNLOAD_MAX_REDIRECTS = 2
-        recording_server.responses += [
-            (302, b"", "text/plain", {"Location": "/rec/loop.mp3"})
-        ] * 10
+        recording_server.responses += [(302, b"", "text/plain", {"Location": "/rec/loop.mp3"})] * 10
         call = _download(pending_call(f"{recording_server.url}/rec/sid.mp3"))
         assert call.recording_status == RecordingStatus.FAILED
         assert len(recording_server.requests) == 3

@@ -228,7 +228,7 @@ LOGGING = {
         "plain": {
             "()": "chirpworks.logging.ScrubbingFormatter",
             "format": "%(asctime)s %(levelname)s %(name)s [req=%(request_id)s task=%(task_id)s "
-            "job=%(job_id)s] %(message)s"
+            "job=%(job_id)s] %(message)s",
         },
         "json": {
             "()": "chirpworks.logging.ScrubbingJsonFormatter",

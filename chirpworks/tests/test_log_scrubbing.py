@@ -169,7 +169,10 @@ def _production(**env: str) -> subprocess.CompletedProcess:
         DJANGO_ALLOWED_HOSTS="api.example.com",
         **env,
     )
-    code = "import django; django.setup(); from django.conf import settings; print(settings.EMAIL_BACKEND)"
+    code = (
+        "import django; django.setup(); "
+        "from django.conf import settings; print(settings.EMAIL_BACKEND)"
+    )
     return subprocess.run(  # noqa: S603 (our interpreter, our code)
         [sys.executable, "-c", code], cwd=ROOT, env=base, capture_output=True, text=True
     )
