@@ -20,6 +20,8 @@ from urllib.parse import unquote_plus
 from django.http import HttpRequest, HttpResponse
 from pythonjsonlogger.json import JsonFormatter
 
+from chirpworks.redaction import pii_find, pii_redact
+
 _context: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
     "log_context", default=None
 )
@@ -52,10 +54,14 @@ def _phone(match: re.Match) -> str:
     return match.group() if _DATE.match(match.group()) else "[phone]"
 
 
+# Identity and payment numbers, checksums checked (chirpworks.redaction); phones are ours above.
+_LOG_PII = frozenset({"AADHAAR", "CARD", "PAN", "IFSC"})
+
+
 def _scrub_plain(text: str) -> str:
     for pattern, replacement in _SCRUBBERS:
         text = pattern.sub(replacement, text)
-    return _PHONE.sub(_phone, text)
+    return _PHONE.sub(_phone, pii_redact(text, only=_LOG_PII))
 
 
 def scrub(text: str) -> str:
@@ -87,6 +93,7 @@ def find_leaks(text: str) -> list[str]:
         for pattern, _ in _SCRUBBERS:
             leaks += [m.group() for m in pattern.finditer(candidate) if "[" not in m.group()]
         leaks += [m.group() for m in _PHONE.finditer(candidate) if not _DATE.match(m.group())]
+        leaks += [candidate[start:end] for start, end, _ in pii_find(candidate, only=_LOG_PII)]
     return list(dict.fromkeys(leaks))
 
 

@@ -31,6 +31,7 @@ from chirpworks.fastrows import (
     uuid_text,
 )
 from chirpworks.phones import phone_denorm, phone_raw
+from chirpworks.redaction import agency_pii_patterns
 from chirpworks.timeframes import DateRange
 from meetings.analysis.base import AnalysisContext
 from meetings.models import (
@@ -656,6 +657,7 @@ def meeting_analysis_context(*, meeting: Meeting, previous: int = 3) -> Analysis
         products=agency_catalogue(agency_id=agency.pk),
         keyword_trackers=trackers if isinstance(trackers, dict) else {},
         previous_summaries=summaries,
+        pii_patterns=agency_pii_patterns(agency),
     )
 
 
