@@ -12,7 +12,7 @@
 - PAN (``ABCPE1234F``: 5 letters, the 4th the holder type, 4 digits, 1 letter) → ``[PAN]``;
 - IFSC codes (``HDFC0001234``: 4 letters, a 0, 6 letters or digits) → ``[IFSC]``;
 - each of the agency's own patterns (``Agency.settings["pii_patterns"]``, regular
-  expressions) → ``[REDACTED]``.
+  expressions) → ``[REDACTED]``, looked for before all of the above.
 
 The checksums keep dates, amounts and ids that merely look alike: a 12-digit number that fails
 Verhoeff is not called an Aadhaar number (it is still removed as a digit run). Stored
@@ -182,11 +182,13 @@ def pii_find(
     def free(start: int, end: int) -> bool:
         return all(end <= s or start >= e for s, e, _ in taken)
 
-    recognizers = [r for r in RECOGNIZERS if only is None or r[0] in only]
+    # The agency's own formats first: it knows them best (a policy number is not an account).
+    recognizers: list[Recognizer] = []
     for pattern in patterns:
         compiled = _compiled(pattern)
         if compiled is not None:
             recognizers.append(("REDACTED", compiled, None))
+    recognizers += [r for r in RECOGNIZERS if only is None or r[0] in only]
     for label, regex, valid in recognizers:
         for match in regex.finditer(text):
             start, end = match.span()
