@@ -16,8 +16,8 @@ from meetings.models import Job, SearchDocument
 from meetings.processing import job_analyse
 from meetings.search.embeddings import OpenAICompatibleEmbeddings
 from meetings.search.index import search_index_rebuild_agency
-from meetings.tests.search_factories import make_buyer, make_meeting, transcript
 from meetings.tests import test_analysis_llm, test_search_openai
+from meetings.tests.search_factories import make_buyer, make_meeting, transcript
 from meetings.tests.test_search_openai import _base_url
 
 # The fake OpenAI-compatible servers of the LLM and search tests, reused as they are.
