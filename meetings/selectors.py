@@ -19,7 +19,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
-from agencies.models import Buyer
+from agencies.models import Agency, Buyer
 from calls.models import AppCallStatus, MobileAppCall
 from chirpworks.durations import duration_format
 from chirpworks.exceptions import ForbiddenError, NotFoundError
@@ -406,6 +406,17 @@ def meeting_get_visible(*, actor: Seller, meeting_id: uuid.UUID) -> Meeting:
     if meeting is None:
         raise NotFoundError("Meeting not found or unauthorized", code="meeting_not_found")
     return meeting
+
+
+def meeting_recording_disclosure(*, meeting: Meeting, agency: Agency) -> dict[str, Any]:
+    """``{disclosed, required, missing}``: ``missing`` flags a call the agency requires it of."""
+    required = agency.setting_enabled("recording_disclosure_required")
+    disclosed = meeting.recording_disclosed
+    return {
+        "disclosed": disclosed,
+        "required": required,
+        "missing": required and disclosed is False,
+    }
 
 
 def meeting_transcription_text(*, meeting: Meeting) -> str | None:
