@@ -103,10 +103,12 @@ def scrub_value(value: Any, *, name: str = "") -> Any:
     A field named like a secret (``password``, ``token``, ``api_key``…) loses its value whole.
     A request is logged as its method and path, never its query string or headers.
     """
-    if value is None or isinstance(value, bool | int | float):
+    if value is None:
         return value
     if name and _SECRET_NAME_RE.match(name):
         return "[redacted]"
+    if isinstance(value, bool | int | float):
+        return value
     if isinstance(value, str):
         return scrub(value)
     if isinstance(value, dict):
