@@ -30,19 +30,28 @@ CONTEXT_FIELDS = ("request_id", "task_id", "job_id")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # Names whose value is a secret wherever they appear: `key=…` in a query string, `"token": …` in
 # JSON, `password: …` in a message.
-_SECRET_NAME = (
-    r"[\w-]*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|key|signature|credential"  # noqa: S105
-    r"|authorization)[\w-]*"
+_SECRET_WORD = re.compile(
+    r"(?i)password|passwd|pwd|secret|token|api[_-]?key|apikey|key|signature|credential"
+    r"|authorization"
 )
-_SECRET_NAME_RE = re.compile(rf"(?i)\A{_SECRET_NAME}\Z")
+# A name, its `=` or `:`, its value (one linear pass: names start at word boundaries).
+_NAME_VALUE = re.compile(r"\b([\w-]+)([\"']?\s*[=:]\s*[\"']?)(?!\[)([^\s&'\",;)}\]]+)")
+
+
+def _secret_value(match: re.Match) -> str:
+    name, separator, value = match.groups()
+    if _SECRET_WORD.search(name):
+        return f"{name}{separator}[redacted]"
+    # Not a secret's name ("https:"): its value may still hold one ("…?key=…").
+    return f"{name}{separator}{_NAME_VALUE.sub(_secret_value, value)}"
+
+
+
 _SCRUBBERS = (
     (re.compile(r"(?i)(https?://)[^/\s:@]+:[^/\s@]+@"), r"\1[credentials]@"),
     (re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]+"), "[token]"),
     (re.compile(r"(?i)\b(basic|bearer)\s+(?!\[)[A-Za-z0-9+/=._~-]{8,}"), r"\1 [redacted]"),
-    (
-        re.compile(rf"(?i)\b({_SECRET_NAME})([\"']?\s*[=:]\s*[\"']?)(?!\[)([^\s&'\",;)}}\]]+)"),
-        r"\1\2[redacted]",
-    ),
+    (_NAME_VALUE, _secret_value),
     (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"), "[email]"),
 )
 _PHONE = re.compile(r"(?<![\w.:-])(?:\+|00)?\d(?:[ -]?\d){9,13}(?![\w.:-])")
@@ -90,8 +99,15 @@ def find_leaks(text: str) -> list[str]:
     for _ in range(3):
         layers.append(unquote_plus(layers[-1]))
     for candidate in dict.fromkeys(layers):
-        for pattern, _ in _SCRUBBERS:
-            leaks += [m.group() for m in pattern.finditer(candidate) if "[" not in m.group()]
+        for pattern, replacement in _SCRUBBERS:
+            for match in pattern.finditer(candidate):
+                if "[" in match.group():
+                    continue
+                if callable(replacement):
+                    if replacement(match) != match.group():
+                        leaks.append(match.group(3) if match.re is _NAME_VALUE else match.group())
+                    continue
+                leaks.append(match.group())
         leaks += [m.group() for m in _PHONE.finditer(candidate) if not _DATE.match(m.group())]
         leaks += [candidate[start:end] for start, end, _ in pii_find(candidate, only=_LOG_PII)]
     return list(dict.fromkeys(leaks))
@@ -105,7 +121,7 @@ def scrub_value(value: Any, *, name: str = "") -> Any:
     """
     if value is None:
         return value
-    if name and _SECRET_NAME_RE.match(name):
+    if name and _SECRET_WORD.search(name):
         return "[redacted]"
     if isinstance(value, bool | int | float):
         return value

@@ -197,14 +197,19 @@ def pii_find(
     return sorted(taken)
 
 
+_MAYBE_PII = re.compile(r"\d|@")
+
+
 def pii_redact(
     text: str, *, patterns: Iterable[str] = (), only: frozenset[str] | None = None
 ) -> str:
     """``text`` with every piece of personal data replaced by its label (``[PHONE]``, …)."""
-    if not text:
+    patterns = tuple(patterns)
+    # Every built-in kind has a digit or an "@": text without either is left as it is.
+    if not text or (not patterns and not _MAYBE_PII.search(text)):
         return text
     out, last = [], 0
-    for start, end, label in pii_find(text, patterns=tuple(patterns), only=only):
+    for start, end, label in pii_find(text, patterns=patterns, only=only):
         out += [text[last:start], f"[{label}]"]
         last = end
     out.append(text[last:])
