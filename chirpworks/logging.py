@@ -46,7 +46,6 @@ def _secret_value(match: re.Match) -> str:
     return f"{name}{separator}{_NAME_VALUE.sub(_secret_value, value)}"
 
 
-
 _SCRUBBERS = (
     (re.compile(r"(?i)(https?://)[^/\s:@]+:[^/\s@]+@"), r"\1[credentials]@"),
     (re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]+"), "[token]"),
