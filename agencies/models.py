@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from chirpworks.models import BaseModel
+from chirpworks.redaction import agency_pattern_errors
 
 
 def generate_webhook_secret() -> str:
@@ -21,6 +22,13 @@ def validate_timezone(value: str) -> None:
 def validate_phone_region(value: str) -> None:
     if value not in phonenumbers.SUPPORTED_REGIONS:
         raise ValidationError(f"Unknown phone region: {value}")
+
+
+# Yes/no switches in Agency.settings (off when absent).
+BOOLEAN_SETTINGS = (
+    "recording_disclosure_required",  # flag calls where the seller never said it is recorded
+    "guests_can_search_answer",  # guests may use /api/search/answer
+)
 
 
 class Agency(BaseModel):
@@ -64,6 +72,21 @@ class Agency(BaseModel):
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    def setting_enabled(self, name: str) -> bool:
+        """A yes/no agency setting (``settings[name]``), off unless set to true."""
+        return isinstance(self.settings, dict) and self.settings.get(name) is True
+
+    def clean(self) -> None:
+        super().clean()
+        if not isinstance(self.settings, dict):
+            raise ValidationError({"settings": "Settings must be a JSON object."})
+        errors = agency_pattern_errors(self.settings.get("pii_patterns"))
+        for name in BOOLEAN_SETTINGS:
+            if name in self.settings and not isinstance(self.settings[name], bool):
+                errors.append(f"{name} must be true or false")
+        if errors:
+            raise ValidationError({"settings": errors})
 
 
 class Buyer(BaseModel):

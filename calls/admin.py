@@ -107,6 +107,7 @@ class ExotelCallAdmin(AgencyTimezoneMixin, admin.ModelAdmin):
     exclude = ["raw_payload"]
     readonly_fields = [
         "recording_url",
+        "recording_error",
         "created_at",
         "updated_at",
         "reconciled_at",

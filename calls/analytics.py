@@ -58,6 +58,7 @@ class CallCounts:
     incoming_answered: int = 0
     incoming_unanswered: int = 0
     leads: int = 0  # distinct buyer phones of the answered calls
+    undisclosed: int = 0  # meetings whose seller never said the call is recorded
 
     @property
     def outgoing(self) -> int:
@@ -93,7 +94,8 @@ _AGGREGATES = """
     SUM(call_outgoing * (1 - call_answered)),
     SUM((1 - call_outgoing) * call_answered),
     SUM((1 - call_outgoing) * (1 - call_answered)),
-    COUNT(DISTINCT CASE WHEN call_answered = 1 AND call_phone <> '' THEN call_phone END)
+    COUNT(DISTINCT CASE WHEN call_answered = 1 AND call_phone <> '' THEN call_phone END),
+    SUM(call_undisclosed)
 """
 
 
@@ -101,7 +103,7 @@ def _call_rows(
     *, agency_id: uuid.UUID, seller_ids: list[uuid.UUID], date_range: DateRange, key: Any
 ) -> tuple[str, list[Any]]:
     """SQL of one ``(key, outgoing, answered, phone)`` row per call, both sources together."""
-    columns = ("call_key", "call_outgoing", "call_answered", "call_phone")
+    columns = ("call_key", "call_outgoing", "call_answered", "call_phone", "call_undisclosed")
     is_outgoing = Case(When(direction=CallType.OUTGOING, then=_ONE), default=_ZERO)
     meetings = (
         Meeting.objects.filter(
@@ -115,6 +117,7 @@ def _call_rows(
             call_outgoing=is_outgoing,
             call_answered=_ONE,
             call_phone=F("buyer__phone"),
+            call_undisclosed=Case(When(recording_disclosed=False, then=_ONE), default=_ZERO),
         )
         .values_list(*columns)
         .order_by()
@@ -140,6 +143,7 @@ def _call_rows(
             call_outgoing=Case(When(app_outgoing, then=_ONE), default=_ZERO),
             call_answered=Case(When(status=AppCallStatus.PROCESSING, then=_ONE), default=_ZERO),
             call_phone=F("buyer_number"),
+            call_undisclosed=_ZERO,
         )
         .values_list(*columns)
         .order_by()
@@ -170,7 +174,10 @@ def _call_totals(
         agency_id=scope.agency_id, seller_ids=seller_ids, date_range=date_range, key=key
     )
     # Only the ORM's own compiled SQL and constants are interpolated; values are parameters.
-    sql = f"WITH calls (call_key, call_outgoing, call_answered, call_phone) AS ({rows_sql}) "
+    sql = (
+        "WITH calls (call_key, call_outgoing, call_answered, call_phone, call_undisclosed) "
+        f"AS ({rows_sql}) "
+    )
     sql += f"SELECT 0, call_key, {_AGGREGATES} FROM calls GROUP BY call_key"  # noqa: S608
     if with_total:
         sql += f" UNION ALL SELECT 1, NULL, {_AGGREGATES} FROM calls"  # noqa: S608
@@ -234,6 +241,7 @@ def call_series(*, scope: SellerScope, date_range: DateRange) -> dict[str, Any]:
             "total_incoming_calls": total.incoming,
             "total_calls": total.outgoing + total.incoming,
             "unique_leads_engaged": total.leads,
+            "calls_without_recording_disclosure": total.undisclosed,
         },
     }
 

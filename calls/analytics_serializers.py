@@ -14,11 +14,15 @@ class BucketSerializer(serializers.Serializer):
     unique_leads_engaged = serializers.IntegerField()
 
 
+DISCLOSURE_HELP = "Answered calls whose seller never said the call is recorded (IRDAI)."
+
+
 class TotalDataSerializer(serializers.Serializer):
     total_outgoing_calls = serializers.IntegerField()
     total_incoming_calls = serializers.IntegerField()
     total_calls = serializers.IntegerField()
     unique_leads_engaged = serializers.IntegerField()
+    calls_without_recording_disclosure = serializers.IntegerField(help_text=DISCLOSURE_HELP)
 
 
 class CallSeriesSerializer(serializers.Serializer):

@@ -76,10 +76,28 @@ class LastSyncedCallTimestampApi(APIView):
         return Response({"source": source, "last_synced_call_timestamp": when.isoformat()})
 
 
+WEBHOOK_KEY_PARAMETERS = [
+    OpenApiParameter(
+        "key",
+        OpenApiTypes.STR,
+        required=False,
+        description="The agency's webhook secret (or send it in X-Exotel-Key).",
+    ),
+    OpenApiParameter(
+        "X-Exotel-Key",
+        OpenApiTypes.STR,
+        location=OpenApiParameter.HEADER,
+        required=False,
+        description="The agency's webhook secret; kept out of URLs and access logs.",
+    ),
+]
+
+
 class ExotelRecordingWebhookApi(APIView):
     """Exotel's Passthru applet (GET) and Connect StatusCallback (POST, form or JSON).
 
-    Authenticated by the agency's webhook secret in ``?key=``. Answers at once; the recording is
+    Authenticated by the agency's webhook secret, in the ``X-Exotel-Key`` header (preferred: a
+    header stays out of access logs) or in ``?key=``. Answers at once; the recording is
     downloaded by a background task.
     """
 
@@ -89,10 +107,7 @@ class ExotelRecordingWebhookApi(APIView):
 
     @extend_schema(
         tags=["call_records"],
-        parameters=[
-            OpenApiParameter("key", OpenApiTypes.STR, required=True),
-            ExotelWebhookInputSerializer,
-        ],
+        parameters=[*WEBHOOK_KEY_PARAMETERS, ExotelWebhookInputSerializer],
         responses={
             200: ExotelWebhookOutputSerializer,
             202: ExotelWebhookOutputSerializer,
@@ -105,7 +120,7 @@ class ExotelRecordingWebhookApi(APIView):
 
     @extend_schema(
         tags=["call_records"],
-        parameters=[OpenApiParameter("key", OpenApiTypes.STR, required=True)],
+        parameters=WEBHOOK_KEY_PARAMETERS,
         request=ExotelWebhookInputSerializer,
         responses={
             200: ExotelWebhookOutputSerializer,
@@ -118,7 +133,7 @@ class ExotelRecordingWebhookApi(APIView):
         return self._ingest(request)
 
     def _ingest(self, request: Request) -> Response:
-        key = request.query_params.get("key", "")
+        key = request.headers.get("X-Exotel-Key") or request.query_params.get("key", "")
         body = request.data if hasattr(request.data, "items") else {}
         params = exotel_params(query=request.query_params, body=body)
         result = services.exotel_call_ingest(key=key, params=params)

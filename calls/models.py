@@ -74,9 +74,13 @@ class MobileAppCall(BaseModel):
 
 
 class ExotelCall(BaseModel):
-    """A call as Exotel reports it (Passthru applet or StatusCallback), one row per CallSid."""
+    """A call as Exotel reports it (Passthru applet or StatusCallback), one row per CallSid.
 
-    call_sid = models.CharField(max_length=64, unique=True)
+    CallSids are unique per agency only: another agency's CallSid is simply a new call for the
+    caller, so nobody can learn of (or pre-register) another agency's calls.
+    """
+
+    call_sid = models.CharField(max_length=64)
     agency = models.ForeignKey(
         "agencies.Agency", on_delete=models.CASCADE, related_name="exotel_calls"
     )
@@ -105,6 +109,8 @@ class ExotelCall(BaseModel):
         max_length=16, choices=RecordingStatus.choices, default=RecordingStatus.NONE
     )
     recording_duration = models.FloatField(null=True, blank=True)
+    # Why the download failed for good (e.g. "Recording URL refused: ..."), shown in the admin.
+    recording_error = models.CharField(max_length=255, blank=True, default="")
     raw_payload = models.JSONField(default=dict, blank=True)
     mobile_call = models.OneToOneField(
         MobileAppCall,
@@ -124,6 +130,9 @@ class ExotelCall(BaseModel):
 
     class Meta:
         ordering = ["-start_time"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "call_sid"], name="call_sid_per_agency")
+        ]
         indexes = [
             models.Index(fields=["seller", "start_time"]),
             models.Index(fields=["reconciled_at", "start_time"]),

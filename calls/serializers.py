@@ -10,6 +10,8 @@ from calls.models import CallType
 from chirpworks.phones import InvalidPhoneNumber, phone_parse
 from chirpworks.timeframes import MAX_DATE, MIN_DATE, within_date_bounds
 
+CALL_SID_PATTERN = r"\A[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z"
+
 
 class SecondsField(serializers.Field):
     """A whole number of seconds sent as a number or a numeric string ("45", 45, 45.0)."""
@@ -163,7 +165,12 @@ class ExotelWebhookInputSerializer(serializers.Serializer):
     ``Legs[0][Status]`` keys.
     """
 
-    CallSid = serializers.CharField(max_length=64)
+    # Exotel's CallSids are hex (sometimes with a dotted or _ suffix); nothing else gets in.
+    CallSid = serializers.RegexField(
+        CALL_SID_PATTERN,
+        max_length=64,
+        error_messages={"invalid": "CallSid may hold only letters, digits, '.', '_' and '-'."},
+    )
     CallFrom = serializers.CharField(required=False, allow_blank=True)
     CallTo = serializers.CharField(required=False, allow_blank=True)
     From = serializers.CharField(required=False, allow_blank=True)

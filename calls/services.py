@@ -44,7 +44,7 @@ from calls.recordings import (
 )
 from calls.serializers import AppCallItemSerializer, ExotelWebhookInputSerializer
 from chirpworks.bulk import bulk_update_rows
-from chirpworks.exceptions import ApplicationError, ConflictError, ForbiddenError
+from chirpworks.exceptions import ApplicationError, ForbiddenError
 from chirpworks.phones import InvalidPhoneNumber, phone_parse
 from chirpworks.timeframes import within_date_bounds
 from meetings.search.documents import KIND_MOBILE_CALL
@@ -438,8 +438,10 @@ def exotel_call_ingest_for_agency(*, agency: Agency, params: dict) -> ExotelInge
         agent_numbers=agent_numbers,
     )
 
+    # Looked up within the agency only: another agency's CallSid is a new call here.
+    agency_calls = ExotelCall.objects.select_for_update().filter(agency=agency)
     with transaction.atomic():
-        call = ExotelCall.objects.select_for_update().filter(call_sid=call_sid).first()
+        call = agency_calls.filter(call_sid=call_sid).first()
         created = False
         if call is None:
             try:
@@ -447,9 +449,7 @@ def exotel_call_ingest_for_agency(*, agency: Agency, params: dict) -> ExotelInge
                     call = ExotelCall.objects.create(call_sid=call_sid, agency=agency)
                     created = True
             except IntegrityError:
-                call = ExotelCall.objects.select_for_update().get(call_sid=call_sid)
-        if call.agency_id != agency.pk:
-            raise ConflictError("CallSid is already registered", code="call_sid_conflict")
+                call = agency_calls.get(call_sid=call_sid)
 
         call.from_number = from_number or call.from_number
         call.to_number = to_number or call.to_number
@@ -681,8 +681,9 @@ def exotel_recording_download(*, exotel_call_id: uuid.UUID | str) -> ExotelCall 
         duration = audio_duration_seconds(file)
         if duration is None:
             raise RecordingDownloadError("Recording is not a readable MP3 or WAV", transient=True)
+        # Named from our ids only: nothing Exotel (or anyone) sends reaches a storage path.
         name = default_storage.save(
-            f"recordings/exotel/{call.agency_id}/{call.call_sid}.{extension}", File(file)
+            f"recordings/exotel/{call.agency_id}/{call.pk}.{extension}", File(file)
         )
 
     with transaction.atomic():
@@ -722,7 +723,8 @@ def exotel_recording_mark_failed(*, exotel_call_id: uuid.UUID | str, reason: str
         if call is None or call.recording_status == RecordingStatus.STORED:
             return
         call.recording_status = RecordingStatus.FAILED
-        call.save(update_fields=["recording_status", "updated_at"])
+        call.recording_error = reason[:255]
+        call.save(update_fields=["recording_status", "recording_error", "updated_at"])
         logger.warning("Exotel recording for %s failed for good: %s", call.call_sid, reason)
         if call.seller_id is not None:
             _enqueue_reconcile(seller_id=call.seller_id)

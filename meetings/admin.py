@@ -204,6 +204,28 @@ _ANALYSIS_VIEWS = (
 )
 
 
+class RecordingDisclosureFilter(admin.SimpleListFilter):
+    title = "recording disclosure"
+    parameter_name = "recording_disclosure"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        return [
+            ("missing", "Missing where required"),
+            ("no", "Not said"),
+            ("yes", "Said"),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "missing":
+            return queryset.filter(
+                recording_disclosed=False,
+                agency__settings__recording_disclosure_required=True,
+            )
+        if self.value() in ("yes", "no"):
+            return queryset.filter(recording_disclosed=self.value() == "yes")
+        return queryset
+
+
 @admin.register(Meeting)
 class MeetingAdmin(AgencyTimezoneMixin, IdSearchMixin, ChangeListDeferMixin, admin.ModelAdmin):
     list_display = [
@@ -215,9 +237,16 @@ class MeetingAdmin(AgencyTimezoneMixin, IdSearchMixin, ChangeListDeferMixin, adm
         "duration",
         "job_status",
         "overall_score",
+        "recording_disclosure",
+    ]
+    list_filter = [
+        JobStatusFilter,
+        TranscriptFilter,
+        RecordingDisclosureFilter,
+        "source",
+        "agency",
     ]
     list_display_links = ["short_title"]
-    list_filter = [JobStatusFilter, TranscriptFilter, "source", "agency"]
     list_select_related = ["agency", "seller", "buyer", "job", "performance"]
     search_fields = ["title", "seller__name", "seller__email", "buyer__phone", "buyer__name"]
     id_search_fields = ("pk", "job__pk")
@@ -243,7 +272,7 @@ class MeetingAdmin(AgencyTimezoneMixin, IdSearchMixin, ChangeListDeferMixin, adm
                 ]
             },
         ),
-        ("Transcript", {"fields": ["transcript"]}),
+        ("Transcript", {"fields": ["recording_disclosure", "transcript"]}),
         (
             "Analysis",
             {"fields": list(_ANALYSIS_VIEWS)},
@@ -261,6 +290,7 @@ class MeetingAdmin(AgencyTimezoneMixin, IdSearchMixin, ChangeListDeferMixin, adm
         "ended",
         "duration",
         "recording",
+        "recording_disclosure",
         "transcript",
         *_ANALYSIS_VIEWS,
         "id",
@@ -310,6 +340,16 @@ class MeetingAdmin(AgencyTimezoneMixin, IdSearchMixin, ChangeListDeferMixin, adm
     def overall_score(self, meeting: Meeting):
         performance = getattr(meeting, "performance", None)
         return performance.overall_score if performance else EMPTY
+
+    @admin.display(description="Recording disclosed", ordering="recording_disclosed")
+    def recording_disclosure(self, meeting: Meeting) -> str:
+        if meeting.recording_disclosed is None:
+            return EMPTY
+        if meeting.recording_disclosed:
+            return "yes"
+        # Flagged where the agency requires the disclosure (IRDAI: insurance sellers).
+        required = meeting.agency.setting_enabled("recording_disclosure_required")
+        return "MISSING" if required else "no"
 
     @admin.display(description="Transcript")
     def transcript(self, meeting: Meeting) -> str:

@@ -83,6 +83,9 @@ class MeetingDetailApi(AgencyAPIView):
             "detected_products": meeting.detected_products,
             "job": job,
             "performance": selectors.meeting_performance_payload(meeting=meeting),
+            "recording_disclosure": selectors.meeting_recording_disclosure(
+                meeting=meeting, agency=request.user.agency
+            ),
         }
         return Response(MeetingDetailSerializer(body).data)
 

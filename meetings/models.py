@@ -126,6 +126,9 @@ class Meeting(BaseModel):
     risks = models.JSONField(default=list, blank=True)
     # Figures the analyser derives beyond the contract's fields (sentiment, talk ratio, ...).
     analysis_extras = models.JSONField(default=dict, blank=True)
+    # Whether the seller said the call is recorded (meetings.analysis.disclosure); None until
+    # there is a transcript.
+    recording_disclosed = models.BooleanField(null=True, blank=True)
 
     objects = MeetingQuerySet.as_manager()
 

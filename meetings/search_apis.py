@@ -10,11 +10,12 @@ from meetings.search_serializers import (
     SearchInputSerializer,
     SearchOutputSerializer,
 )
+from sellers.permissions import GuestsOnlyIfAgencyAllows
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid input: {error, code}"),
     401: OpenApiResponse(description="Not authenticated: {error, code, msg}"),
-    403: OpenApiResponse(description="No agency account: {error, code}"),
+    403: OpenApiResponse(description="No agency account (or a guest, for answers): {error, code}"),
     404: OpenApiResponse(description="seller_id not found (or not visible): {error, code}"),
     429: OpenApiResponse(description="Too many searches: {error, code, retry_after}"),
 }
@@ -40,9 +41,12 @@ class SearchApi(APIView):
 
 
 class SearchAnswerApi(APIView):
-    """An analytics answer, or an answer grounded in the best passages, with its sources."""
+    """An analytics answer, or an answer grounded in the best passages, with its sources.
 
-    permission_classes = [IsAuthenticated]
+    Guests only where their agency allows it (``settings["guests_can_search_answer"]``).
+    """
+
+    permission_classes = [IsAuthenticated, GuestsOnlyIfAgencyAllows]
     throttle_scope = "search"
 
     @extend_schema(

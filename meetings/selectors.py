@@ -19,7 +19,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
-from agencies.models import Buyer
+from agencies.models import Agency, Buyer
 from calls.models import AppCallStatus, MobileAppCall
 from chirpworks.durations import duration_format
 from chirpworks.exceptions import ForbiddenError, NotFoundError
@@ -31,6 +31,7 @@ from chirpworks.fastrows import (
     uuid_text,
 )
 from chirpworks.phones import phone_denorm, phone_raw
+from chirpworks.redaction import agency_pii_patterns
 from chirpworks.timeframes import DateRange
 from meetings.analysis.base import AnalysisContext
 from meetings.models import (
@@ -409,6 +410,17 @@ def meeting_get_visible(*, actor: Seller, meeting_id: uuid.UUID) -> Meeting:
     return meeting
 
 
+def meeting_recording_disclosure(*, meeting: Meeting, agency: Agency) -> dict[str, Any]:
+    """``{disclosed, required, missing}``: ``missing`` flags a call the agency requires it of."""
+    required = agency.setting_enabled("recording_disclosure_required")
+    disclosed = meeting.recording_disclosed
+    return {
+        "disclosed": disclosed,
+        "required": required,
+        "missing": required and disclosed is False,
+    }
+
+
 def meeting_transcription_text(*, meeting: Meeting) -> str | None:
     """The transcript as the app parses it: a JSON string of the segment list (null if none)."""
     if not meeting.transcription:
@@ -658,6 +670,7 @@ def meeting_analysis_context(*, meeting: Meeting, previous: int = 3) -> Analysis
         products=agency_catalogue(agency_id=agency.pk),
         keyword_trackers=trackers if isinstance(trackers, dict) else {},
         previous_summaries=summaries,
+        pii_patterns=agency_pii_patterns(agency),
     )
 
 

@@ -60,6 +60,14 @@ class JobSummarySerializer(serializers.Serializer):
     end_time = serializers.DateTimeField(source="finished_at", allow_null=True)
 
 
+class RecordingDisclosureSerializer(serializers.Serializer):
+    disclosed = serializers.BooleanField(
+        allow_null=True, help_text="The seller said the call is recorded; null: no transcript yet."
+    )
+    required = serializers.BooleanField(help_text="The agency requires the disclosure.")
+    missing = serializers.BooleanField(help_text="Required and not said: the call is flagged.")
+
+
 class MeetingDetailSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     buyer_id = serializers.UUIDField()
@@ -79,6 +87,7 @@ class MeetingDetailSerializer(serializers.Serializer):
     detected_products = serializers.JSONField()
     job = JobSummarySerializer(allow_null=True)
     performance = PerformanceSerializer(allow_null=True)
+    recording_disclosure = RecordingDisclosureSerializer()
 
 
 class TranscriptionSerializer(serializers.Serializer):

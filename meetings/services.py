@@ -24,6 +24,7 @@ from calls.models import ExotelCall
 from chirpworks.exceptions import ApplicationError, ConflictError
 from chirpworks.phones import phone_denorm
 from chirpworks.timeframes import within_date_bounds
+from meetings.analysis.disclosure import recording_disclosure
 from meetings.contacts import meetings_touch_buyers
 from meetings.models import (
     PERFORMANCE_METRICS,
@@ -336,7 +337,8 @@ def job_set_transcription(*, job: Job, transcription: list[dict[str, Any]]) -> M
     """Store a transcript an external worker produced."""
     meeting = job.meeting
     meeting.transcription = transcription
-    meeting.save(update_fields=["transcription", "updated_at"])
+    meeting.recording_disclosed = recording_disclosure(transcription)["disclosed"]
+    meeting.save(update_fields=["transcription", "recording_disclosed", "updated_at"])
     return meeting
 
 
@@ -354,7 +356,8 @@ def job_complete_with_results(
             return False
         meeting = locked.meeting
         meeting.transcription = transcription
-        meeting.save(update_fields=["transcription", "updated_at"])
+        meeting.recording_disclosed = recording_disclosure(transcription)["disclosed"]
+        meeting.save(update_fields=["transcription", "recording_disclosed", "updated_at"])
         meeting_apply_analysis(meeting=meeting, analysis=analysis)
         _set_status(locked, JobStatus.COMPLETED)
     return True

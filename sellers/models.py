@@ -106,3 +106,19 @@ class RevokedAccessToken(models.Model):
 
     def __str__(self) -> str:
         return self.jti
+
+
+class RevokedSession(models.Model):
+    """A signed-out session (the ``sid`` claim): every access and refresh token of it is refused.
+
+    Refresh tokens rotate, so one session has many; revoking the session revokes them all at
+    once, with or without the one the client still holds. Rows past ``expires_at`` are purged.
+    """
+
+    sid = models.CharField(max_length=64, primary_key=True)
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="revoked_sessions")
+    expires_at = models.DateTimeField(db_index=True)
+    revoked_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.sid

@@ -26,3 +26,15 @@ class GuestsReadOnly(BasePermission):
     def has_permission(self, request, view) -> bool:
         user = request.user
         return bool(user) and (request.method in SAFE_METHODS or user.role != "guest")
+
+
+class GuestsOnlyIfAgencyAllows(BasePermission):
+    """Guests need the agency's ``guests_can_search_answer`` setting; everyone else passes."""
+
+    message = "Guests may not use this unless their agency allows it"
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not user or user.role != "guest":
+            return True
+        return user.agency is not None and user.agency.setting_enabled("guests_can_search_answer")

@@ -28,9 +28,10 @@ from chirpworks.exceptions import (
     NotFoundError,
 )
 from chirpworks.phones import phone_parse
-from sellers.models import RevokedAccessToken, Role, Seller
+from sellers.lockout import auth_failure_record, auth_failures_check, auth_failures_clear
+from sellers.models import RevokedAccessToken, RevokedSession, Role, Seller
 from sellers.selectors import seller_chain_ids
-from sellers.tokens import SESSION_VERSION_CLAIM, SellerRefreshToken
+from sellers.tokens import SESSION_ID_CLAIM, SESSION_VERSION_CLAIM, SellerRefreshToken
 
 logger = logging.getLogger(__name__)
 
@@ -130,15 +131,19 @@ def seller_signup(
         raise ApplicationError(exc.message, code=exc.code) from exc
 
 
-def tokens_issue(*, seller: Seller) -> TokenPair:
-    refresh = SellerRefreshToken.for_user(seller)
+def tokens_issue(*, seller: Seller, session_id: str | None = None) -> TokenPair:
+    """A token pair of session ``session_id`` (a refresh rotation), else of a new session."""
+    refresh = SellerRefreshToken.for_user(seller, session_id=session_id)
     return TokenPair(access=str(refresh.access_token), refresh=str(refresh))
 
 
 def auth_login(*, email: str, password: str) -> tuple[Seller, TokenPair]:
+    auth_failures_check(scope="login", email=email)
     seller = authenticate(email=email.strip().lower(), password=password)
     if seller is None:
+        auth_failure_record(scope="login", email=email)
         raise AuthenticationError("Invalid credentials", code="invalid_credentials")
+    auth_failures_clear(scope="login", email=email)
     return seller, tokens_issue(seller=seller)
 
 
@@ -156,20 +161,34 @@ def auth_refresh(*, raw_refresh: str) -> TokenPair:
     )
     if seller is None or old.get(SESSION_VERSION_CLAIM) != seller.session_version:
         raise failure
+    session_id = old.get(SESSION_ID_CLAIM)
+    if session_id and RevokedSession.objects.filter(sid=session_id, seller=seller).exists():
+        raise failure  # signed out: every refresh token of the session is dead
     with transaction.atomic():
         _, created = old.blacklist()
         if not created:  # a concurrent refresh with the same token already rotated it
             raise failure
-        return tokens_issue(seller=seller)
+        return tokens_issue(seller=seller, session_id=session_id)
 
 
 def auth_logout(*, seller: Seller, access_token: AccessToken, raw_refresh: str | None) -> None:
-    """Revoke this session: its access token now, and its refresh token when the client sends it."""
+    """Revoke this session: its access token and every refresh token of its ``sid``, body or not.
+
+    A refresh token sent along is blacklisted too (it may be of a token issued before sessions
+    had ids); another seller's refresh token is refused with 403.
+    """
     with transaction.atomic():
         RevokedAccessToken.objects.get_or_create(
             jti=access_token[api_settings.JTI_CLAIM],
             defaults={"seller": seller, "expires_at": datetime_from_epoch(access_token["exp"])},
         )
+        session_id = access_token.get(SESSION_ID_CLAIM)
+        if session_id:
+            # No token of the session outlives a refresh token issued now.
+            expires = timezone.now() + api_settings.REFRESH_TOKEN_LIFETIME
+            RevokedSession.objects.get_or_create(
+                sid=str(session_id), defaults={"seller": seller, "expires_at": expires}
+            )
         if raw_refresh:
             try:
                 refresh = SellerRefreshToken(raw_refresh)
@@ -186,10 +205,13 @@ def seller_revoke_all_sessions(*, seller: Seller) -> None:
 
 
 def seller_change_password(*, email: str, old_password: str, new_password: str) -> Seller:
+    auth_failures_check(scope="password", email=email)
     seller = Seller.objects.filter(email=email.strip().lower()).first()
     if seller is None:
+        auth_failure_record(scope="password", email=email)
         raise NotFoundError("User not found", code="user_not_found")
     if not seller.check_password(old_password):
+        auth_failure_record(scope="password", email=email)
         raise AuthenticationError("Invalid old password", code="invalid_credentials")
     _password_errors(new_password, seller)
     with transaction.atomic():
@@ -251,6 +273,7 @@ def seller_set_manager(*, actor: Seller, user_email: str, manager_email: str) ->
 class TokenCleanupResult:
     refresh_tokens: int
     access_tokens: int
+    sessions: int = 0
 
 
 def tokens_cleanup(*, dry_run: bool) -> TokenCleanupResult:
@@ -261,11 +284,15 @@ def tokens_cleanup(*, dry_run: bool) -> TokenCleanupResult:
     now = timezone.now()
     refresh = OutstandingToken.objects.filter(expires_at__lte=now)
     access = RevokedAccessToken.objects.filter(expires_at__lte=now)
-    result = TokenCleanupResult(refresh_tokens=refresh.count(), access_tokens=access.count())
+    sessions = RevokedSession.objects.filter(expires_at__lte=now)
+    result = TokenCleanupResult(
+        refresh_tokens=refresh.count(), access_tokens=access.count(), sessions=sessions.count()
+    )
     if not dry_run:
         with transaction.atomic():
             refresh.delete()
             access.delete()
+            sessions.delete()
     return result
 
 

@@ -94,28 +94,40 @@ def make_exotel_call(db) -> Callable[..., ExotelCall]:
 
 
 class RecordingServer:
-    """A real HTTP server on 127.0.0.1 that answers queued responses and checks basic auth."""
+    """A real HTTP server on 127.0.0.1 that answers queued responses and checks basic auth.
 
-    def __init__(self, username: str, password: str) -> None:
+    A queued response may be ``(status, body, content_type, {header: value})``. With
+    ``require_auth=False`` it answers without checking credentials (it records them either way).
+    """
+
+    def __init__(self, username: str, password: str, *, require_auth: bool = True) -> None:
         self.expected = "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
-        self.responses: list[tuple[int, bytes, str]] = []
+        self.responses: list[tuple] = []
         self.requests: list[dict] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 server.requests.append(
-                    {"path": self.path, "auth": self.headers.get("Authorization")}
+                    {
+                        "path": self.path,
+                        "auth": self.headers.get("Authorization"),
+                        "host": self.headers.get("Host"),
+                    }
                 )
-                if self.headers.get("Authorization") != server.expected:
+                headers: dict = {}
+                if require_auth and self.headers.get("Authorization") != server.expected:
                     status, body, kind = 401, b"unauthorised", "text/plain"
                 elif server.responses:
-                    status, body, kind = server.responses.pop(0)
+                    status, body, kind, *rest = server.responses.pop(0)
+                    headers = rest[0] if rest else {}
                 else:
                     status, body, kind = 404, b"missing", "text/plain"
                 self.send_response(status)
                 self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(body)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(body)
 
@@ -127,6 +139,16 @@ class RecordingServer:
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
+    @property
+    def netloc(self) -> str:
+        return self.url.removeprefix("http://")
+
+    def allow(self, settings) -> None:
+        """Let the SSRF guard fetch from this loopback server, with credentials (tests only)."""
+        settings.EXOTEL_DOWNLOAD_ALLOW_LOOPBACK = True
+        settings.EXOTEL_RECORDING_HOSTS = [*settings.EXOTEL_RECORDING_HOSTS, self.netloc]
+        settings.EXOTEL_CREDENTIAL_HOSTS = [*settings.EXOTEL_CREDENTIAL_HOSTS, self.netloc]
+
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
@@ -134,9 +156,21 @@ class RecordingServer:
 
 @pytest.fixture
 def recording_server(settings):
+    """A local Exotel recording host the download task is allowed to reach."""
     settings.EXOTEL_API_KEY = "exo-key-123"
     settings.EXOTEL_API_TOKEN = "exo-token-456"
     server = RecordingServer("exo-key-123", "exo-token-456")
+    server.allow(settings)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def listener(settings):
+    """A loopback server that is NOT an allowed host: whatever reaches it is a leak."""
+    settings.EXOTEL_API_KEY = "exo-key-123"
+    settings.EXOTEL_API_TOKEN = "exo-token-456"
+    server = RecordingServer("exo-key-123", "exo-token-456", require_auth=False)
     yield server
     server.close()
 

@@ -102,6 +102,7 @@ class TestTotalCallData:
             "total_incoming_calls": 4,
             "total_calls": 7,
             "unique_leads_engaged": 3,
+            "calls_without_recording_disclosure": 0,
         }
 
     def test_four_days_daily(self, client_for, seller, calls):
@@ -332,6 +333,7 @@ class TestTimeFrameGranularity:
                 "total_incoming_calls": 2,
                 "total_calls": 4,
                 "unique_leads_engaged": 3,
+                "calls_without_recording_disclosure": 0,
             },
         }
         series = client_for(seller).get(

@@ -62,19 +62,28 @@ def calls_in(sellers, start: datetime, end: datetime):
                     meeting.direction,
                     True,
                     meeting.buyer.phone,
+                    meeting.recording_disclosed is False,
                 )
             )
     for call in MobileAppCall.objects.filter(seller__in=sellers, meeting__isnull=True):
         if start <= call.start_time < end and not is_twin(call, meetings):
             direction, answered = classify(call)
-            rows.append((call.seller_id, call.start_time, direction, answered, call.buyer_number))
+            rows.append(
+                (call.seller_id, call.start_time, direction, answered, call.buyer_number, False)
+            )
     return rows
 
 
 def figures(rows) -> dict:
-    leads = {phone for _, _, _, answered, phone in rows if answered and phone}
+    leads = {row[4] for row in rows if row[3] and row[4]}
     out = sum(1 for row in rows if row[2] == "outgoing")
-    return {"outgoing": out, "incoming": len(rows) - out, "leads": len(leads)}
+    undisclosed = sum(1 for row in rows if row[5])
+    return {
+        "outgoing": out,
+        "incoming": len(rows) - out,
+        "leads": len(leads),
+        "undisclosed": undisclosed,
+    }
 
 
 def reference_series(sellers, first: date, last: date, tz: ZoneInfo) -> dict:
@@ -109,6 +118,7 @@ def reference_series(sellers, first: date, last: date, tz: ZoneInfo) -> dict:
             "total_incoming_calls": total["incoming"],
             "total_calls": total["outgoing"] + total["incoming"],
             "unique_leads_engaged": total["leads"],
+            "calls_without_recording_disclosure": total["undisclosed"],
         },
     }
 
@@ -124,6 +134,7 @@ def make_calls(agency, sellers, around: datetime, rng: random.Random) -> None:
                 buyer=rng.choice(list(buyers.values())),
                 start=start,
                 direction=rng.choice(["incoming", "outgoing", "outgoing", ""]),
+                recording_disclosed=rng.choice([None, True, False]),
             )
             if rng.random() < 0.3:  # its reconciled app call: never counted again
                 make_app_call(

@@ -197,16 +197,50 @@ class TestAuthAndErrors:
         call = ExotelCall.objects.get()
         assert call.agency == other_agency and call.seller is None
 
-    def test_another_agencys_call_sid_is_not_touched(
+    def test_another_agencys_call_sid_answers_as_a_new_call_sid_would(
         self, api_client, agency, other_agency, seller
     ):
         api_client.get(URL, {"key": agency.exotel_webhook_secret, **passthru(seller)})
-        response = api_client.get(
+        theirs = ExotelCall.objects.get()
+        squat = api_client.get(
             URL, {"key": other_agency.exotel_webhook_secret, **passthru(seller, CallStatus="busy")}
         )
-        assert response.status_code == 409
-        call = ExotelCall.objects.get()
-        assert call.agency == agency and call.status == ExotelStatus.COMPLETED
+        fresh = api_client.get(
+            URL,
+            {
+                "key": other_agency.exotel_webhook_secret,
+                **passthru(seller, CallStatus="busy", CallSid="sid-never-seen"),
+            },
+        )
+        # Nothing tells agency B's CallSid apart from one nobody has.
+        assert squat.status_code == fresh.status_code == 202
+        assert {**squat.json(), "call_sid": "x"} == {**fresh.json(), "call_sid": "x"}
+        assert squat.json()["call_sid"] == "sid-passthru-1"
+        # Agency A's row is untouched; agency B got a row of its own.
+        untouched = ExotelCall.objects.get(pk=theirs.pk)
+        assert untouched.agency == agency and untouched.status == ExotelStatus.COMPLETED
+        assert untouched.raw_payload == theirs.raw_payload
+        assert untouched.updated_at == theirs.updated_at
+        own = ExotelCall.objects.get(agency=other_agency, call_sid="sid-passthru-1")
+        assert own.status == ExotelStatus.BUSY
+
+    @pytest.mark.parametrize(
+        "call_sid",
+        ["../../../etc/passwd", "..", "a/b", "sid\\..\\x", "sid%2F..", "sid 1", "x" * 65, ".x"],
+    )
+    def test_a_call_sid_outside_exotel_s_charset_is_400(self, api_client, agency, seller, call_sid):
+        params = passthru(seller, CallSid=call_sid)
+        response = api_client.get(URL, {"key": agency.exotel_webhook_secret, **params})
+        assert response.status_code == 400
+        assert response.json()["code"] == "invalid"
+        assert "CallSid" in response.json()["details"]
+        assert ExotelCall.objects.count() == 0
+
+    @pytest.mark.parametrize("call_sid", ["b6cfaf5b7b5d6d0c1f3a9e1b4c1e1914", "1772118444.76627_1"])
+    def test_exotel_s_call_sids_are_accepted(self, api_client, agency, seller, call_sid):
+        params = passthru(seller, CallSid=call_sid)
+        response = api_client.get(URL, {"key": agency.exotel_webhook_secret, **params})
+        assert response.status_code == 200
 
     def test_credentials_in_a_recording_url_are_never_stored(self, api_client, agency, seller):
         url = "https://k3y:t0ken@recordings.exotel.com/r/sid.mp3"

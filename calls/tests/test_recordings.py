@@ -51,7 +51,9 @@ def test_downloads_with_basic_auth_measures_and_stores(recording_server, pending
     assert call.recording_duration == 2.5
     assert call.duration == 2  # Exotel sent no duration: the recording's length fills it
     assert call.end_time == datetime(2025, 3, 1, 4, 30, 2, 500000, tzinfo=UTC)
-    assert call.recording.name.startswith(f"recordings/exotel/{call.agency_id}/sid-rec")
+    # Named from our ids, never from the CallSid or the URL Exotel sent.
+    assert call.recording.name.startswith(f"recordings/exotel/{call.agency_id}/{call.pk}")
+    assert "sid-rec" not in call.recording.name
     assert call.recording.name.endswith(".wav")
     with default_storage.open(call.recording.name) as stored:
         assert audio_duration_seconds(stored) == 2.5

@@ -160,7 +160,13 @@ REST_FRAMEWORK = {
         "signup": env("THROTTLE_SIGNUP", default="20/hour"),
     },
     "UNAUTHENTICATED_USER": None,
+    # How many proxies (load balancers) in front of us append to X-Forwarded-For. 0 = trust no
+    # forwarding header: the client is REMOTE_ADDR. Behind one load balancer, set 1.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
+# Failed logins / password changes per account (email), from any address, before 429.
+AUTH_FAILURES_PER_EMAIL = env.int("AUTH_FAILURES_PER_EMAIL", default=5)
+AUTH_FAILURE_WINDOW_SECONDS = env.int("AUTH_FAILURE_WINDOW_SECONDS", default=900)
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
@@ -238,11 +244,12 @@ LOGGING = {
     },
     "formatters": {
         "plain": {
+            "()": "chirpworks.logging.ScrubbingFormatter",
             "format": "%(asctime)s %(levelname)s %(name)s [req=%(request_id)s task=%(task_id)s "
-            "job=%(job_id)s] %(message)s"
+            "job=%(job_id)s] %(message)s",
         },
         "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
+            "()": "chirpworks.logging.ScrubbingJsonFormatter",
             "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(task_id)s %(job_id)s "
             "%(message)s",
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
@@ -302,6 +309,25 @@ EXOTEL_CALL_DETAILS_RETRY_MINUTES = env.int("EXOTEL_CALL_DETAILS_RETRY_MINUTES",
 EXOTEL_RECORDING_FETCHER = env(
     "EXOTEL_RECORDING_FETCHER", default="calls.recordings.HttpRecordingFetcher"
 )
+# Where a webhook's RecordingUrl may point (https only; "host[:port][/path-prefix]"), and which
+# of those get the Exotel credentials. Exotel serves recordings from recordings.exotel.com and
+# its S3 bucket (exotelrecordings, ap-southeast-1).
+EXOTEL_RECORDING_HOSTS = env.list(
+    "EXOTEL_RECORDING_HOSTS",
+    default=[
+        "recordings.exotel.com",
+        "recordings.in.exotel.com",
+        "s3-ap-southeast-1.amazonaws.com/exotelrecordings/",
+        "exotelrecordings.s3.ap-southeast-1.amazonaws.com",
+        "exotelrecordings.s3-ap-southeast-1.amazonaws.com",
+    ],
+)
+EXOTEL_CREDENTIAL_HOSTS = env.list(
+    "EXOTEL_CREDENTIAL_HOSTS", default=["recordings.exotel.com", "recordings.in.exotel.com"]
+)
+EXOTEL_DOWNLOAD_MAX_REDIRECTS = env.int("EXOTEL_DOWNLOAD_MAX_REDIRECTS", default=3)
+# Tests only: let the SSRF guard pass loopback addresses (a local test server, plain http).
+EXOTEL_DOWNLOAD_ALLOW_LOOPBACK = False
 EXOTEL_DOWNLOAD_TIMEOUT_SECONDS = env.int("EXOTEL_DOWNLOAD_TIMEOUT_SECONDS", default=30)
 EXOTEL_RECORDING_MAX_BYTES = env.int("EXOTEL_RECORDING_MAX_BYTES", default=200 * 1024 * 1024)
 CALL_MATCH_TOLERANCE_SECONDS = env.int("CALL_MATCH_TOLERANCE_SECONDS", default=10)

@@ -1,4 +1,6 @@
-"""Production: secrets and hosts must come from the environment; logs are JSON lines."""
+"""Production: secrets, hosts and mail must come from the environment; logs are JSON lines."""
+
+from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
 from .base import DATABASES, LOGGING, env
@@ -17,3 +19,12 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 LOGGING["handlers"]["console"]["formatter"] = env("LOG_FORMAT", default="json")
+
+# Mail carries generated passwords: never print it to the console or a file. No EMAIL_URL (or a
+# console/file one) stops the start-up instead of quietly writing passwords to stdout.
+if not env.str("EMAIL_URL", default=""):
+    raise ImproperlyConfigured("EMAIL_URL must be set in production (e.g. smtp+tls://…)")
+EMAIL_CONFIG = env.email_url("EMAIL_URL")
+if EMAIL_CONFIG["EMAIL_BACKEND"].rsplit(".", 2)[-2] in ("console", "filebased", "locmem"):
+    raise ImproperlyConfigured("EMAIL_URL must name a real mail server in production")
+vars().update(EMAIL_CONFIG)

@@ -43,6 +43,7 @@ def test_call_to_analysis_logs_leak_nothing(
     settings.EXOTEL_API_KEY, settings.EXOTEL_API_TOKEN = "exo-key-123", "exo-token-secret-456"
     server = RecordingServer("exo-key-123", "exo-token-secret-456")
     server.responses.append((200, DEMO.read_bytes(), "audio/ogg"))
+    server.allow(settings)
     tz = seller.agency.tzinfo
     start = (timezone.now() - timedelta(minutes=3)).astimezone(tz).replace(microsecond=0)
 

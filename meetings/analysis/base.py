@@ -72,6 +72,8 @@ class AnalysisContext:
     keyword_trackers: dict[str, list[str]] = field(default_factory=dict)
     # Summaries of earlier meetings with the same buyer, oldest first.
     previous_summaries: list[str] = field(default_factory=list)
+    # The agency's own personal-data patterns (chirpworks.redaction), removed before an LLM call.
+    pii_patterns: tuple[str, ...] = ()
 
 
 class AnalysisProvider(Protocol):

@@ -23,6 +23,7 @@ import hashlib
 import json
 import logging
 import time
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +32,7 @@ from django.conf import settings
 from django.core.cache import cache
 from rapidfuzz import fuzz, process, utils
 
+from chirpworks.redaction import pii_redact, transcript_redact
 from meetings.analysis.base import DEAL_STAGES, RISK_KINDS, AnalysisContext, InvalidAnalysis
 from meetings.analysis.dates import local_base, resolve_due
 from meetings.analysis.offline import OfflineAnalyser
@@ -134,7 +136,7 @@ class LLMAnalyser:
         try:
             response = self.client.chat.completions.create(
                 model=self.model,
-                messages=build_messages(segments=segments, context=context),
+                messages=build_messages(**_outgoing(segments=segments, context=context)),
                 response_format={"type": "json_object"},
                 temperature=0,
             )
@@ -176,6 +178,21 @@ class LLMAnalyser:
             if isinstance(items, list):
                 data[key] = [_resolve_due(item, base) for item in items]
         return data
+
+
+def _outgoing(*, segments: list[dict[str, Any]], context: AnalysisContext) -> dict[str, Any]:
+    """What may leave the process: the transcript and what came from calls, personal data out."""
+    patterns = context.pii_patterns
+    return {
+        "segments": transcript_redact(segments, patterns=patterns),
+        "context": replace(
+            context,
+            buyer_name=pii_redact(context.buyer_name, patterns=patterns),
+            previous_summaries=[
+                pii_redact(summary, patterns=patterns) for summary in context.previous_summaries
+            ],
+        ),
+    }
 
 
 def _strip_fences(content: str) -> str:

@@ -18,6 +18,7 @@ import numpy as np
 from django.conf import settings
 from django.utils import timezone
 
+from chirpworks.redaction import pii_redactor
 from meetings.search.documents import (
     ACTION_ITEM,
     BUYER_PROFILE,
@@ -241,9 +242,10 @@ def search_answer(
 
     generator = get_answer_generator()
     if generator is not None:
+        redact = pii_redactor(actor.agency)  # the passages leave for the model: no personal data
         passages, size = [], 0
         for hit in hits:
-            passage = _passage(hit)
+            passage = redact(_passage(hit))
             if passages and size + len(passage) > MAX_CONTEXT_CHARS:
                 break
             passages.append(passage[:MAX_CONTEXT_CHARS])

@@ -10,7 +10,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from actions.models import Action
 from agencies.models import Buyer
 from calls.models import MobileAppCall
 from chirpworks.phones import phone_denorm
+from chirpworks.redaction import pii_redactor
 from meetings.models import Meeting
 from products.models import Product
 from sellers.models import Seller
@@ -194,6 +195,20 @@ def _transcript_chunks(transcription: Any) -> list[tuple[str, float | None, floa
 
 
 def _meeting_documents(meeting: Meeting) -> list[DocumentSpec]:
+    # Everything here comes from the call: personal data is redacted before it is indexed.
+    return [_redacted(spec, pii_redactor(meeting.agency)) for spec in _meeting_specs(meeting)]
+
+
+def _redacted(spec: DocumentSpec, redact) -> DocumentSpec:
+    meta = dict(spec.meta)
+    if isinstance(meta.get("title"), str):
+        meta["title"] = redact(meta["title"])
+    if isinstance(meta.get("buyer_name"), str):
+        meta["buyer_name"] = redact(meta["buyer_name"])
+    return replace(spec, text=redact(spec.text), meta=meta)
+
+
+def _meeting_specs(meeting: Meeting) -> list[DocumentSpec]:
     tz = meeting.agency.tzinfo
     ids = {
         "meeting_id": meeting.pk,
@@ -288,7 +303,7 @@ def _action_documents(action: Action) -> list[DocumentSpec]:
         seller_id=action.seller_id,
         occurred_at=action.meeting.start_time,
     )
-    return [spec]
+    return [_redacted(spec, pii_redactor(action.meeting.agency))]
 
 
 def _buyer_documents(buyer: Buyer) -> list[DocumentSpec]:
@@ -296,8 +311,9 @@ def _buyer_documents(buyer: Buyer) -> list[DocumentSpec]:
     lines = [f"Buyer {_buyer_label(buyer)}, phone {phone_denorm(buyer.phone) or buyer.phone}."]
     if buyer.email:
         lines.append(f"Email {buyer.email}.")
-    if _text(buyer.key_highlights):
-        lines.append(f"Highlights: {_text(buyer.key_highlights)}.")
+    redact = pii_redactor(buyer.agency)
+    if _text(buyer.key_highlights):  # from the calls: redacted (the buyer's own phone stays)
+        lines.append(f"Highlights: {redact(_text(buyer.key_highlights))}.")
     products = _product_names(buyer.products_discussed)
     if products:
         lines.append("Products discussed: " + ", ".join(products) + ".")
@@ -306,7 +322,7 @@ def _buyer_documents(buyer: Buyer) -> list[DocumentSpec]:
         for r in _items(buyer.risks)
     ]
     if any(risks):
-        lines.append("Risks: " + "; ".join(r for r in risks if r) + ".")
+        lines.append("Risks: " + redact("; ".join(r for r in risks if r)) + ".")
     if buyer.last_contacted_at:
         who = f" by {buyer.last_contacted_by.name}" if buyer.last_contacted_by else ""
         lines.append(f"Last contacted {_local(buyer.last_contacted_at, tz)}{who}.")

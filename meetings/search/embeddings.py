@@ -17,6 +17,8 @@ import numpy as np
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from chirpworks.redaction import pii_redact
+
 
 class EmbeddingError(RuntimeError):
     """The provider could not embed the texts (service down, bad response, ...)."""
@@ -118,7 +120,8 @@ class OpenAICompatibleEmbeddings:
         rows: list[list[float]] = []
         try:
             for start in range(0, len(texts), self.BATCH):
-                batch = [text or " " for text in texts[start : start + self.BATCH]]
+                # Personal data never leaves for an external embeddings service.
+                batch = [pii_redact(text) or " " for text in texts[start : start + self.BATCH]]
                 response = self.client.embeddings.create(model=self.model, input=batch)
                 ordered = sorted(response.data, key=lambda item: item.index)
                 if len(ordered) != len(batch):

@@ -310,6 +310,7 @@ class TestMeetingDetail:
             "detected_products",
             "job",
             "performance",
+            "recording_disclosure",
         }
         assert json.loads(body["transcription"]) == transcript  # a JSON string, as the app parses
         assert set(body["job"]) == {"id", "status", "start_time", "end_time"}

@@ -271,6 +271,51 @@ class TestLogout:
         assert api_client.post(LOGOUT).status_code == 200
         assert api_client.get(GET_USER).status_code == 401
 
+    def test_without_a_body_revokes_the_session_s_refresh_tokens(self, api_client, seller):
+        tokens = login(api_client, seller)
+        rotated = api_client.post(REFRESH, {"refresh": tokens["refresh_token"]}, format="json")
+        assert rotated.status_code == 200
+        pair = rotated.json()
+        api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {pair['access_token']}")
+        assert api_client.post(LOGOUT).status_code == 200
+        api_client.credentials()
+        refused = api_client.post(REFRESH, {"refresh": pair["refresh_token"]}, format="json")
+        assert refused.status_code == 401
+        assert refused.json()["code"] == "token_not_valid"
+
+    def test_logout_with_an_old_access_token_ends_the_rotated_session(self, api_client, seller):
+        tokens = login(api_client, seller)
+        pair = api_client.post(REFRESH, {"refresh": tokens["refresh_token"]}, format="json").json()
+        # The first access token (still valid) and the rotated pair are one session.
+        api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}")
+        assert api_client.post(LOGOUT).status_code == 200
+        api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {pair['access_token']}")
+        assert api_client.get(GET_USER).status_code == 401
+        api_client.credentials()
+        assert (
+            api_client.post(REFRESH, {"refresh": pair["refresh_token"]}, format="json").status_code
+            == 401
+        )
+
+    def test_both_tokens_carry_the_same_session_id_across_rotation(self, api_client, seller):
+        from rest_framework_simplejwt.tokens import RefreshToken
+
+        tokens = login(api_client, seller)
+        sid = AccessToken(tokens["access_token"])["sid"]
+        assert RefreshToken(tokens["refresh_token"])["sid"] == sid
+        pair = api_client.post(REFRESH, {"refresh": tokens["refresh_token"]}, format="json").json()
+        assert AccessToken(pair["access_token"])["sid"] == sid
+        assert RefreshToken(pair["refresh_token"])["sid"] == sid
+        assert AccessToken(login(api_client, seller)["access_token"])["sid"] != sid
+
+    def test_logging_out_one_session_keeps_another_s_refresh_token(self, api_client, seller):
+        first, second = login(api_client, seller), login(api_client, seller)
+        api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {first['access_token']}")
+        api_client.post(LOGOUT)
+        api_client.credentials()
+        refreshed = api_client.post(REFRESH, {"refresh": second["refresh_token"]}, format="json")
+        assert refreshed.status_code == 200
+
     def test_other_sessions_stay_signed_in(self, api_client, client_for, seller):
         other_session = client_for(seller)
         tokens = login(api_client, seller)
