@@ -99,6 +99,8 @@ class ExotelCall(BaseModel):
         max_length=16, choices=RecordingStatus.choices, default=RecordingStatus.NONE
     )
     recording_duration = models.FloatField(null=True, blank=True)
+    # Outbox: when the download was last sent to the broker (or a retry is due); null = never.
+    recording_queued_at = models.DateTimeField(null=True, blank=True)
     raw_payload = models.JSONField(default=dict, blank=True)
     mobile_call = models.OneToOneField(
         MobileAppCall,
@@ -121,6 +123,9 @@ class ExotelCall(BaseModel):
         indexes = [
             models.Index(fields=["seller", "start_time"]),
             models.Index(fields=["reconciled_at", "start_time"]),
+            models.Index(
+                fields=["recording_status", "recording_queued_at"], name="exotel_rec_queue"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -45,6 +45,7 @@ from calls.recordings import (
 from calls.serializers import AppCallItemSerializer, ExotelWebhookInputSerializer
 from chirpworks.bulk import bulk_update_rows
 from chirpworks.exceptions import ApplicationError, ConflictError, ForbiddenError
+from chirpworks.outages import task_send, task_send_on_commit
 from chirpworks.phones import InvalidPhoneNumber, phone_parse
 from chirpworks.timeframes import within_date_bounds
 from meetings.search.documents import KIND_MOBILE_CALL
@@ -181,9 +182,11 @@ def app_calls_sync(*, seller: Seller, items: list) -> AppCallSyncResult:
 
 
 def _enqueue_reconcile(*, seller_id: uuid.UUID) -> None:
+    """Reconcile the seller's calls once this commits; if the broker is down, the periodic
+    reconciliation (beat) picks the unreconciled rows up instead."""
     from calls.tasks import reconcile_calls  # late: tasks import services
 
-    transaction.on_commit(lambda: reconcile_calls.delay(str(seller_id)))
+    task_send_on_commit(reconcile_calls, str(seller_id))
 
 
 # --- Exotel webhook -------------------------------------------------------------------------
@@ -416,22 +419,82 @@ def exotel_call_ingest(*, key: str, params: dict) -> ExotelIngestResult:
             if call.recording_status != RecordingStatus.STORED:
                 call.recording_status = RecordingStatus.PENDING
                 download = True
+        elif call.recording_url and call.recording_status == RecordingStatus.PENDING:
+            download = True  # a re-sent webhook for a recording still waiting: send it again
         events = list((call.raw_payload or {}).get("events", []))
         events.append({"received_at": timezone.now().isoformat(), "params": params})
         call.raw_payload = {"events": events[-MAX_STORED_EVENTS:]}
         call.save()
 
         if download:
-            from calls.tasks import download_exotel_recording  # late: tasks import services
-
-            call_id = str(call.pk)
-            transaction.on_commit(lambda: download_exotel_recording.delay(call_id))
+            exotel_recording_enqueue(exotel_call_id=call.pk)
         elif call.seller_id is not None:
             _enqueue_reconcile(seller_id=call.seller_id)
     return ExotelIngestResult(call=call, created=created, seller_known=call.seller_id is not None)
 
 
 # --- Recordings -----------------------------------------------------------------------------
+
+
+def exotel_recording_enqueue(*, exotel_call_id: uuid.UUID | str) -> None:
+    """Send the recording's download once this commits, and stamp the row when it was sent.
+
+    The row is the queue's source of truth (``recording_status=pending``): if the broker is down
+    the request still succeeds, and ``exotel_recordings_sweep`` sends the download later.
+    """
+    from calls.tasks import download_exotel_recording  # late: tasks import services
+
+    call_id = str(exotel_call_id)
+    task_send_on_commit(
+        download_exotel_recording,
+        call_id,
+        on_sent=lambda: exotel_recordings_mark_queued(exotel_call_ids=[call_id]),
+    )
+
+
+def exotel_recordings_mark_queued(
+    *, exotel_call_ids: Iterable[uuid.UUID | str], at: datetime | None = None
+) -> None:
+    """Record that these downloads were sent to the broker (or, for a retry, when it is due)."""
+    ExotelCall.objects.filter(pk__in=list(exotel_call_ids)).update(
+        recording_queued_at=at or timezone.now()
+    )
+
+
+def exotel_recordings_unsent(*, now: datetime | None = None):
+    """Pending downloads the queue does not hold: never sent (broker down) past a short grace,
+    or sent more than OUTBOX_RESEND_AFTER ago and still pending (the message was lost)."""
+    now = now or timezone.now()
+    grace = now - timedelta(seconds=settings.OUTBOX_UNSENT_GRACE)
+    stale = now - timedelta(seconds=settings.OUTBOX_RESEND_AFTER)
+    return ExotelCall.objects.filter(
+        Q(recording_queued_at__isnull=True, updated_at__lt=grace)
+        | Q(recording_queued_at__lt=stale),
+        recording_status=RecordingStatus.PENDING,
+    ).exclude(recording_url="")
+
+
+def exotel_recordings_overdue(*, now: datetime | None = None):
+    """Pending downloads older than HEALTH_OVERDUE_AFTER (counted from when the last one was due)."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.HEALTH_OVERDUE_AFTER)
+    return ExotelCall.objects.filter(
+        Q(recording_queued_at__lt=cutoff)
+        | Q(recording_queued_at__isnull=True, updated_at__lt=cutoff),
+        recording_status=RecordingStatus.PENDING,
+    )
+
+
+def exotel_recordings_sweep(*, now: datetime | None = None, limit: int = 1000) -> list[str]:
+    """Beat: send the pending downloads the queue does not hold; returns the ids sent."""
+    from calls.tasks import download_exotel_recording  # late: tasks import services
+
+    ids = [str(pk) for pk in exotel_recordings_unsent(now=now).values_list("pk", flat=True)[:limit]]
+    sent = [call_id for call_id in ids if task_send(download_exotel_recording, call_id)]
+    if sent:
+        exotel_recordings_mark_queued(exotel_call_ids=sent)
+    if ids:
+        logger.warning("Recording sweep: sent %d of %d pending downloads", len(sent), len(ids))
+    return sent
 
 
 def exotel_recording_download(*, exotel_call_id: uuid.UUID | str) -> ExotelCall | None:
