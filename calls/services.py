@@ -475,7 +475,7 @@ def exotel_recordings_unsent(*, now: datetime | None = None):
 
 
 def exotel_recordings_overdue(*, now: datetime | None = None):
-    """Pending downloads older than HEALTH_OVERDUE_AFTER (counted from when the last one was due)."""
+    """Pending downloads older than HEALTH_OVERDUE_AFTER (counted from when the last was due)."""
     cutoff = (now or timezone.now()) - timedelta(seconds=settings.HEALTH_OVERDUE_AFTER)
     return ExotelCall.objects.filter(
         Q(recording_queued_at__lt=cutoff)

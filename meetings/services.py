@@ -22,9 +22,9 @@ from agencies.models import Agency, Buyer
 from agencies.services import buyer_apply_analysis
 from calls.models import ExotelCall
 from chirpworks.exceptions import ApplicationError, ConflictError
+from chirpworks.outages import task_send
 from chirpworks.phones import phone_denorm
 from chirpworks.timeframes import within_date_bounds
-from chirpworks.outages import task_send
 from meetings.contacts import meetings_touch_buyers
 from meetings.models import (
     PERFORMANCE_METRICS,
