@@ -38,7 +38,7 @@ from calls.models import (
 )
 from calls.recordings import (
     RecordingDownloadError,
-    audio_duration_seconds,
+    audio_probe,
     recording_fetcher,
     url_without_credentials,
 )
@@ -508,9 +508,13 @@ def exotel_recording_download(*, exotel_call_id: uuid.UUID | str) -> ExotelCall 
         return call
     file, extension = recording_fetcher().fetch(call.recording_url)
     with file:
-        duration = audio_duration_seconds(file)
-        if duration is None:
-            raise RecordingDownloadError("Recording is not a readable MP3 or WAV", transient=True)
+        probe = audio_probe(file)
+        if probe is None:  # the same bytes will never decode: fail once, clearly
+            raise RecordingDownloadError(
+                "Recording is not decodable audio (corrupt file or unsupported format)",
+                transient=False,
+            )
+        duration, extension = probe.duration, probe.extension
         name = default_storage.save(
             f"recordings/exotel/{call.agency_id}/{call.call_sid}.{extension}", File(file)
         )

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "chirpworks.middleware.ReleaseRenderedDataMiddleware",
     "chirpworks.logging.RequestIdMiddleware",
+    "chirpworks.middleware.ApiInputGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -142,9 +143,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_RENDERER_CLASSES": ["chirpworks.renderers.FastJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "chirpworks.parsers.JSONParser",
+        "chirpworks.parsers.FormParser",
+        "chirpworks.parsers.MultiPartParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -177,6 +178,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "chirpworks.schema.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "SellerRoleEnum": "sellers.models.Role",
         "MeetingSourceEnum": "meetings.models.MeetingSource",
