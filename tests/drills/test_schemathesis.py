@@ -63,7 +63,21 @@ def api_schema(django_db_blocker):
 
 
 @pytest.fixture
-def credentials(seller, settings):
+def keep_test_connection():
+    """The WSGI handler closes the database connection after each request; as Django's test
+    client does, keep it open, or PostgreSQL loses the test's transaction after one request."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def credentials(seller, settings, keep_test_connection):
     from chirpworks.tasks import record_worker_heartbeat
 
     settings.WORKER_SERVICE_TOKEN = WORKER_TOKEN
