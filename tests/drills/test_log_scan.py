@@ -23,7 +23,8 @@ pytestmark = pytest.mark.django_db
 
 def test_the_scan_finds_what_it_looks_for():
     text = (
-        'GET /api/call_records/post_exotel_recording?key=Zx81kQ9wLm&CallSid=1 "password": "hunter22" '
+        "GET /api/call_records/post_exotel_recording?key=Zx81kQ9wLm&CallSid=1 "
+        '"password": "hunter22" '
         "token eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoiMSJ9.c2lnbmF0dXJlLXNpZ24 "
         "from +919812345678 to 09812345678 and %2B919812345678"
     )
