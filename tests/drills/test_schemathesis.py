@@ -126,6 +126,7 @@ def run_operation(operation, mode: GenerationMode, headers: dict, check_list) ->
     exercise()
 
 
+@pytest.mark.drill
 @pytest.mark.django_db
 @pytest.mark.parametrize("caller", ["seller", "worker", "none"])
 def test_api_conforms_to_its_schema(api_schema, credentials, caller, capsys):
