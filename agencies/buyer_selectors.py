@@ -43,6 +43,7 @@ from django.utils import timezone
 
 from agencies.models import Buyer
 from chirpworks.exceptions import ApplicationError, NotFoundError
+from chirpworks.outages import cache_best_effort
 from chirpworks.phones import phone_denorm
 from meetings.models import Meeting
 from sellers.access_selectors import SellerScope, scope_visible
@@ -408,10 +409,15 @@ def _cache_version(agency_id: uuid.UUID) -> int:
 def buyer_search_cache_invalidate(*, agency_id: uuid.UUID) -> None:
     """A buyer was created or changed: cached searches of the agency are stale."""
     key = f"buyer-search-version:{agency_id}"
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 2, None)
+
+    def bump() -> None:
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, 2, None)
+
+    # The buyer is saved by now: a cache outage must not turn that into an error.
+    cache_best_effort(bump, what="buyer search cache invalidation")
 
 
 def _scope_key(scope: SellerScope) -> str:

@@ -1,7 +1,6 @@
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,6 +17,7 @@ from calls.serializers import (
     exotel_params,
 )
 from chirpworks.exceptions import ApplicationError
+from chirpworks.parsers import FormParser, JSONParser, MultiPartParser
 from sellers.permissions import GuestsReadOnly
 
 ERRORS = {
@@ -43,7 +43,11 @@ class AppCallRecordsApi(APIView):
     )
     def post(self, request: Request) -> Response:
         if not isinstance(request.data, list):
-            raise ApplicationError("The body must be a JSON array of call records", code="invalid")
+            raise ApplicationError(
+                "The body must be a JSON array of call records",
+                code="invalid",
+                extra={"created": 0, "duplicate": 0, "rejected": 0, "results": []},
+            )
         result = services.app_calls_sync(seller=request.user, items=request.data)
         body = {
             "message": "Mobile app call records processed successfully.",

@@ -111,6 +111,8 @@ class ExotelCall(BaseModel):
     recording_duration = models.FloatField(null=True, blank=True)
     # Why the download failed for good (e.g. "Recording URL refused: ..."), shown in the admin.
     recording_error = models.CharField(max_length=255, blank=True, default="")
+    # Outbox: when the download was last sent to the broker (or a retry is due); null = never.
+    recording_queued_at = models.DateTimeField(null=True, blank=True)
     raw_payload = models.JSONField(default=dict, blank=True)
     mobile_call = models.OneToOneField(
         MobileAppCall,
@@ -136,6 +138,9 @@ class ExotelCall(BaseModel):
         indexes = [
             models.Index(fields=["seller", "start_time"]),
             models.Index(fields=["reconciled_at", "start_time"]),
+            models.Index(
+                fields=["recording_status", "recording_queued_at"], name="exotel_rec_queue"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import IO, Protocol
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-import mutagen
+import av
 import requests
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -259,15 +259,43 @@ def recording_fetcher(*, auth: tuple[str, str] | None = None) -> RecordingFetche
     return import_string(settings.EXOTEL_RECORDING_FETCHER)(auth=auth)
 
 
-def audio_duration_seconds(file: IO[bytes]) -> float | None:
-    """Length of an MP3 or WAV file read from its headers (no decoding); None if not audio."""
+# PyAV's container format names -> the extension the recording is stored with.
+STORED_EXTENSIONS = {"mp3": "mp3", "wav": "wav", "ogg": "ogg", "mov,mp4,m4a,3gp,3g2,mj2": "m4a"}
+
+
+@dataclass(frozen=True)
+class AudioProbe:
+    duration: float  # seconds, from the decoded samples
+    extension: str  # from the detected container format, not the URL or the Content-Type
+
+
+def audio_probe(file: IO[bytes]) -> AudioProbe | None:
+    """Decode ``file`` with PyAV (FFmpeg) to learn its format and length; None if it is not
+    decodable audio. Decoding, not a header check: telephone MP3s (8 kHz MPEG-2.5, no ID3 tag)
+    are audio that header sniffers reject."""
     file.seek(0)
     try:
-        audio = mutagen.File(file)
-    except mutagen.MutagenError:
-        audio = None
+        with av.open(file, mode="r") as container:
+            if not container.streams.audio:
+                return None
+            stream = container.streams.audio[0]
+            samples = 0
+            rate = stream.codec_context.sample_rate or 0
+            for frame in container.decode(stream):
+                samples += frame.samples
+                rate = frame.sample_rate or rate
+            format_name = container.format.name
+    except (av.FFmpegError, ValueError, OSError):
+        return None
     finally:
         file.seek(0)
-    if audio is None or not getattr(audio.info, "length", None):
+    if not samples or not rate:
         return None
-    return round(float(audio.info.length), 3)
+    extension = STORED_EXTENSIONS.get(format_name, format_name.split(",")[0][:8] or "audio")
+    return AudioProbe(duration=round(samples / rate, 3), extension=extension)
+
+
+def audio_duration_seconds(file: IO[bytes]) -> float | None:
+    """Length of a recording in seconds, by decoding it; None if it is not readable audio."""
+    probe = audio_probe(file)
+    return probe.duration if probe else None

@@ -11,12 +11,19 @@ from chirpworks.phones import InvalidPhoneNumber, phone_parse
 from chirpworks.timeframes import MAX_DATE, MIN_DATE, within_date_bounds
 
 CALL_SID_PATTERN = r"\A[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z"
+# No phone call lasts a day; anything longer is a bad value (1e308, 2**63 would overflow the
+# time arithmetic or the database's integer column).
+MAX_CALL_SECONDS = 24 * 3600
 
 
 class SecondsField(serializers.Field):
-    """A whole number of seconds sent as a number or a numeric string ("45", 45, 45.0)."""
+    """A whole number of seconds sent as a number or a numeric string ("45", 45, 45.0), at most
+    ``MAX_CALL_SECONDS``."""
 
-    default_error_messages = {"invalid": _("A number of seconds is required.")}
+    default_error_messages = {
+        "invalid": _("A number of seconds is required."),
+        "max_value": _("A call lasts at most {max} seconds."),
+    }
 
     def to_internal_value(self, data) -> int:
         if isinstance(data, bool):
@@ -27,6 +34,8 @@ class SecondsField(serializers.Field):
             self.fail("invalid")
         if not value.is_finite() or value < 0:
             self.fail("invalid")
+        if value > MAX_CALL_SECONDS:
+            self.fail("max_value", max=MAX_CALL_SECONDS)
         return int(value)
 
     def to_representation(self, value) -> int:
@@ -140,12 +149,17 @@ class AppCallSyncOutputSerializer(serializers.Serializer):
 
 
 class AppCallSyncErrorSerializer(serializers.Serializer):
+    """A refused batch: the counts and each item's result when items were judged (invalid
+    items); a body that is no array of objects (malformed JSON, a NUL character) gets only
+    ``error`` and ``code``."""
+
     error = serializers.CharField()
     code = serializers.CharField()
-    created = serializers.IntegerField()
-    duplicate = serializers.IntegerField()
-    rejected = serializers.IntegerField()
-    results = AppCallResultSerializer(many=True)
+    created = serializers.IntegerField(required=False)
+    duplicate = serializers.IntegerField(required=False)
+    rejected = serializers.IntegerField(required=False)
+    results = AppCallResultSerializer(many=True, required=False)
+    details = serializers.JSONField(required=False)
 
 
 class LastSyncedInputSerializer(serializers.Serializer):
@@ -197,6 +211,21 @@ class ExotelWebhookInputSerializer(serializers.Serializer):
             for key, value in data.items()
         }
         return super().to_internal_value(cleaned)
+
+    def validate(self, attrs: dict) -> dict:
+        for key in ("DialCallDuration", "ConversationDuration", "Duration"):
+            value = attrs.get(key) if key in attrs else self.initial_data.get(key)
+            if value in (None, ""):
+                continue
+            try:
+                seconds = Decimal(str(value).strip().strip('"'))
+            except (InvalidOperation, ValueError):
+                continue  # not a number: ignored, as Exotel's odd values always were
+            if not seconds.is_finite() or seconds > MAX_CALL_SECONDS:
+                raise serializers.ValidationError(
+                    {key: f"must be at most {MAX_CALL_SECONDS} seconds"}
+                )
+        return attrs
 
 
 LEG_KEY = re.compile(r"^Legs\[(\d+)\]\[(\w+)\]$")

@@ -38,13 +38,14 @@ from calls.models import (
 )
 from calls.recordings import (
     RecordingDownloadError,
-    audio_duration_seconds,
+    audio_probe,
     recording_fetcher,
     url_without_credentials,
 )
 from calls.serializers import AppCallItemSerializer, ExotelWebhookInputSerializer
 from chirpworks.bulk import bulk_update_rows
 from chirpworks.exceptions import ApplicationError, ForbiddenError
+from chirpworks.outages import task_send, task_send_on_commit
 from chirpworks.phones import InvalidPhoneNumber, phone_parse
 from chirpworks.timeframes import within_date_bounds
 from meetings.search.documents import KIND_MOBILE_CALL
@@ -182,9 +183,11 @@ def app_calls_sync(*, seller: Seller, items: list) -> AppCallSyncResult:
 
 
 def _enqueue_reconcile(*, seller_id: uuid.UUID) -> None:
+    """Reconcile the seller's calls once this commits; if the broker is down, the periodic
+    reconciliation (beat) picks the unreconciled rows up instead."""
     from calls.tasks import reconcile_calls  # late: tasks import services
 
-    transaction.on_commit(lambda: reconcile_calls.delay(str(seller_id)))
+    task_send_on_commit(reconcile_calls, str(seller_id))
 
 
 # --- Exotel webhook -------------------------------------------------------------------------
@@ -473,6 +476,8 @@ def exotel_call_ingest_for_agency(*, agency: Agency, params: dict) -> ExotelInge
             if call.recording_status != RecordingStatus.STORED:
                 call.recording_status = RecordingStatus.PENDING
                 download = True
+        elif call.recording_url and call.recording_status == RecordingStatus.PENDING:
+            download = True  # a re-sent webhook for a recording still waiting: send it again
         events = list((call.raw_payload or {}).get("events", []))
         events.append({"received_at": timezone.now().isoformat(), "params": params})
         call.raw_payload = {"events": events[-MAX_STORED_EVENTS:]}
@@ -481,10 +486,7 @@ def exotel_call_ingest_for_agency(*, agency: Agency, params: dict) -> ExotelInge
         if call.agent_leg:
             pass  # the seller's own leg: nothing to download or reconcile
         elif download:
-            from calls.tasks import download_exotel_recording  # late: tasks import services
-
-            call_id = str(call.pk)
-            transaction.on_commit(lambda: download_exotel_recording.delay(call_id))
+            exotel_recording_enqueue(exotel_call_id=call.pk)
         elif call.seller_id is not None:
             _enqueue_reconcile(seller_id=call.seller_id)
     return ExotelIngestResult(call=call, created=created, seller_known=call.seller_id is not None)
@@ -663,6 +665,67 @@ def _call_details_ingest(
 # --- Recordings -----------------------------------------------------------------------------
 
 
+def exotel_recording_enqueue(*, exotel_call_id: uuid.UUID | str) -> None:
+    """Send the recording's download once this commits, and stamp the row when it was sent.
+
+    The row is the queue's source of truth (``recording_status=pending``): if the broker is down
+    the request still succeeds, and ``exotel_recordings_sweep`` sends the download later.
+    """
+    from calls.tasks import download_exotel_recording  # late: tasks import services
+
+    call_id = str(exotel_call_id)
+    task_send_on_commit(
+        download_exotel_recording,
+        call_id,
+        on_sent=lambda: exotel_recordings_mark_queued(exotel_call_ids=[call_id]),
+    )
+
+
+def exotel_recordings_mark_queued(
+    *, exotel_call_ids: Iterable[uuid.UUID | str], at: datetime | None = None
+) -> None:
+    """Record that these downloads were sent to the broker (or, for a retry, when it is due)."""
+    ExotelCall.objects.filter(pk__in=list(exotel_call_ids)).update(
+        recording_queued_at=at or timezone.now()
+    )
+
+
+def exotel_recordings_unsent(*, now: datetime | None = None):
+    """Pending downloads the queue does not hold: never sent (broker down) past a short grace,
+    or sent more than OUTBOX_RESEND_AFTER ago and still pending (the message was lost)."""
+    now = now or timezone.now()
+    grace = now - timedelta(seconds=settings.OUTBOX_UNSENT_GRACE)
+    stale = now - timedelta(seconds=settings.OUTBOX_RESEND_AFTER)
+    return ExotelCall.objects.filter(
+        Q(recording_queued_at__isnull=True, updated_at__lt=grace)
+        | Q(recording_queued_at__lt=stale),
+        recording_status=RecordingStatus.PENDING,
+    ).exclude(recording_url="")
+
+
+def exotel_recordings_overdue(*, now: datetime | None = None):
+    """Pending downloads older than HEALTH_OVERDUE_AFTER (counted from when the last was due)."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.HEALTH_OVERDUE_AFTER)
+    return ExotelCall.objects.filter(
+        Q(recording_queued_at__lt=cutoff)
+        | Q(recording_queued_at__isnull=True, updated_at__lt=cutoff),
+        recording_status=RecordingStatus.PENDING,
+    )
+
+
+def exotel_recordings_sweep(*, now: datetime | None = None, limit: int = 1000) -> list[str]:
+    """Beat: send the pending downloads the queue does not hold; returns the ids sent."""
+    from calls.tasks import download_exotel_recording  # late: tasks import services
+
+    ids = [str(pk) for pk in exotel_recordings_unsent(now=now).values_list("pk", flat=True)[:limit]]
+    sent = [call_id for call_id in ids if task_send(download_exotel_recording, call_id)]
+    if sent:
+        exotel_recordings_mark_queued(exotel_call_ids=sent)
+    if ids:
+        logger.warning("Recording sweep: sent %d of %d pending downloads", len(sent), len(ids))
+    return sent
+
+
 def exotel_recording_download(*, exotel_call_id: uuid.UUID | str) -> ExotelCall | None:
     """Fetch, measure and store one Exotel recording; raises ``RecordingDownloadError``.
 
@@ -678,9 +741,13 @@ def exotel_recording_download(*, exotel_call_id: uuid.UUID | str) -> ExotelCall 
     fetcher = recording_fetcher(auth=credentials.auth if credentials else None)
     file, extension = fetcher.fetch(call.recording_url)
     with file:
-        duration = audio_duration_seconds(file)
-        if duration is None:
-            raise RecordingDownloadError("Recording is not a readable MP3 or WAV", transient=True)
+        probe = audio_probe(file)
+        if probe is None:  # the same bytes will never decode: fail once, clearly
+            raise RecordingDownloadError(
+                "Recording is not decodable audio (corrupt file or unsupported format)",
+                transient=False,
+            )
+        duration, extension = probe.duration, probe.extension
         # Named from our ids only: nothing Exotel (or anyone) sends reaches a storage path.
         name = default_storage.save(
             f"recordings/exotel/{call.agency_id}/{call.pk}.{extension}", File(file)

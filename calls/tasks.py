@@ -14,15 +14,22 @@ from calls.services import (
     exotel_calls_fetch_missing,
     exotel_recording_download,
     exotel_recording_mark_failed,
+    exotel_recordings_mark_queued,
+    exotel_recordings_sweep,
 )
 
 logger = logging.getLogger(__name__)
 
 DOWNLOAD_MAX_RETRIES = 8
-DOWNLOAD_BACKOFF_MAX_SECONDS = 900
 
 
-@shared_task(bind=True, max_retries=DOWNLOAD_MAX_RETRIES, acks_late=True)
+@shared_task(
+    bind=True,
+    max_retries=DOWNLOAD_MAX_RETRIES,
+    acks_late=True,
+    soft_time_limit=settings.EXOTEL_DOWNLOAD_TIME_LIMIT - 10,
+    time_limit=settings.EXOTEL_DOWNLOAD_TIME_LIMIT,
+)
 def download_exotel_recording(self, exotel_call_id: str) -> None:
     """Fetch an Exotel call's recording; transient failures retry with exponential backoff."""
     try:
@@ -30,10 +37,21 @@ def download_exotel_recording(self, exotel_call_id: str) -> None:
     except RecordingDownloadError as exc:
         retries = self.request.retries
         if exc.transient and retries < self.max_retries:
-            countdown = min(DOWNLOAD_BACKOFF_MAX_SECONDS, 15 * 2**retries)
+            countdown = min(settings.EXOTEL_DOWNLOAD_BACKOFF_MAX, 15 * 2**retries)
+            countdown += random.uniform(0, countdown / 4)  # noqa: S311
             logger.info("Recording for Exotel call %s: %s; retrying", exotel_call_id, exc)
-            raise self.retry(countdown=countdown + random.uniform(0, countdown / 4)) from None  # noqa: S311
+            # The outbox stamp says when the retry is due, so the sweep does not send it early.
+            exotel_recordings_mark_queued(
+                exotel_call_ids=[exotel_call_id], at=timezone.now() + timedelta(seconds=countdown)
+            )
+            raise self.retry(countdown=countdown) from None
         exotel_recording_mark_failed(exotel_call_id=exotel_call_id, reason=str(exc))
+
+
+@shared_task
+def sweep_pending_recordings() -> list[str]:
+    """Periodic: send the pending recording downloads the queue does not hold (the outbox)."""
+    return exotel_recordings_sweep()
 
 
 @shared_task(acks_late=True)

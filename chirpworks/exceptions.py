@@ -9,10 +9,13 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+
+from chirpworks.outages import OUTAGE_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +96,26 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         if exc.status_code == status.HTTP_401_UNAUTHORIZED:
             body["msg"] = exc.message
         return Response(body, status=exc.status_code)
+    if isinstance(exc, OUTAGE_ERRORS):  # Redis (cache, throttles) or the broker is down
+        logger.warning("Service unavailable: %s", type(exc).__name__)
+        return Response(
+            error_body(
+                "A service ChirpWorks depends on is unavailable; try again shortly",
+                "service_unavailable",
+            ),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "30"},
+        )
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            error_body("The request body is too large", "payload_too_large"),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, TooManyFieldsSent):
+        return Response(
+            error_body("The request has too many fields", "payload_too_large"),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -70,6 +70,21 @@ def check_queue() -> dict[str, Any]:
     return {"waiting_jobs": waiting.count(), "oldest_waiting_seconds": round(age)}
 
 
+def check_backlog() -> dict[str, Any]:
+    """Work that should have moved and has not: jobs whose worker's lease ran out (stuck), jobs
+    and recording downloads waiting past HEALTH_OVERDUE_AFTER (overdue). Any of them makes the
+    report "degraded": the service answers, but something (a worker, beat, the broker) is off."""
+    from calls.services import exotel_recordings_overdue
+    from meetings.services import jobs_overdue, jobs_stuck
+
+    counts = {
+        "stuck_jobs": jobs_stuck().count(),
+        "overdue_jobs": jobs_overdue().count(),
+        "overdue_recordings": exotel_recordings_overdue().count(),
+    }
+    return {**counts, "degraded": any(counts.values())}
+
+
 def check_storage() -> dict[str, Any]:
     name = default_storage.save(f"health/{uuid.uuid4().hex}.txt", ContentFile(b"ok"))
     default_storage.delete(name)
@@ -89,12 +104,21 @@ CHECKS: dict[str, Check] = {
     "broker": check_broker,
     "workers": check_workers,
     "queue": check_queue,
+    "backlog": check_backlog,
     "storage": check_storage,
     "speech_model": check_speech_model,
 }
 
 
 def health_report() -> tuple[bool, dict[str, Any]]:
+    """(healthy, report): "unhealthy" (503) when a check fails; "degraded" (still 200, so a load
+    balancer keeps the web process) when work is stuck or overdue; else "ok"."""
     results = {name: _timed(check) for name, check in CHECKS.items()}
     healthy = all(result["ok"] for result in results.values())
-    return healthy, {"status": "ok" if healthy else "unhealthy", "checks": results}
+    if not healthy:
+        status = "unhealthy"
+    elif any(result.get("degraded") for result in results.values()):
+        status = "degraded"
+    else:
+        status = "ok"
+    return healthy, {"status": status, "checks": results}

@@ -13,12 +13,14 @@ from django.db.models import QuerySet
 from rest_framework import serializers
 from rest_framework.request import Request
 
+from chirpworks.query_params import StrictQuerySerializer
+
 # Far past any real list, and small enough that the page's offset stays a 64-bit integer.
 MAX_PAGE = 100_000
 MAX_LIMIT = 100
 
 
-class PageParamsSerializer(serializers.Serializer):
+class PageParamsSerializer(StrictQuerySerializer):
     """``page`` / ``limit`` of the endpoints whose pagination is optional."""
 
     page = serializers.IntegerField(

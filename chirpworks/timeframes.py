@@ -22,6 +22,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from chirpworks.exceptions import ApplicationError
+from chirpworks.query_params import StrictQuerySerializer
 
 TIME_FRAMES = ("today", "yesterday", "this_week", "last_week", "this_month", "last_month")
 # Dates outside these years are typing mistakes, and year 1 or 9999 overflows once a day is added
@@ -121,6 +122,9 @@ def date_range_parse(
     today. A time frame's range ends today at the latest; its ``period_end_date`` is the frame's
     own last day. Bad values raise the contract's 400 messages.
     """
+    for name in ("time_frame", "start_date", "end_date"):
+        if name in params and not str(params.get(name) or "").strip():
+            raise ApplicationError(f"{name} may not be empty", code="invalid")
     today = local_today(tz)
     period_end = None
     raw_start = (params.get("start_date") or "").strip()
@@ -153,7 +157,7 @@ def date_range_parse(
     return DateRange(start_date=start, end_date=end, tz=tz, period_end_date=period_end)
 
 
-class DateRangeQuerySerializer(serializers.Serializer):
+class DateRangeQuerySerializer(StrictQuerySerializer):
     """Documents the parameters in the schema; ``date_range_parse`` reads them."""
 
     time_frame = serializers.ChoiceField(choices=TIME_FRAMES, required=False)

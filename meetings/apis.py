@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -6,6 +6,7 @@ from chirpworks.pagination import Page, page_params, wants_pagination
 from chirpworks.timeframes import date_range_parse
 from meetings import selectors
 from meetings.serializers import (
+    CallHistoryPageSerializer,
     CallHistoryQuerySerializer,
     CallRecordSerializer,
     FeedbackSerializer,
@@ -31,7 +32,12 @@ class CallHistoryApi(AgencyAPIView):
         parameters=[CallHistoryQuerySerializer],
         responses={
             200: OpenApiResponse(
-                CallRecordSerializer(many=True),
+                PolymorphicProxySerializer(
+                    component_name="CallHistory",
+                    serializers=[CallRecordSerializer(many=True), CallHistoryPageSerializer()],
+                    resource_type_field_name=None,
+                    many=False,
+                ),
                 description="A bare array; with page or limit, {data, pagination}.",
             ),
             **ERRORS,

@@ -177,10 +177,19 @@ class Job(BaseModel):
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True, default="")
     audio_location = models.CharField(max_length=1000, blank=True, default="")
+    # Outbox: when a message for this job was last sent to the broker (or, for a retry, when it
+    # is due); null = never sent, so the sweep sends it.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    # The worker processing the job renews this while it works; once it has passed, the worker is
+    # presumed dead and a redelivered message or the sweep takes the job over.
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "started_at"])]
+        indexes = [
+            models.Index(fields=["status", "started_at"]),
+            models.Index(fields=["status", "lease_expires_at"], name="job_status_lease"),
+        ]
 
     def __str__(self) -> str:
         return f"Job {self.pk} ({self.status})"

@@ -8,6 +8,7 @@ up); or back to init, raising ``TransientJobError`` so the task retries with bac
 import logging
 import shutil
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.db import connections
 
 from meetings import services
 from meetings.analysis import InvalidAnalysis, get_analysis_provider
@@ -97,6 +99,35 @@ def _run_steps(job: Job) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str
     return segments, analysis, timings
 
 
+@contextmanager
+def job_lease_kept(*, job_id, attempt: int):
+    """Renew the job's lease from a background thread while the body runs (transcription holds
+    the main thread for minutes). If this process dies, renewals stop and the lease runs out in
+    JOB_LEASE_SECONDS, after which a redelivered message or the sweep takes the job over."""
+    stop = threading.Event()
+    interval = max(1.0, settings.JOB_LEASE_SECONDS / 4)
+
+    def renew() -> None:
+        try:
+            while not stop.wait(interval):
+                try:
+                    if not services.job_lease_renew(job_id=job_id, attempt=attempt):
+                        logger.warning("Job %s: lease lost to another worker", job_id)
+                        return
+                except Exception:  # a database blip: the next beat tries again
+                    logger.warning("Job %s: lease renewal failed", job_id, exc_info=True)
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    beat = threading.Thread(target=renew, name=f"lease-{job_id}", daemon=True)
+    beat.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        beat.join(timeout=5)
+
+
 def job_run(*, job_id: str, final_attempt: bool = False) -> str:
     """Process ``job_id`` once; returns ``completed``, ``failed`` or ``skipped``.
 
@@ -108,7 +139,8 @@ def job_run(*, job_id: str, final_attempt: bool = False) -> str:
         return "skipped"  # gone, finished, or another worker has it
     attempt = job.attempts
     try:
-        segments, analysis, timings = _run_steps(job)
+        with job_lease_kept(job_id=job.pk, attempt=attempt):
+            segments, analysis, timings = _run_steps(job)
     except TransientJobError as exc:
         if final_attempt:
             services.job_fail(

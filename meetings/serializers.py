@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from chirpworks.pagination import PageParamsSerializer
+from chirpworks.pagination import PageParamsSerializer, PaginationSerializer
 from chirpworks.timeframes import DateRangeQuerySerializer
 from meetings.models import PERFORMANCE_METRICS, MeetingSource
 from sellers.team_serializers import TeamMembersQuerySerializer
@@ -35,6 +35,13 @@ class CallRecordSerializer(serializers.Serializer):
     call_type = serializers.ChoiceField(choices=["Answered", "Not Answered", "Missed", "Rejected"])
     app_call_type = serializers.CharField(allow_null=True)
     call_summary = serializers.JSONField(allow_null=True)
+
+
+class CallHistoryPageSerializer(serializers.Serializer):
+    """``call_history`` with ``page`` or ``limit``."""
+
+    data = CallRecordSerializer(many=True)
+    pagination = PaginationSerializer()
 
 
 class MetricSerializer(serializers.Serializer):

@@ -22,6 +22,7 @@ from agencies.models import Agency, Buyer
 from agencies.services import buyer_apply_analysis
 from calls.models import ExotelCall
 from chirpworks.exceptions import ApplicationError, ConflictError
+from chirpworks.outages import task_send
 from chirpworks.phones import phone_denorm
 from chirpworks.timeframes import within_date_bounds
 from meetings.analysis.disclosure import recording_disclosure
@@ -181,11 +182,23 @@ def meetings_fill_from_app_calls(*, directions: dict[uuid.UUID, str]) -> None:
         Meeting.objects.filter(pk__in=ids, direction="").update(direction=direction, updated_at=now)
 
 
-def jobs_enqueue(*, job_ids: Iterable[str]) -> None:
+def jobs_enqueue(*, job_ids: Iterable[str]) -> list[str]:
+    """Send each job to the queue now; the ones sent are stamped ``enqueued_at`` (the outbox).
+
+    A broker outage is logged, not raised: the job stays in init with no stamp, and
+    ``job_requeue_stuck`` (beat) sends it once the broker is back.
+    """
     from meetings.tasks import process_job  # late: tasks import services
 
-    for job_id in job_ids:
-        process_job.delay(job_id)
+    sent = [job_id for job_id in job_ids if task_send(process_job, job_id)]
+    if sent:
+        jobs_mark_enqueued(job_ids=sent)
+    return sent
+
+
+def jobs_mark_enqueued(*, job_ids: Iterable[str], at: datetime | None = None) -> None:
+    """Record that a message for these jobs was sent (or, for a retry, is due ``at``)."""
+    Job.objects.filter(pk__in=list(job_ids)).update(enqueued_at=at or timezone.now())
 
 
 # =================================================================================================
@@ -203,7 +216,7 @@ JOB_TRANSITIONS: dict[str, set[str]] = {
 ERROR_MAX = 2000
 
 
-def _set_status(job: Job, status: str, *, error: str = "") -> None:
+def _set_status(job: Job, status: str, *, error: str = "", lease: bool = False) -> None:
     if status not in JOB_TRANSITIONS.get(job.status, set()):
         raise ConflictError(
             f"Job cannot go from {job.status} to {status}",
@@ -223,8 +236,32 @@ def _set_status(job: Job, status: str, *, error: str = "") -> None:
     else:  # back to init: keep why, for the record
         job.finished_at = None
         job.error = error[:ERROR_MAX]
+    # Only our own workers hold a lease (they renew it); external workers fall back to
+    # JOB_STUCK_AFTER.
+    job.lease_expires_at = job_lease_deadline(now) if lease else None
     job.save(
-        update_fields=["status", "attempts", "started_at", "finished_at", "error", "updated_at"]
+        update_fields=[
+            "status",
+            "attempts",
+            "started_at",
+            "finished_at",
+            "error",
+            "lease_expires_at",
+            "updated_at",
+        ]
+    )
+
+
+def job_lease_deadline(now: datetime | None = None) -> datetime:
+    return (now or timezone.now()) + timedelta(seconds=settings.JOB_LEASE_SECONDS)
+
+
+def job_lease_renew(*, job_id: uuid.UUID | str, attempt: int) -> bool:
+    """Extend the lease of the worker on ``attempt``; False once someone else owns the job."""
+    return bool(
+        Job.objects.filter(pk=job_id, status=JobStatus.IN_PROGRESS, attempts=attempt).update(
+            lease_expires_at=job_lease_deadline()
+        )
     )
 
 
@@ -238,10 +275,8 @@ def job_transition(*, job: Job, status: str, error: str = "") -> Job:
 
 def job_enqueue(*, job: Job) -> None:
     """Queue ``job`` for processing once the current transaction commits."""
-    from meetings.tasks import process_job  # the task module imports this one
-
     job_id = str(job.pk)
-    transaction.on_commit(lambda: process_job.delay(job_id))
+    transaction.on_commit(lambda: jobs_enqueue(job_ids=[job_id]))
 
 
 def job_create_for_meeting(*, meeting: Meeting, audio_location: str = "") -> Job:
@@ -255,16 +290,23 @@ def job_create_for_meeting(*, meeting: Meeting, audio_location: str = "") -> Job
     return job
 
 
-def _is_stale(job: Job, now: datetime) -> bool:
+def _lease_expired(job: Job, now: datetime) -> bool:
+    """The worker that claimed ``job`` is presumed dead: its lease ran out (or, for a job claimed
+    by an external worker, which holds no lease, it started more than JOB_STUCK_AFTER ago)."""
+    if job.lease_expires_at is not None:
+        return job.lease_expires_at < now
     limit = timedelta(seconds=settings.JOB_STUCK_AFTER)
     return job.started_at is None or job.started_at < now - limit
 
 
 def job_claim(*, job_id: str) -> Job | None:
-    """Take ``job_id`` for processing (init -> in_progress); None when there is nothing to do.
+    """Take ``job_id`` for processing (init -> in_progress) with a lease; None when there is
+    nothing to do.
 
-    Nothing to do: the job is gone, finished, or in progress on another worker. A job whose
-    worker died is handed back by ``job_requeue_stuck``, never claimed from under a live worker.
+    Nothing to do: the job is gone, finished, or in progress on a live worker. A job in progress
+    whose lease ran out lost its worker: a redelivered message takes it over here (a new attempt;
+    the dead worker's results, should it wake, are dropped), unless it has used up
+    ``JOB_MAX_ATTEMPTS``, when it fails.
     """
     with transaction.atomic():
         job = (
@@ -273,10 +315,29 @@ def job_claim(*, job_id: str) -> Job | None:
             .filter(pk=job_id)
             .first()
         )
-        if job is None or job.status != JobStatus.INIT:
+        if job is None:
             return None
-        _set_status(job, JobStatus.IN_PROGRESS)
+        if job.status == JobStatus.IN_PROGRESS and _lease_expired(job, timezone.now()):
+            if _job_lost_too_often(job):
+                return None
+            logger.warning("Job %s: its worker's lease ran out; taking it over", job.pk)
+            job.status = JobStatus.INIT  # handed back, then claimed below, under the same lock
+        if job.status != JobStatus.INIT:
+            return None
+        _set_status(job, JobStatus.IN_PROGRESS, lease=True)
     return job
+
+
+def _job_lost_too_often(job: Job) -> bool:
+    """Fail a job whose worker was lost JOB_MAX_ATTEMPTS times (a recording that kills it)."""
+    if job.attempts < settings.JOB_MAX_ATTEMPTS:
+        return False
+    _set_status(
+        job,
+        JobStatus.FAILURE,
+        error=f"The worker was lost {job.attempts} times while processing this job",
+    )
+    return True
 
 
 def job_release(*, job: Job, attempt: int, error: str) -> bool:
@@ -303,13 +364,43 @@ def job_fail(*, job: Job, error: str, attempt: int | None = None) -> bool:
 
 
 def jobs_stuck(*, now: datetime | None = None):
-    """Jobs in progress for longer than ``JOB_STUCK_AFTER``: their worker is presumed lost."""
-    cutoff = (now or timezone.now()) - timedelta(seconds=settings.JOB_STUCK_AFTER)
-    return Job.objects.filter(status=JobStatus.IN_PROGRESS, started_at__lt=cutoff)
+    """Jobs in progress whose worker is presumed lost: the lease ran out, or (no lease: claimed
+    by an external worker) it started more than ``JOB_STUCK_AFTER`` ago."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.JOB_STUCK_AFTER)
+    return Job.objects.filter(
+        Q(lease_expires_at__lt=now) | Q(lease_expires_at__isnull=True, started_at__lt=cutoff),
+        status=JobStatus.IN_PROGRESS,
+    )
+
+
+def jobs_unsent(*, now: datetime | None = None):
+    """Jobs waiting in init whose message was never sent (the broker was down when they were
+    created) or was sent long ago and never claimed (the message was lost)."""
+    now = now or timezone.now()
+    return Job.objects.filter(
+        Q(
+            enqueued_at__isnull=True,
+            updated_at__lt=now - timedelta(seconds=settings.OUTBOX_UNSENT_GRACE),
+        )
+        | Q(enqueued_at__lt=now - timedelta(seconds=settings.OUTBOX_RESEND_AFTER)),
+        status=JobStatus.INIT,
+    )
+
+
+def jobs_overdue(*, now: datetime | None = None):
+    """Jobs that should have been processed by now: waiting in init past HEALTH_OVERDUE_AFTER
+    (a retry counts from when it is due)."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.HEALTH_OVERDUE_AFTER)
+    return Job.objects.filter(
+        Q(enqueued_at__lt=cutoff) | Q(enqueued_at__isnull=True, updated_at__lt=cutoff),
+        status=JobStatus.INIT,
+    )
 
 
 def job_requeue_stuck(*, now: datetime | None = None) -> list[str]:
-    """Hand back jobs whose worker died mid-way (in progress past ``JOB_STUCK_AFTER``).
+    """The beat sweep: hand back jobs whose worker died mid-way (lease expired) and send every
+    job the queue does not hold (the outbox); returns the ids sent.
 
     A job that has used up ``JOB_MAX_ATTEMPTS`` fails instead, so a recording that kills its
     worker (e.g. out of memory) cannot loop forever.
@@ -318,19 +409,24 @@ def job_requeue_stuck(*, now: datetime | None = None) -> list[str]:
     with transaction.atomic():
         stuck = jobs_stuck(now=now).select_for_update(skip_locked=True)
         for job in stuck:
-            if job.attempts >= settings.JOB_MAX_ATTEMPTS:
-                _set_status(
-                    job,
-                    JobStatus.FAILURE,
-                    error=f"The worker was lost {job.attempts} times while processing this job",
-                )
+            if _job_lost_too_often(job):
                 continue
             _set_status(job, JobStatus.INIT, error="Re-queued: the worker processing it was lost")
-            job_enqueue(job=job)
             requeued.append(str(job.pk))
+        unsent = [
+            str(pk)
+            for pk in jobs_unsent(now=now)
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
+        ]
     if requeued:
         logger.warning("Re-queued %d stuck job(s): %s", len(requeued), ", ".join(requeued))
-    return requeued
+    if unsent:
+        logger.warning("Sending %d job(s) the queue did not hold", len(unsent))
+    queued = requeued + unsent
+    if queued:
+        transaction.on_commit(lambda: jobs_enqueue(job_ids=queued))
+    return queued
 
 
 def job_set_transcription(*, job: Job, transcription: list[dict[str, Any]]) -> Meeting:

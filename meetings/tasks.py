@@ -1,10 +1,12 @@
 """Celery tasks of the processing pipeline (issue 4). Tasks take ids and call services."""
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
+from django.utils import timezone
 
 from meetings import processing, services
 
@@ -38,6 +40,10 @@ def process_job(self, job_id: str) -> str:
     except processing.TransientJobError as exc:
         countdown = retry_countdown(self.request.retries)
         logger.warning("Job %s: %s; retrying in %ss", job_id, exc, countdown)
+        # The outbox stamp says when the retry is due, so the sweep does not send it early.
+        services.jobs_mark_enqueued(
+            job_ids=[job_id], at=timezone.now() + timedelta(seconds=countdown)
+        )
         raise self.retry(exc=exc, countdown=countdown) from exc
 
 
@@ -55,7 +61,8 @@ def analyse_job(job_id: str) -> str:
 
 @shared_task(name="meetings.tasks.requeue_stuck_jobs")
 def requeue_stuck_jobs() -> list[str]:
-    """Periodic: hand back jobs whose worker died mid-way, and queue them again."""
+    """Periodic: hand back jobs whose worker's lease ran out, and send every job in init that the
+    queue does not hold (never sent, or sent long ago); the row is the queue's source of truth."""
     return services.job_requeue_stuck()
 
 

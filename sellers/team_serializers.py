@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from chirpworks.query_params import StrictQuerySerializer
+
 
 class UUIDListField(serializers.ListField):
     """A repeatable query parameter (``?id=a&id=b``) that also accepts ``?id=a,b``."""
@@ -12,7 +14,7 @@ class UUIDListField(serializers.ListField):
         return super().to_internal_value(flat)
 
 
-class TeamMembersQuerySerializer(serializers.Serializer):
+class TeamMembersQuerySerializer(StrictQuerySerializer):
     team_member_ids = UUIDListField(
         required=False, help_text="Repeatable; sellers of the caller's team (managers, admins)."
     )

@@ -110,3 +110,46 @@ def test_errors_never_carry_credentials():
         url_without_credentials("https://user:pass@example.com:8443/a.mp3?x=1")
         == "https://example.com:8443/a.mp3?x=1"
     )
+
+
+DEMO_RECORDINGS = __import__("pathlib").Path(__file__).resolve().parents[2] / "demo" / "recordings"
+
+
+def test_a_telephone_mp3_without_id3_tag_is_stored(recording_server, pending_call):
+    """Issue 17 #11: the demo's 8 kHz MPEG-2.5 MP3 (no ID3 tag) is audio; detected by decoding."""
+    data = (DEMO_RECORDINGS / "d2-mono.mp3").read_bytes()
+    assert not data.startswith(b"ID3")
+    recording_server.responses.append((200, data, "application/octet-stream"))
+    call = pending_call(f"{recording_server.url}/rec/sid-rec")
+    download_exotel_recording.apply(args=[str(call.pk)])
+
+    call.refresh_from_db()
+    assert call.recording_status == RecordingStatus.STORED
+    assert call.recording_duration == pytest.approx(30.888, abs=0.05)
+    assert call.recording.name.endswith(".mp3")
+    assert len(recording_server.requests) == 1
+
+
+def test_format_comes_from_the_bytes_not_the_url(recording_server, pending_call):
+    data = (DEMO_RECORDINGS / "d1-stereo.ogg").read_bytes()
+    recording_server.responses.append((200, data, "audio/mpeg"))
+    call = pending_call(f"{recording_server.url}/rec/sid-rec.mp3")
+    download_exotel_recording.apply(args=[str(call.pk)])
+
+    call.refresh_from_db()
+    assert call.recording_status == RecordingStatus.STORED
+    assert call.recording.name.endswith(".ogg")
+
+
+def test_an_undecodable_recording_fails_once_with_a_clear_error(
+    recording_server, pending_call, caplog
+):
+    recording_server.responses += [(200, b"<html>not audio</html>" * 50, "audio/mpeg")] * 3
+    call = pending_call(f"{recording_server.url}/rec/sid-rec.mp3")
+    with caplog.at_level(logging.WARNING):
+        download_exotel_recording.apply(args=[str(call.pk)])
+
+    call.refresh_from_db()
+    assert call.recording_status == RecordingStatus.FAILED
+    assert len(recording_server.requests) == 1  # no retries: the same bytes never decode
+    assert "not decodable audio" in caplog.text

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "chirpworks.middleware.ReleaseRenderedDataMiddleware",
     "chirpworks.logging.RequestIdMiddleware",
+    "chirpworks.middleware.ApiInputGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -146,9 +147,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_RENDERER_CLASSES": ["chirpworks.renderers.FastJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "chirpworks.parsers.JSONParser",
+        "chirpworks.parsers.FormParser",
+        "chirpworks.parsers.MultiPartParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -192,6 +193,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "chirpworks.schema.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "SellerRoleEnum": "sellers.models.Role",
         "MeetingSourceEnum": "meetings.models.MeetingSource",
@@ -377,10 +382,43 @@ JOB_HARD_TIME_LIMIT = env.int("JOB_HARD_TIME_LIMIT", default=960)
 # A job in_progress longer than this lost its worker (must exceed the hard time limit).
 JOB_STUCK_AFTER = env.int("JOB_STUCK_AFTER", default=1200)
 JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=5)  # claims, including re-queues
+# A worker holds a lease on the job it processes and renews it every JOB_LEASE_SECONDS / 4; a
+# lease that has run out means the worker died (kill -9, OOM, lost machine), and a redelivered
+# message or the sweep takes the job over. Jobs claimed by external workers (no lease) fall back to
+# JOB_STUCK_AFTER.
+JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=120)
+# Outbox sweep: a job in init whose message was never sent (broker down) is sent after
+# OUTBOX_UNSENT_GRACE seconds; one sent longer than OUTBOX_RESEND_AFTER ago without being claimed
+# is sent again (the message was lost). Duplicates are harmless: claiming is idempotent.
+OUTBOX_UNSENT_GRACE = env.int("OUTBOX_UNSENT_GRACE", default=60)
+OUTBOX_RESEND_AFTER = env.int("OUTBOX_RESEND_AFTER", default=1800)
+# /api/health/ reports "degraded" when a job or a recording has waited longer than this.
+HEALTH_OVERDUE_AFTER = env.int("HEALTH_OVERDUE_AFTER", default=1800)
 CELERY_BEAT_SCHEDULE["requeue-stuck-jobs"] = {
     "task": "meetings.tasks.requeue_stuck_jobs",
-    "schedule": timedelta(minutes=5),
+    "schedule": timedelta(seconds=env.int("JOB_SWEEP_EVERY_SECONDS", default=60)),
 }
+CELERY_BEAT_SCHEDULE["sweep-pending-recordings"] = {
+    "task": "calls.tasks.sweep_pending_recordings",
+    "schedule": timedelta(seconds=env.int("RECORDING_SWEEP_EVERY_SECONDS", default=120)),
+}
+# Redis redelivers a message nobody acknowledged within the visibility timeout. Tasks are
+# acks_late, and a countdown (retry) message is held unacknowledged until it is due, so the timeout
+# must exceed both the longest run (the hard time limit) and the longest retry countdown, else a
+# healthy job or a waiting retry is delivered twice.
+EXOTEL_DOWNLOAD_TIME_LIMIT = env.int("EXOTEL_DOWNLOAD_TIME_LIMIT", default=300)
+EXOTEL_DOWNLOAD_BACKOFF_MAX = env.int("EXOTEL_DOWNLOAD_BACKOFF_MAX", default=900)
+TASK_LONGEST_HOLD_SECONDS = max(
+    JOB_HARD_TIME_LIMIT,
+    JOB_RETRY_BACKOFF_MAX,
+    EXOTEL_DOWNLOAD_TIME_LIMIT,
+    int(EXOTEL_DOWNLOAD_BACKOFF_MAX * 1.25),  # its jitter adds up to a quarter
+)
+CELERY_VISIBILITY_TIMEOUT = env.int(
+    "CELERY_VISIBILITY_TIMEOUT", default=TASK_LONGEST_HOLD_SECONDS + 300
+)
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 
 # Ops: recordings of meetings older than this are deleted by cleanup_recordings (per agency
 # override: Agency.recording_retention_days); transcripts and analysis are kept.

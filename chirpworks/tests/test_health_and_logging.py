@@ -29,6 +29,7 @@ def test_healthy_answers_200_with_every_check(api_client, worker_alive):
         "broker",
         "workers",
         "queue",
+        "backlog",
         "storage",
         "speech_model",
     }

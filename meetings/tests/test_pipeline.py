@@ -240,9 +240,8 @@ def test_job_killed_midway_is_requeued_and_completes_once(make_job, monkeypatch,
     assert tasks.process_job.delay(str(job.pk)).get() == "skipped"
     assert tasks.requeue_stuck_jobs.delay().get() == []
 
-    Job.objects.filter(pk=job.pk).update(
-        started_at=timezone.now() - timedelta(seconds=settings.JOB_STUCK_AFTER + 1)
-    )
+    # The dead worker stops renewing its lease; once it runs out, the sweep takes the job over.
+    Job.objects.filter(pk=job.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
     assert tasks.requeue_stuck_jobs.delay().get() == [str(job.pk)]
 
     job.refresh_from_db()

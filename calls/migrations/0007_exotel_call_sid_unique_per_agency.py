@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("calls", "0005_app_call_buyer_number_index"),
+        ("calls", "0006_agent_leg_and_exotel_lookups"),
     ]
 
     operations = [

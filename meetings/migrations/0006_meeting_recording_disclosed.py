@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("meetings", "0004_meeting_seller_buyer_index"),
+        ("meetings", "0005_job_outbox_and_lease"),
     ]
 
     operations = [

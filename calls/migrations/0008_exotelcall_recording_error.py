@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("calls", "0006_exotel_call_sid_unique_per_agency"),
+        ("calls", "0007_exotel_call_sid_unique_per_agency"),
     ]
 
     operations = [
