@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "calls",
     "meetings",
     "actions",
+    "rollups",
 ]
 
 MIDDLEWARE = [
@@ -268,6 +270,12 @@ CALL_UNMATCHED_RETENTION_DAYS = env.int("CALL_UNMATCHED_RETENTION_DAYS", default
 CELERY_BEAT_SCHEDULE["reconcile-calls"] = {
     "task": "calls.tasks.reconcile_calls",
     "schedule": timedelta(minutes=env.int("CALL_RECONCILE_EVERY_MINUTES", default=5)),
+}
+# Daily rollups (rollups app): the nightly repair recomputes the last days from the calls.
+ROLLUP_REPAIR_DAYS = env.int("ROLLUP_REPAIR_DAYS", default=3)
+CELERY_BEAT_SCHEDULE["repair-recent-rollups"] = {
+    "task": "rollups.tasks.repair_recent_rollups",
+    "schedule": crontab(hour=21, minute=30),  # 03:00 in India, after the day's last calls
 }
 CELERY_BEAT_SCHEDULE["cleanup-unmatched-calls"] = {
     "task": "calls.tasks.cleanup_unmatched_calls",
