@@ -7,41 +7,63 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('agencies', '0007_buyer_created_by'),
+        ("agencies", "0007_buyer_created_by"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SellerDailyCalls',
+            name="SellerDailyCalls",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('day', models.DateField()),
-                ('outgoing_answered', models.PositiveIntegerField(default=0)),
-                ('outgoing_unanswered', models.PositiveIntegerField(default=0)),
-                ('incoming_answered', models.PositiveIntegerField(default=0)),
-                ('incoming_unanswered', models.PositiveIntegerField(default=0)),
-                ('missed', models.PositiveIntegerField(default=0)),
-                ('not_answered', models.PositiveIntegerField(default=0)),
-                ('meetings', models.PositiveIntegerField(default=0)),
-                ('talk_seconds', models.PositiveBigIntegerField(default=0)),
-                ('leads', models.PositiveIntegerField(default=0)),
-                ('lead_phones', models.JSONField(blank=True, default=list)),
-                ('scored_meetings', models.PositiveIntegerField(default=0)),
-                ('score_sum', models.FloatField(default=0)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='agencies.agency')),
-                ('seller', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("day", models.DateField()),
+                ("outgoing_answered", models.PositiveIntegerField(default=0)),
+                ("outgoing_unanswered", models.PositiveIntegerField(default=0)),
+                ("incoming_answered", models.PositiveIntegerField(default=0)),
+                ("incoming_unanswered", models.PositiveIntegerField(default=0)),
+                ("missed", models.PositiveIntegerField(default=0)),
+                ("not_answered", models.PositiveIntegerField(default=0)),
+                ("meetings", models.PositiveIntegerField(default=0)),
+                ("talk_seconds", models.PositiveBigIntegerField(default=0)),
+                ("leads", models.PositiveIntegerField(default=0)),
+                ("lead_phones", models.JSONField(blank=True, default=list)),
+                ("scored_meetings", models.PositiveIntegerField(default=0)),
+                ("score_sum", models.FloatField(default=0)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "seller",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'seller daily calls',
-                'indexes': [models.Index(fields=['agency', 'day'], name='rollups_sel_agency__378504_idx')],
-                'constraints': [models.UniqueConstraint(fields=('seller', 'day'), name='rollup_seller_day')],
+                "verbose_name_plural": "seller daily calls",
+                "indexes": [
+                    models.Index(fields=["agency", "day"], name="rollups_sel_agency__378504_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("seller", "day"), name="rollup_seller_day")
+                ],
             },
         ),
     ]

@@ -125,10 +125,9 @@ def test_rollups_equal_the_call_by_call_figures(
 
         made = []
         for seller, day, seconds, phone, direction in meetings:
+            start = at(day, seconds)
             made.append(
-                make_meeting(
-                    sellers[seller], buyer=buyers[phone], start=at(day, seconds), direction=direction
-                )
+                make_meeting(sellers[seller], buyer=buyers[phone], start=start, direction=direction)
             )
         for seller, day, seconds, phone, kind, near in app_calls:
             status, call_type = APP_KINDS[kind]
