@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    "django_prometheus",
     "chirpworks",
     "agencies",
     "sellers",
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # request latency by view
     "chirpworks.middleware.ReleaseRenderedDataMiddleware",
     "chirpworks.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -53,6 +55,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "chirpworks.urls"
@@ -343,3 +346,12 @@ SEARCH_LLM_MODEL = env("SEARCH_LLM_MODEL", default="")
 SEARCH_LLM_TIMEOUT = env.float("SEARCH_LLM_TIMEOUT", default=20.0)
 SEARCH_CACHE_MAX_AGENCIES = env.int("SEARCH_CACHE_MAX_AGENCIES", default=8)
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["search"] = env("THROTTLE_SEARCH", default="30/min")
+
+# Operator metrics (GET /metrics, chirpworks.metrics): with a token, a bearer token is required;
+# without one only loopback clients are answered.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_CELERY_QUEUES = env.list("METRICS_CELERY_QUEUES", default=["celery"])
+METRICS_COLLECTORS = [
+    "chirpworks.metrics.CeleryQueueCollector",
+    "calls.metrics.CallsCollector",
+]
