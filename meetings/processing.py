@@ -19,8 +19,8 @@ from django.core.files.storage import default_storage
 
 from meetings import services
 from meetings.analysis import InvalidAnalysis, get_analysis_provider
-from meetings.models import Job, JobStatus
 from meetings.metrics import jobs_observe
+from meetings.models import Job, JobStatus
 from meetings.selectors import meeting_analysis_context
 from meetings.transcription import (
     TranscriptionError,

@@ -15,9 +15,8 @@ pytestmark = pytest.mark.django_db
 
 def value(body: str, name: str) -> float:
     for line in body.splitlines():
-        if line.startswith(name + " ") or line.startswith(name + "{"):
-            if line.split(" ")[0] == name or line.startswith(name + "{"):
-                return float(line.rsplit(" ", 1)[1])
+        if line.split(" ")[0] == name:
+            return float(line.rsplit(" ", 1)[1])
     raise AssertionError(f"{name} not exported")
 
 

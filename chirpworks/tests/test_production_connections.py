@@ -36,7 +36,7 @@ def production_settings(database_url: str, **env: str) -> dict:
         "DATABASE_URL": database_url,
         **env,
     }
-    done = subprocess.run(
+    done = subprocess.run(  # noqa: S603 - our own interpreter and script
         [sys.executable, "-c", SCRIPT],
         env=environment,
         cwd=settings.BASE_DIR,
