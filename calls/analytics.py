@@ -34,7 +34,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from django.db import connection
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Aggregate, Case, F, Q, Sum, TextField, Value, When
 from django.db.models.functions import TruncHour
 
 from calls.models import AppCallStatus, CallType, MobileAppCall
@@ -163,55 +163,61 @@ def _seller_ids(scope: SellerScope) -> list[uuid.UUID]:
     return list(scope.seller_ids)
 
 
-def _rollup_rows(*, scope: SellerScope, date_range: DateRange) -> list[tuple]:
-    """``(seller_id, day, 4 counters, lead phones)`` of the scope's rollup rows in the range."""
+class _JoinedText(Aggregate):
+    """The group's texts joined with commas (PostgreSQL STRING_AGG, SQLite GROUP_CONCAT)."""
+
+    function = "STRING_AGG"
+    template = "%(function)s(%(expressions)s, ',')"
+    output_field = TextField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra_context)
+
+
+def _rollup_counts(
+    *, scope: SellerScope, date_range: DateRange, by: str
+) -> tuple[dict[Any, CallCounts], CallCounts]:
+    """Counts per ``by`` (``"day"`` or ``"seller_id"``) and over all, from the daily rollups.
+
+    One grouped statement over at most one row per seller and day; each group's lead phones
+    come joined, and leads are the size of their union (per group, and over all groups).
+    """
+    groups: dict[Any, CallCounts] = {}
+    total = CallCounts()
     seller_ids = _seller_ids(scope)
     if not seller_ids:
-        return []
+        return groups, total
     # This thread's own uncommitted (or not yet refreshed) writes first: read-your-writes.
     rollups_flush_pending(inline=True)
-    return list(
+    rows = (
         SellerDailyCalls.objects.filter(
             seller_id__in=seller_ids,
             day__gte=date_range.start_date,
             day__lte=date_range.end_date,
         )
-        .values_list(
-            "seller_id",
-            "day",
-            "outgoing_answered",
-            "outgoing_unanswered",
-            "incoming_answered",
-            "incoming_unanswered",
-            "lead_phones",
+        .values(by)
+        .annotate(
+            out_ans=Sum("outgoing_answered"),
+            out_unans=Sum("outgoing_unanswered"),
+            in_ans=Sum("incoming_answered"),
+            in_unans=Sum("incoming_unanswered"),
+            phones=_JoinedText("lead_phones"),
         )
         .order_by()
+        .values_list(by, "out_ans", "out_unans", "in_ans", "in_unans", "phones")
     )
-
-
-def _add_rows(rows: list[tuple]) -> CallCounts:
-    """The rows' counters added up; leads are the union of their phones."""
-    counts = CallCounts()
-    phones: set[str] = set()
-    for _seller, _day, out_ans, out_unans, in_ans, in_unans, lead_phones in rows:
-        counts.outgoing_answered += out_ans
-        counts.outgoing_unanswered += out_unans
-        counts.incoming_answered += in_ans
-        counts.incoming_unanswered += in_unans
-        phones.update(lead_phones)
-    counts.leads = len(phones)
-    return counts
-
-
-def _rollup_counts(
-    *, scope: SellerScope, date_range: DateRange, by: int
-) -> tuple[dict[Any, CallCounts], CallCounts]:
-    """Counts per seller (``by=0``) or per day (``by=1``), and over all, from the rollups."""
-    rows = _rollup_rows(scope=scope, date_range=date_range)
-    grouped: dict[Any, list[tuple]] = {}
-    for row in rows:
-        grouped.setdefault(row[by], []).append(row)
-    return {key: _add_rows(group) for key, group in grouped.items()}, _add_rows(rows)
+    every_phone: set[str] = set()
+    for key, out_ans, out_unans, in_ans, in_unans, joined in rows:
+        phones = set(joined.split(",")) if joined else set()
+        phones.discard("")  # a day without leads stores ""
+        groups[key] = CallCounts(out_ans, out_unans, in_ans, in_unans, len(phones))
+        total.outgoing_answered += out_ans
+        total.outgoing_unanswered += out_unans
+        total.incoming_answered += in_ans
+        total.incoming_unanswered += in_unans
+        every_phone |= phones
+    total.leads = len(every_phone)
+    return groups, total
 
 
 def _call_totals(
@@ -271,7 +277,7 @@ def call_series(*, scope: SellerScope, date_range: DateRange) -> dict[str, Any]:
         groups, total = _call_totals(scope=scope, date_range=date_range, key=key, with_total=True)
     else:
         count = date_range.days
-        groups, total = _rollup_counts(scope=scope, date_range=date_range, by=1)
+        groups, total = _rollup_counts(scope=scope, date_range=date_range, by="day")
     buckets = [CallCounts() for _ in range(count)]
     for value, counts in groups.items():
         index = _bucket_index(_bucket_of(value, bucket, date_range.tz), date_range, bucket)
@@ -302,7 +308,7 @@ def call_series(*, scope: SellerScope, date_range: DateRange) -> dict[str, Any]:
 def call_counts_by_seller(
     *, scope: SellerScope, date_range: DateRange
 ) -> dict[uuid.UUID, CallCounts]:
-    groups, _ = _rollup_counts(scope=scope, date_range=date_range, by=0)
+    groups, _ = _rollup_counts(scope=scope, date_range=date_range, by="seller_id")
     return groups
 
 

@@ -166,7 +166,7 @@ class DayFigures:
             "meetings": self.meetings,
             "talk_seconds": self.talk_seconds,
             "leads": len(self.phones),
-            "lead_phones": sorted(self.phones),
+            "lead_phones": ",".join(sorted(self.phones)),
             "scored_meetings": self.scored_meetings,
             "score_sum": round(self.score_sum, 6),
         }
@@ -212,7 +212,7 @@ def daily_figures(
         if ended is not None:
             day.talk_seconds += max(0, int((ended - started).total_seconds()))
         if phone:
-            day.phones.add(phone)
+            day.phones.add(phone.replace(",", ";"))  # the list's separator
         if score is not None:
             day.scored_meetings += 1
             day.score_sum += score
@@ -236,7 +236,7 @@ def daily_figures(
             outgoing = call_type == CallType.OUTGOING
             day.talk_seconds += duration or 0
             if phone:
-                day.phones.add(phone)
+                day.phones.add(phone.replace(",", ";"))
         elif status == AppCallStatus.NOT_ANSWERED:
             outgoing = call_type != CallType.INCOMING
             day.not_answered += 1

@@ -84,7 +84,7 @@ def reference_series(scope: SellerScope, date_range: DateRange) -> dict:
 
 
 def rollup_series(scope: SellerScope, date_range: DateRange) -> dict:
-    groups, total = analytics._rollup_counts(scope=scope, date_range=date_range, by=1)
+    groups, total = analytics._rollup_counts(scope=scope, date_range=date_range, by="day")
     return {"days": groups, "total": total}
 
 
