@@ -42,8 +42,10 @@ logger = logging.getLogger(__name__)
 
 # A refresh reads the calls of consecutive days with one query; days further apart are read apart.
 RUN_GAP_DAYS = 7
-# Above this many (seller, day) rows a commit's marks are refreshed by a Celery task.
+# Above this many (seller, day) rows, or this many marked calls, a commit's marks are refreshed
+# by a Celery task: a 5,000-item call-log sync should not wait for its own rollups.
 INLINE_REFRESH_LIMIT = 500
+INLINE_REFRESH_MAX_CALLS = 1000
 COUNTER_FIELDS = (
     "outgoing_answered",
     "outgoing_unanswered",
@@ -99,7 +101,8 @@ def rollups_flush_pending(*, inline: bool = False) -> int:
     pending.clear()
     try:
         seller_days = _seller_days_of(marks)
-        if not inline and len(seller_days) > INLINE_REFRESH_LIMIT:
+        large = len(seller_days) > INLINE_REFRESH_LIMIT or len(marks) > INLINE_REFRESH_MAX_CALLS
+        if not inline and large:
             from rollups.tasks import refresh_daily_rollups  # late: tasks import services
 
             refresh_daily_rollups.delay(

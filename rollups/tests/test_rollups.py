@@ -164,6 +164,16 @@ class TestHooks:
         assert refresh_daily_rollups(sent[0]) == 4
         assert SellerDailyCalls.objects.count() == 4
 
+    def test_a_commit_of_many_calls_is_refreshed_by_a_task(self, seller, monkeypatch):
+        sent = []
+        monkeypatch.setattr(services, "INLINE_REFRESH_MAX_CALLS", 3)
+        monkeypatch.setattr(refresh_daily_rollups, "delay", lambda days: sent.append(days))
+        for minute in range(4):  # one day, four calls
+            make_meeting(seller, start=ist(2025, 3, 1, 12, minute))
+        assert rollups_flush_pending() == 0
+        assert [day for _, day in sent[0]] == ["2025-03-01"]
+        assert rollups_flush_pending(inline=True) == 0  # nothing left: the task has them
+
     def test_refresh_statements_do_not_grow_with_rows(
         self, agency, make_seller, django_assert_max_num_queries
     ):
