@@ -1,7 +1,5 @@
 """Production: secrets and hosts must come from the environment; logs are JSON lines."""
 
-from psycopg_pool import ConnectionPool as _ConnectionPool
-
 from .base import *  # noqa: F403
 from .base import DATABASES, LOGGING, env
 
@@ -32,5 +30,4 @@ if DATABASE_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backe
         "max_size": DATABASE_POOL_MAX_SIZE,
         "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),  # s to wait for one
         "max_idle": 300,
-        "check": _ConnectionPool.check_connection,
-    }
+    }  # Django adds check=ConnectionPool.check_connection: a connection is tested when lent
