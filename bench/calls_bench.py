@@ -50,7 +50,7 @@ def timed(action):
     return result, elapsed, len(queries)
 
 
-def bench_sync(seller, repeats: int) -> list[tuple[str, float, int]]:
+def bench_sync(seller, repeats: int, size: int = 500) -> list[tuple[str, float, int]]:
     from rest_framework.test import APIClient
 
     from calls.models import MobileAppCall
@@ -73,7 +73,7 @@ def bench_sync(seller, repeats: int) -> list[tuple[str, float, int]]:
                 ),
                 "duration": str(40 * (n % 2)),
             }
-            for n in range(500)
+            for n in range(size)
         ]
         url = "/api/call_records/post_app_call_record"
         post = partial(client.post, url, items, format="json")
@@ -81,11 +81,11 @@ def bench_sync(seller, repeats: int) -> list[tuple[str, float, int]]:
         if response.status_code != 200:
             raise SystemExit(f"sync failed: {response.content[:300]!r}")
         response, dup_time, dup_queries = timed(post)
-        if response.json()["duplicate"] != 500:
+        if response.json()["duplicate"] != size:
             raise SystemExit("the re-sent batch was not all duplicates")
-        rows.append(("sync 500 new", new_time, new_queries))
-        rows.append(("sync 500 duplicates", dup_time, dup_queries))
-    if MobileAppCall.objects.filter(seller=seller).count() != 500 * repeats:
+        rows.append((f"sync {size} new", new_time, new_queries))
+        rows.append((f"sync {size} duplicates", dup_time, dup_queries))
+    if MobileAppCall.objects.filter(seller=seller).count() != size * repeats:
         raise SystemExit("the synced calls were not all stored")
     return rows
 
@@ -168,6 +168,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--calls", type=int, default=10_000, help="calls per side to reconcile")
     parser.add_argument("--repeat", type=int, default=3, help="sync runs")
+    parser.add_argument("--sync-items", type=int, default=500, help="items per synced batch")
+    parser.add_argument("--skip-reconcile", action="store_true", help="sync and webhook only")
     parser.add_argument("--database-url", help="default: a throwaway SQLite database")
     args = parser.parse_args()
 
@@ -197,12 +199,16 @@ def main() -> None:
         print(f"database: {connection.vendor}")
         print(f"{'case':<28}{'seconds':>10}{'queries':>10}")
         by_case: dict[str, list[tuple[float, int]]] = {}
-        rows = bench_sync(sellers[0], args.repeat) + bench_webhook(agency, sellers[1])
+        rows = bench_sync(sellers[0], args.repeat, args.sync_items) + bench_webhook(
+            agency, sellers[1]
+        )
         for case, seconds, queries in rows:
             by_case.setdefault(case, []).append((seconds, queries))
         for case, runs in by_case.items():
             median = statistics.median(seconds for seconds, _ in runs)
             print(f"{case + ' (median)':<28}{median:>10.3f}{runs[0][1]:>10}")
+        if args.skip_reconcile:
+            return
         seconds, queries, matched = bench_reconcile(agency, sellers, args.calls)
         print(f"{f'reconcile {args.calls} a side':<28}{seconds:>10.2f}{queries:>10}")
         print(f"matched {matched} of {args.calls}")

@@ -57,6 +57,8 @@ class Case:
     sql_params: dict[str, Any]
     before_each: Callable[[], None] | None = None
     note: str = ""
+    # Compares the endpoint's JSON with the reference SQL's rows: None, or what differs.
+    same_answer: Callable[[dict, list[tuple], Any], str | None] | None = None
     # The issue's cases (call_history, actions list, buyer search, total_call_data) carry the
     # target; the others are reported beside them for comparison.
     target: bool = True
@@ -184,6 +186,49 @@ SELECT day, count(*) FILTER (WHERE direction = 'outgoing'),
 FROM calls GROUP BY ROLLUP (day)
 """
 
+# team_call_data: the same calls grouped by seller (each seller's calls and distinct leads).
+TEAM_CALL_DATA_SQL = (
+    TOTAL_CALL_DATA_SQL.replace(
+        "SELECT (m.start_time AT TIME ZONE %(tz)s)::date AS day,", "SELECT m.seller_id AS day,"
+    )
+    .replace("SELECT (a.start_time AT TIME ZONE %(tz)s)::date,", "SELECT a.seller_id,")
+    .replace("GROUP BY ROLLUP (day)", "GROUP BY day")
+)
+
+
+def same_daily_figures(body: dict, rows: list[tuple], first_day) -> str | None:
+    """Whether total_call_data's JSON holds the reference SQL's figures (None: it does)."""
+    for day, outgoing, incoming, leads in rows:
+        if day is None:
+            got = body["total_data"]
+            want = {
+                "total_outgoing_calls": outgoing,
+                "total_incoming_calls": incoming,
+                "unique_leads_engaged": leads,
+            }
+        else:
+            got = body["sales_data"][f"day{(day - first_day).days}"]
+            want = {
+                "outgoing_calls": outgoing,
+                "incoming_calls": incoming,
+                "unique_leads_engaged": leads,
+            }
+        if any(got[key] != value for key, value in want.items()):
+            return f"{day}: api {got} sql {want}"
+    return None
+
+
+def same_seller_figures(body: dict, rows: list[tuple], _first_day) -> str | None:
+    """Whether team_call_data's JSON holds the reference SQL's per-seller figures."""
+    by_seller = {str(row["seller_id"]): row["metrics"] for row in body["seller_data"]}
+    for seller_id, outgoing, incoming, leads in rows:
+        got = by_seller.get(str(seller_id), {})
+        want = {"outgoing_calls": outgoing, "incoming_calls": incoming, "leads_engaged": leads}
+        if any(got.get(key) != value for key, value in want.items()):
+            return f"{seller_id}: api {got} sql {want}"
+    return None
+
+
 BUYER_CALL_HISTORY_SQL = """
 SELECT m.id, m.title, m.start_time, m.end_time, m.direction, m.summary::text, s.name, s.email,
        s.phone, j.status
@@ -293,6 +338,7 @@ def build_cases(agency: Agency) -> list[Case]:
             TOTAL_CALL_DATA_SQL,
             {**window, "sellers": team[1:], "tz": agency.timezone, "agency": agency.pk},
             note="own + team",
+            same_answer=same_daily_figures,
         ),
         Case(
             "total_call_data admin 30d",
@@ -308,6 +354,33 @@ def build_cases(agency: Agency) -> list[Case]:
                 "agency": agency.pk,
             },
             note="whole agency",
+            same_answer=same_daily_figures,
+        ),
+        Case(
+            "team_call_data mgr 30d",
+            "/api/analytics/team_call_data",
+            days,
+            manager,
+            TEAM_CALL_DATA_SQL,
+            {**window, "sellers": team[1:], "tz": agency.timezone, "agency": agency.pk},
+            note="per seller of the team",
+            same_answer=same_seller_figures,
+        ),
+        Case(
+            "team_call_data admin 30d",
+            "/api/analytics/team_call_data",
+            days,
+            admin,
+            TEAM_CALL_DATA_SQL,
+            {
+                "sellers": list(Seller.objects.filter(agency=agency).values_list("pk", flat=True)),
+                "start": start,
+                "end": end,
+                "tz": agency.timezone,
+                "agency": agency.pk,
+            },
+            note="per seller of the agency",
+            same_answer=same_seller_figures,
         ),
         Case(
             "buyers/all p1",
@@ -362,6 +435,7 @@ def time_endpoint(case: Case, *, warmup: int, requests: int) -> tuple[list[float
         size = len(response.content)
         if run >= warmup:
             samples.append(elapsed)
+    case.last_body = response.json() if case.same_answer else None
     return samples, size
 
 
@@ -372,10 +446,12 @@ def time_sql(case: Case, conn: psycopg.Connection, *, warmup: int, requests: int
         started = time.perf_counter()
         with conn.cursor() as cursor:
             cursor.execute(case.sql, case.sql_params)
-            rows = len(cursor.fetchall())
+            fetched = cursor.fetchall()
+            rows = len(fetched)
         elapsed = (time.perf_counter() - started) * 1000
         if run >= warmup:
             samples.append(elapsed)
+    case.last_rows = fetched
     return samples, rows
 
 
@@ -399,6 +475,10 @@ def main() -> None:
         password=db["PASSWORD"] or None,
         autocommit=True,
     )
+    # As production does (persistent connections, issue 18's README): the figures are the
+    # views', not a new PostgreSQL connection's per request (30-50 ms on this machine).
+    connection.settings_dict["CONN_MAX_AGE"] = 600
+    connection.close()
     cases = build_cases(agency)
     if args.only:
         cases = [case for case in cases if any(part in case.name for part in args.only)]
@@ -420,7 +500,15 @@ def main() -> None:
             sql50, sql95 = statistics.median(sql), percentile(sql, 0.95)
             ratio = api50 / sql50 if sql50 else float("inf")
             ok = api95 < P95_TARGET_MS and ratio <= RATIO_TARGET
+            differs = None
+            if case.same_answer:
+                first_day = case.sql_params["start"].date()
+                differs = case.same_answer(case.last_body, case.last_rows, first_day)
+                ok = ok and differs is None
             verdict = ("ok" if ok else "MISS") if case.target else "(extra)"
+            if differs:
+                verdict = "WRONG"
+                print(f"  {case.name}: the endpoint's figures differ from the SQL: {differs}")
             missed += case.target and not ok
             print(
                 f"{case.name:<27} {rows:>6} {size / 1024:>6.0f} {api50:>8.1f} {api95:>8.1f} "

@@ -17,9 +17,15 @@ Series are hourly when the period asked for spans at most three calendar days (t
 (``this_week`` is seven days, so always daily, even on a Monday) although its buckets stop at today;
 explicit ``start_date`` / ``end_date`` are the period themselves.
 
-Every figure of a view comes from one grouped statement over both sources (meetings, app calls),
-bucketed in SQL by hour or day in the agency's timezone or grouped by seller: never a query per
-hour, day or seller, and never the calls themselves in Python.
+Where the figures come from:
+- whole days (daily series, per-seller figures of any range): the daily rollups
+  (``rollups.models.SellerDailyCalls``, one row per seller and agency-local day, kept equal to
+  the calls by ``rollups.services``), so a view reads at most one row per seller and day
+  whatever the number of calls; leads over several days or sellers are the union of each row's
+  lead phones, so a buyer called on two days (or by two sellers) is still one lead;
+- hourly series: one grouped statement over both sources (meetings, app calls), bucketed in SQL
+  by hour in the agency's timezone (``_call_totals``), which is also the rules' reference the
+  rollups are tested against. Never a query per hour, day or seller.
 """
 
 import uuid
@@ -28,8 +34,8 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from django.db import connection
-from django.db.models import Case, F, Q, Value, When
-from django.db.models.functions import TruncDate, TruncHour
+from django.db.models import Aggregate, Case, F, Q, Sum, TextField, Value, When
+from django.db.models.functions import TruncHour
 
 from calls.models import AppCallStatus, CallType, MobileAppCall
 from chirpworks.exceptions import ApplicationError
@@ -37,6 +43,8 @@ from chirpworks.phones import phone_denorm, phone_raw
 from chirpworks.timeframes import DateRange
 from meetings.models import Meeting
 from meetings.selectors import meeting_twin_exists
+from rollups.models import SellerDailyCalls
+from rollups.services import rollups_flush_pending
 from sellers.access_selectors import (
     SellerScope,
     scope_requested,
@@ -153,6 +161,69 @@ def _call_rows(
     return f"{meeting_sql} UNION ALL {app_sql}", [*meeting_params, *app_params]
 
 
+def _seller_ids(scope: SellerScope) -> list[uuid.UUID]:
+    if scope.seller_ids is None:
+        return list(scope.sellers().values_list("pk", flat=True))
+    return list(scope.seller_ids)
+
+
+class _JoinedText(Aggregate):
+    """The group's texts joined with commas (PostgreSQL STRING_AGG, SQLite GROUP_CONCAT)."""
+
+    function = "STRING_AGG"
+    template = "%(function)s(%(expressions)s, ',')"
+    output_field = TextField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra_context)
+
+
+def _rollup_counts(
+    *, scope: SellerScope, date_range: DateRange, by: str
+) -> tuple[dict[Any, CallCounts], CallCounts]:
+    """Counts per ``by`` (``"day"`` or ``"seller_id"``) and over all, from the daily rollups.
+
+    One grouped statement over at most one row per seller and day; each group's lead phones
+    come joined, and leads are the size of their union (per group, and over all groups).
+    """
+    groups: dict[Any, CallCounts] = {}
+    total = CallCounts()
+    seller_ids = _seller_ids(scope)
+    if not seller_ids:
+        return groups, total
+    # This thread's own uncommitted (or not yet refreshed) writes first: read-your-writes.
+    rollups_flush_pending(inline=True)
+    rows = (
+        SellerDailyCalls.objects.filter(
+            seller_id__in=seller_ids,
+            day__gte=date_range.start_date,
+            day__lte=date_range.end_date,
+        )
+        .values(by)
+        .annotate(
+            out_ans=Sum("outgoing_answered"),
+            out_unans=Sum("outgoing_unanswered"),
+            in_ans=Sum("incoming_answered"),
+            in_unans=Sum("incoming_unanswered"),
+            phones=_JoinedText("lead_phones"),
+        )
+        .order_by()
+        .values_list(by, "out_ans", "out_unans", "in_ans", "in_unans", "phones")
+    )
+    every_phone: set[str] = set()
+    for key, out_ans, out_unans, in_ans, in_unans, joined in rows:
+        phones = set(joined.split(",")) if joined else set()
+        phones.discard("")  # a day without leads stores ""
+        groups[key] = CallCounts(out_ans, out_unans, in_ans, in_unans, len(phones))
+        total.outgoing_answered += out_ans
+        total.outgoing_unanswered += out_unans
+        total.incoming_answered += in_ans
+        total.incoming_unanswered += in_unans
+        every_phone |= phones
+    total.leads = len(every_phone)
+    return groups, total
+
+
 def _call_totals(
     *, scope: SellerScope, date_range: DateRange, key: Any, with_total: bool
 ) -> tuple[dict[Any, CallCounts], CallCounts]:
@@ -161,11 +232,7 @@ def _call_totals(
     The calls of both sources are grouped in SQL; counting distinct leads needs every call's
     phone, so PostgreSQL and SQLite run the same ``COUNT(DISTINCT ...)`` over a UNION ALL.
     """
-    seller_ids = (
-        list(scope.sellers().values_list("pk", flat=True))
-        if scope.seller_ids is None
-        else list(scope.seller_ids)
-    )
+    seller_ids = _seller_ids(scope)
     groups: dict[Any, CallCounts] = {}
     total = CallCounts()
     if not seller_ids:
@@ -214,11 +281,11 @@ def call_series(*, scope: SellerScope, date_range: DateRange) -> dict[str, Any]:
     if bucket == "hour":
         count = int((date_range.end - date_range.start) / timedelta(hours=1))
         key = TruncHour("start_time", tzinfo=date_range.tz)
+        groups, total = _call_totals(scope=scope, date_range=date_range, key=key, with_total=True)
     else:
         count = date_range.days
-        key = TruncDate("start_time", tzinfo=date_range.tz)
+        groups, total = _rollup_counts(scope=scope, date_range=date_range, by="day")
     buckets = [CallCounts() for _ in range(count)]
-    groups, total = _call_totals(scope=scope, date_range=date_range, key=key, with_total=True)
     for value, counts in groups.items():
         index = _bucket_index(_bucket_of(value, bucket, date_range.tz), date_range, bucket)
         if 0 <= index < count:
@@ -249,14 +316,8 @@ def call_series(*, scope: SellerScope, date_range: DateRange) -> dict[str, Any]:
 def call_counts_by_seller(
     *, scope: SellerScope, date_range: DateRange
 ) -> dict[uuid.UUID, CallCounts]:
-    groups, _ = _call_totals(
-        scope=scope, date_range=date_range, key=F("seller_id"), with_total=False
-    )
-    # PostgreSQL returns UUIDs, SQLite their hex text.
-    return {
-        value if isinstance(value, uuid.UUID) else uuid.UUID(value): counts
-        for value, counts in groups.items()
-    }
+    groups, _ = _rollup_counts(scope=scope, date_range=date_range, by="seller_id")
+    return groups
 
 
 def _without_managers(scope: SellerScope) -> SellerScope:

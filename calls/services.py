@@ -56,6 +56,7 @@ from meetings.services import (
     meetings_create_for_calls,
     meetings_fill_from_app_calls,
 )
+from rollups.services import rollups_mark_dirty
 from sellers.models import Seller
 
 logger = logging.getLogger(__name__)
@@ -176,6 +177,7 @@ def app_calls_sync(*, seller: Seller, items: list) -> AppCallSyncResult:
             result.created += 1
             result.results.append({"index": index, "appCallId": app_call_id, "status": "created"})
         MobileAppCall.objects.bulk_create(new_calls, batch_size=BULK_BATCH_SIZE)
+        rollups_mark_dirty(seller_times=[(seller.pk, c.start_time) for c in new_calls])
         search_index_enqueue(kind=KIND_MOBILE_CALL, entity_ids=[c.pk for c in new_calls])
         if any(call.status == AppCallStatus.PROCESSING for call in new_calls):
             _enqueue_reconcile(seller_id=seller.pk)
@@ -1346,6 +1348,7 @@ def _write_outcome(outcome: _Outcome, now: datetime) -> None:
         ["meeting"],
         common={"reconciled_at": now, "updated_at": now},
     )
+    rollups_mark_dirty(seller_times=[(app.seller_id, app.start_time) for app in app_links])
     # A reconciled app call is searched as its meeting: drop its own documents.
     search_index_enqueue(kind=KIND_MOBILE_CALL, entity_ids=[app.pk for app in app_links])
     bulk_update_rows(

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from calls.apis import LastSyncedCallTimestampApi
 from chirpworks.exceptions import json_not_found
+from chirpworks.metrics import metrics_view
 from chirpworks.views import HealthApi, HelloApi
 from meetings.dashboard import ops_dashboard
 from sellers.team_apis import TeamApi
@@ -40,6 +41,7 @@ api_urlpatterns += [path("search/", include("meetings.search_urls"))]
 urlpatterns = [
     path("admin/ops-dashboard/", ops_dashboard, name="ops-dashboard"),
     path("admin/", admin.site.urls),
+    path("metrics", metrics_view, name="metrics"),
     path("api/", include(api_urlpatterns)),
     # Anything else under /api/ (unknown routes, malformed ids) answers JSON, not an HTML page,
     # whatever the method: the API authenticates by JWT, so CSRF (the admin's) does not apply.

@@ -21,6 +21,7 @@ from django.db import connections
 
 from meetings import services
 from meetings.analysis import InvalidAnalysis, get_analysis_provider
+from meetings.metrics import jobs_observe
 from meetings.models import Job, JobStatus
 from meetings.selectors import meeting_analysis_context
 from meetings.transcription import (
@@ -164,11 +165,14 @@ def job_run(*, job_id: str, final_attempt: bool = False) -> str:
         services.job_fail(job=job, attempt=attempt, error="Internal error while processing")
         return "failed"
 
+    began = time.perf_counter()
     if not services.job_complete_with_results(
         job=job, attempt=attempt, transcription=segments, analysis=analysis
     ):
         logger.warning("Job %s was taken over by another worker; results dropped", job_id)
         return "skipped"
+    timings["persist"] = time.perf_counter() - began
+    jobs_observe(outcome="completed", timings=timings)
     logger.info(
         "Job %s completed: %s",
         job_id,

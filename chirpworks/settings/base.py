@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from django_guid.integrations import CeleryIntegration
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -37,15 +38,18 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from our static files, no CDN
     "django_guid",
+    "django_prometheus",
     "agencies",
     "sellers",
     "products",
     "calls",
     "meetings",
     "actions",
+    "rollups",
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # request latency by view
     "chirpworks.middleware.ReleaseRenderedDataMiddleware",
     "chirpworks.logging.RequestIdMiddleware",
     "chirpworks.middleware.ApiInputGuardMiddleware",
@@ -56,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "chirpworks.urls"
@@ -346,6 +351,12 @@ CELERY_BEAT_SCHEDULE["fetch-missing-exotel-calls"] = {
     "task": "calls.tasks.fetch_missing_exotel_calls",
     "schedule": timedelta(minutes=EXOTEL_CALL_DETAILS_EVERY_MINUTES),
 }
+# Daily rollups (rollups app): the nightly repair recomputes the last days from the calls.
+ROLLUP_REPAIR_DAYS = env.int("ROLLUP_REPAIR_DAYS", default=3)
+CELERY_BEAT_SCHEDULE["repair-recent-rollups"] = {
+    "task": "rollups.tasks.repair_recent_rollups",
+    "schedule": crontab(hour=21, minute=30),  # 03:00 in India, after the day's last calls
+}
 CELERY_BEAT_SCHEDULE["cleanup-unmatched-calls"] = {
     "task": "calls.tasks.cleanup_unmatched_calls",
     "schedule": timedelta(hours=24),
@@ -445,3 +456,12 @@ SEARCH_LLM_MODEL = env("SEARCH_LLM_MODEL", default="")
 SEARCH_LLM_TIMEOUT = env.float("SEARCH_LLM_TIMEOUT", default=20.0)
 SEARCH_CACHE_MAX_AGENCIES = env.int("SEARCH_CACHE_MAX_AGENCIES", default=8)
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["search"] = env("THROTTLE_SEARCH", default="30/min")
+
+# Operator metrics (GET /metrics, chirpworks.metrics): with a token, a bearer token is required;
+# without one only loopback clients are answered.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_CELERY_QUEUES = env.list("METRICS_CELERY_QUEUES", default=["celery"])
+METRICS_COLLECTORS = [
+    "chirpworks.metrics.CeleryQueueCollector",
+    "calls.metrics.CallsCollector",
+]
