@@ -31,6 +31,7 @@ from django.db import connection
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import TruncDate, TruncHour
 
+from agencies.deleted import live_buyer_q, live_number_q
 from calls.models import AppCallStatus, CallType, MobileAppCall
 from chirpworks.exceptions import ApplicationError
 from chirpworks.phones import phone_denorm, phone_raw
@@ -110,6 +111,7 @@ def _call_rows(
             start_time__lt=date_range.end,
             direction__in=[CallType.INCOMING, CallType.OUTGOING],
         )
+        .filter(live_buyer_q(agency_id=agency_id))  # a deleted buyer's calls are hidden
         .annotate(
             call_key=key,
             call_outgoing=is_outgoing,
@@ -133,7 +135,8 @@ def _call_rows(
         )
         # and so are twins, wherever they fall
         .filter(
-            ~meeting_twin_exists(agency_id=agency_id, start=date_range.start, end=date_range.end)
+            ~meeting_twin_exists(agency_id=agency_id, start=date_range.start, end=date_range.end),
+            live_number_q(agency_id=agency_id),
         )
         .annotate(
             call_key=key,

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    "simple_history",
     "chirpworks",
     "agencies",
     "sellers",
@@ -335,3 +336,10 @@ SEARCH_LLM_MODEL = env("SEARCH_LLM_MODEL", default="")
 SEARCH_LLM_TIMEOUT = env.float("SEARCH_LLM_TIMEOUT", default=20.0)
 SEARCH_CACHE_MAX_AGENCIES = env.int("SEARCH_CACHE_MAX_AGENCIES", default=8)
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["search"] = env("THROTTLE_SEARCH", default="30/min")
+
+# The buyer book (agencies app): dormancy sweep, retention of deleted buyers.
+BUYER_DELETED_RETENTION_DAYS = env.int("BUYER_DELETED_RETENTION_DAYS", default=90)
+CELERY_BEAT_SCHEDULE["buyers-mark-dormant"] = {
+    "task": "agencies.tasks.mark_dormant_buyers",
+    "schedule": timedelta(hours=24),
+}
