@@ -1,4 +1,5 @@
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 from actions.serializers import ActionSerializer
 from agencies.models import Lifecycle
@@ -185,15 +186,18 @@ class BuyerSearchOutputSerializer(serializers.Serializer):
 
 
 class StrictInputSerializer(serializers.Serializer):
-    """Refuses keys it does not know, and a body that is not an object."""
+    """Refuses keys it does not know, and a body that is not an object (nested ones too)."""
 
-    def validate(self, attrs):
-        if not isinstance(self.initial_data, dict):
-            raise serializers.ValidationError("Expected an object")
-        unknown = set(self.initial_data) - set(self.fields)
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError(
+                {api_settings.NON_FIELD_ERRORS_KEY: ["Expected an object"]}
+            )
+        unknown = set(data) - set(self.fields)
         if unknown:
-            raise serializers.ValidationError(f"Invalid fields: {', '.join(sorted(unknown))}")
-        return attrs
+            message = f"Invalid fields: {', '.join(sorted(unknown))}"
+            raise serializers.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [message]})
+        return super().to_internal_value(data)
 
 
 class ProfileFieldsSerializer(StrictInputSerializer):
@@ -294,7 +298,6 @@ class MergeInputSerializer(StrictInputSerializer):
     )
 
     def validate(self, attrs):
-        attrs = super().validate(attrs)
         if attrs["keep_id"] in attrs["merge_ids"]:
             raise serializers.ValidationError("keep_id cannot also be merged")
         if len(set(attrs["merge_ids"])) != len(attrs["merge_ids"]):
