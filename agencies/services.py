@@ -89,10 +89,12 @@ def _buyer_find_or_create(
         except IntegrityError:
             buyer = buyers_route(agency_ids={agency.pk}, phones={e164})[key]
     buyer = buyers_lock_routed(buyers={key: buyer})[key]
-    buyers_restore_by_call(buyers=[buyer])
+    if buyer.deleted_at is not None:
+        buyers_restore_by_call(buyers=[buyer])
+        buyer.refresh_from_db(fields=["deleted_at", "deleted_by"])
     if contacted_at is not None:
         _buyers_touch({buyer.pk: (contacted_at, seller.pk if seller else None)})
-        buyer.refresh_from_db(fields=["last_contacted_at", "last_contacted_by", "deleted_at"])
+        buyer.refresh_from_db(fields=["last_contacted_at", "last_contacted_by"])
     return buyer
 
 
