@@ -248,6 +248,8 @@ def buyer_apply_analysis(
     the lifecycle forward (``book_services.buyer_enrich_from_analysis``).
     """
     meeting_id = str(meeting_id)
+    # The row as it is now, locked: an edit made while the call was being analysed is kept.
+    buyer = Buyer.objects.select_for_update().select_related("agency").get(pk=buyer.pk)
 
     def others(items: list) -> list:
         return [i for i in items if not (isinstance(i, dict) and i.get("meeting_id") == meeting_id)]
