@@ -250,7 +250,7 @@ def _app_call_record(row: tuple, now: datetime, tz: tzinfo) -> tuple[SortKey, di
 
 def meeting_twin_exists(
     *, agency_id: uuid.UUID, start: datetime | None = None, end: datetime | None = None
-) -> Exists:
+) -> Q:
     """Whether the outer unlinked app call is a meeting too: its "twin" (one definition, shared by
     call history and analytics, so a call shows and counts once).
 
@@ -260,21 +260,25 @@ def meeting_twin_exists(
     within it widened by the window, and saying so lets PostgreSQL read a range of the (buyer,
     start time) index rather than every meeting of the buyer.
     """
-    meetings = Meeting.objects.filter(
+    near = Meeting.objects.filter(
         seller_id=OuterRef("seller_id"),
-        # The agency narrows the phone lookup to the (agency, phone) index.
-        buyer__agency_id=agency_id,
-        buyer__phone=OuterRef("buyer_number"),
         start_time__range=(
             OuterRef("start_time") - CALL_DEDUP_WINDOW,
             OuterRef("start_time") + CALL_DEDUP_WINDOW,
         ),
     )
     if start is not None:
-        meetings = meetings.filter(start_time__gte=start - CALL_DEDUP_WINDOW)
+        near = near.filter(start_time__gte=start - CALL_DEDUP_WINDOW)
     if end is not None:
-        meetings = meetings.filter(start_time__lte=end + CALL_DEDUP_WINDOW)
-    return Exists(meetings.order_by())
+        near = near.filter(start_time__lte=end + CALL_DEDUP_WINDOW)
+    # The agency narrows the phone lookup to the (agency, phone) index.
+    own = near.filter(buyer__agency_id=agency_id, buyer__phone=OuterRef("buyer_number"))
+    # A merged buyer's number is now an alternate of the buyer its meetings moved to.
+    alternate = near.filter(
+        buyer__alternate_phones__agency_id=agency_id,
+        buyer__alternate_phones__phone=OuterRef("buyer_number"),
+    )
+    return Exists(own.order_by()) | Exists(alternate.order_by())
 
 
 def _call_history_querysets(

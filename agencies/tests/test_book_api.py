@@ -544,3 +544,22 @@ def test_a_merged_buyer_cannot_be_restored(book, client_for):
     _merge(client_for(book.admin), book.buyer, twin)
     response = client_for(book.admin).post(f"/api/buyers/restore/{twin.pk}")
     assert response.status_code == 409
+
+
+def test_an_absorbed_numbers_app_call_twin_stays_hidden_after_the_merge(book, client_for):
+    """An unlinked app call that is a meeting's twin shows once before and after a merge."""
+    twin = make_buyer(book.agency, last_contacted_by=book.seller)
+    start = ist(2026, 11, 12, 10)
+    meeting = make_meeting(book.seller, buyer=twin, start=start)
+    make_app_call(book.seller, buyer_number=twin.phone, start=start)  # the same call, unlinked
+    client = client_for(book.seller)
+    params = {"time_frame": "this_month"}
+    before = client.get("/api/meetings/call_history", params).json()
+    counts = client.get("/api/analytics/total_call_data", params).json()["total_data"]
+    _merge(client_for(book.admin), book.buyer, twin)
+    after = client.get("/api/meetings/call_history", params).json()
+    assert [r["id"] for r in after] == [r["id"] for r in before]
+    assert str(meeting.pk) in {r["id"] for r in after}
+    merged = client.get("/api/analytics/total_call_data", params).json()["total_data"]
+    assert merged["total_calls"] == counts["total_calls"]  # the twin still counts once
+    assert (counts["unique_leads_engaged"], merged["unique_leads_engaged"]) == (2, 1)  # one person
