@@ -125,6 +125,8 @@ def buyer_list(
             buyertag__agency_id=actor.agency_id, buyertag__name=" ".join(tag.split()).casefold()
         )
         buyers = buyers.filter(pk__in=tagged.values("buyer_id"))
+    # The row shows none of the analysis profile's JSON but the products discussed.
+    buyers = buyers.defer("risks", "key_highlights", "profile")
     return with_last_contact(buyers).order_by(
         F("last_contacted_at").desc(nulls_last=True), "name", "pk"
     )
