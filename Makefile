@@ -68,3 +68,11 @@ bench-views-data: install
 
 bench-views: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/views_bench.py
+
+# Buyer-book benchmark on PostgreSQL (issue 15): merge, timeline, tag-filtered list.
+BENCH_BUYERS_DB ?= bench_buyers
+.PHONY: bench-buyers
+bench-buyers: install
+	dropdb -h 127.0.0.1 -U postgres --if-exists $(BENCH_BUYERS_DB)
+	createdb -h 127.0.0.1 -U postgres $(BENCH_BUYERS_DB)
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_BUYERS_DB) $(BIN)/python bench/buyers_bench.py

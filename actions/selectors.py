@@ -8,6 +8,7 @@ from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
 from actions.models import Action, ActionStatus
+from agencies.deleted import live_buyer_q
 from chirpworks.exceptions import NotFoundError
 from chirpworks.fastrows import as_text, collector_paused, json_fragment, utc_datetime, uuid_text
 from chirpworks.phones import phone_denorm, phone_raw
@@ -92,7 +93,8 @@ def action_rows(queryset: QuerySet[Action]) -> list[dict[str, Any]]:
 
 
 def actions_in_scope(*, scope: SellerScope) -> QuerySet[Action]:
-    return Action.objects.filter(scope.q())
+    # A deleted buyer's actions are hidden with it.
+    return Action.objects.filter(scope.q(), live_buyer_q(agency_id=scope.agency_id))
 
 
 def action_list(

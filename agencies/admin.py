@@ -1,13 +1,16 @@
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
 
-from agencies.models import Agency, Buyer
+from agencies.book_services import buyer_restore, buyers_merge
+from agencies.models import Agency, Buyer, BuyerMerge, BuyerNote, BuyerPhone, BuyerTag
 from agencies.services import agency_rotate_webhook_secret
 from chirpworks.admin_display import pretty_json
+from chirpworks.exceptions import ApplicationError
 
 
 class AgencyAdminForm(forms.ModelForm):
@@ -72,17 +75,71 @@ class AgencyAdmin(admin.ModelAdmin):
         )
 
 
+class DeletedFilter(admin.SimpleListFilter):
+    title = "deleted"
+    parameter_name = "deleted"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Live"), ("yes", "Deleted"), ("merged", "Merged away")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(deleted_at__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(deleted_at__isnull=False, merged_into__isnull=True)
+        if self.value() == "merged":
+            return queryset.filter(merged_into__isnull=False)
+        return queryset
+
+
+class BuyerNoteInline(admin.TabularInline):
+    model = BuyerNote
+    fk_name = "buyer"
+    fields = ["created_at", "kind", "author", "meeting", "text"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author", "meeting")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class BuyerPhoneInline(admin.TabularInline):
+    model = BuyerPhone
+    fk_name = "buyer"
+    fields = ["phone", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Buyer)
-class BuyerAdmin(admin.ModelAdmin):
+class BuyerAdmin(SimpleHistoryAdmin):
+    """Buyers, deleted ones included (filter "deleted"); "History" on a buyer's page is its audit
+    trail. The actions merge and restore through the same services as the API."""
+
     list_display = [
         "phone",
         "name",
         "company_name",
         "agency",
+        "lifecycle",
+        "tag_list",
         "last_contacted_at",
         "last_contacted_by",
+        "deleted_at",
     ]
-    list_filter = ["agency"]
+    list_filter = [DeletedFilter, "lifecycle", ("tags", admin.RelatedOnlyFieldListFilter), "agency"]
+    inlines = [BuyerPhoneInline, BuyerNoteInline]
+    actions = ["merge_buyers", "restore_buyers"]
+    history_list_display = ["history_change_reason"]
     list_select_related = ["agency", "last_contacted_by"]
     search_fields = ["phone", "name", "company_name", "email"]
     autocomplete_fields = ["agency", "last_contacted_by", "created_by"]
@@ -93,17 +150,83 @@ class BuyerAdmin(admin.ModelAdmin):
         "name",
         "email",
         "company_name",
+        "lifecycle",
+        "lifecycle_cause",
+        "lifecycle_changed_at",
+        "tag_names",
+        "profile_view",
         "last_contacted_at",
         "last_contacted_by",
         "created_by",
+        "deleted_at",
+        "deleted_by",
+        "merged_into",
         "risks_view",
         "products_view",
         "highlights_view",
         "created_at",
         "updated_at",
     ]
-    # The profile is folded in from each meeting's analysis: shown, not hand-edited.
-    readonly_fields = ["risks_view", "products_view", "highlights_view", "created_at", "updated_at"]
+    # The profile is folded in from each meeting's analysis, lifecycle, tags and deletion are
+    # changed through the services (API, actions): shown, not hand-edited.
+    readonly_fields = [
+        "lifecycle",
+        "lifecycle_cause",
+        "lifecycle_changed_at",
+        "tag_names",
+        "profile_view",
+        "deleted_at",
+        "deleted_by",
+        "merged_into",
+        "risks_view",
+        "products_view",
+        "highlights_view",
+        "created_at",
+        "updated_at",
+    ]
+
+    @admin.display(description="Tags")
+    def tag_list(self, buyer: Buyer) -> str:
+        return ", ".join(buyer.tag_names or [])
+
+    @admin.display(description="Profile (said on calls or typed in)")
+    def profile_view(self, buyer: Buyer) -> str:
+        return pretty_json(buyer.profile)
+
+    @admin.action(description="Merge selected buyers into the most recently contacted one")
+    def merge_buyers(self, request: HttpRequest, queryset: QuerySet) -> None:
+        buyers = list(queryset.order_by(F("last_contacted_at").desc(nulls_last=True), "pk"))
+        if len(buyers) < 2 or len({b.agency_id for b in buyers}) != 1:
+            self.message_user(
+                request, "Select two or more buyers of one agency to merge.", messages.ERROR
+            )
+            return
+        try:
+            record = buyers_merge(actor=request.user, keep=buyers[0], merge=buyers[1:])
+        except ApplicationError as exc:
+            self.message_user(request, f"Not merged: {exc.message}", messages.ERROR)
+            return
+        self.message_user(
+            request,
+            f"Merged {len(record.merged_ids)} buyer(s) into {buyers[0]}: "
+            f"{record.moved.get('meetings', 0)} meetings, {record.moved.get('actions', 0)} "
+            "actions moved.",
+            messages.SUCCESS,
+        )
+
+    @admin.action(description="Restore selected deleted buyers")
+    def restore_buyers(self, request: HttpRequest, queryset: QuerySet) -> None:
+        restored, refused = 0, 0
+        for buyer in queryset.filter(deleted_at__isnull=False):
+            try:
+                buyer_restore(actor=request.user, buyer=buyer)
+                restored += 1
+            except ApplicationError:
+                refused += 1  # merged away: its calls belong to the kept buyer now
+        level = messages.SUCCESS if not refused else messages.WARNING
+        self.message_user(
+            request, f"Restored {restored} buyer(s); {refused} merged away, not restored.", level
+        )
 
     @admin.display(description="Risks")
     def risks_view(self, buyer: Buyer) -> str:
@@ -116,3 +239,34 @@ class BuyerAdmin(admin.ModelAdmin):
     @admin.display(description="Key highlights")
     def highlights_view(self, buyer: Buyer) -> str:
         return pretty_json(buyer.key_highlights)
+
+
+@admin.register(BuyerTag)
+class BuyerTagAdmin(admin.ModelAdmin):
+    list_display = ["name", "agency", "created_at"]
+    list_filter = ["agency"]
+    list_select_related = ["agency"]
+    search_fields = ["name"]
+
+
+@admin.register(BuyerMerge)
+class BuyerMergeAdmin(admin.ModelAdmin):
+    """The record of each merge: read-only."""
+
+    list_display = ["created_at", "kept", "agency", "actor", "merged_count"]
+    list_filter = ["agency"]
+    list_select_related = ["kept", "agency", "actor"]
+    search_fields = ["kept__name", "kept__phone"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["agency", "kept", "actor", "merged_ids", "snapshot", "moved", "created_at"]
+    fields = readonly_fields
+
+    @admin.display(description="Merged")
+    def merged_count(self, record: BuyerMerge) -> int:
+        return len(record.merged_ids)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

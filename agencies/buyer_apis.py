@@ -5,23 +5,33 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from actions import selectors as action_selectors
+from agencies import book_selectors, book_services, services
 from agencies import buyer_selectors as selectors
-from agencies import services
 from agencies.buyer_serializers import (
+    AuditOutputSerializer,
     BuyerActionsCountSerializer,
     BuyerActionsSerializer,
     BuyerCreateInputSerializer,
     BuyerCreateOutputSerializer,
     BuyerListOutputSerializer,
     BuyerListQuerySerializer,
+    BuyerPatchInputSerializer,
     BuyerProductCatalogueSerializer,
     BuyerProfileSerializer,
     BuyerProfileUpdateInputSerializer,
     BuyerProfileUpdateOutputSerializer,
     BuyerSearchOutputSerializer,
     BuyerSearchQuerySerializer,
+    BuyerStateOutputSerializer,
+    DuplicatesOutputSerializer,
+    MergeInputSerializer,
+    MergeOutputSerializer,
+    NoteInputSerializer,
+    NoteOutputSerializer,
+    PageQuerySerializer,
+    TimelineOutputSerializer,
 )
-from chirpworks.pagination import paginate
+from chirpworks.pagination import Page, paginate
 from chirpworks.phones import phone_denorm
 from meetings.selectors import call_history_records
 from meetings.serializers import CallRecordSerializer
@@ -46,8 +56,14 @@ class BuyerListApi(AgencyAPIView):
         responses={200: BuyerListOutputSerializer, **ERRORS},
     )
     def get(self, request: Request) -> Response:
-        BuyerListQuerySerializer(data=request.query_params).is_valid(raise_exception=True)
-        page = paginate(selectors.buyer_list(actor=request.user), request)
+        query = BuyerListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        buyers = selectors.buyer_list(
+            actor=request.user,
+            lifecycle=query.validated_data.get("lifecycle"),
+            tag=query.validated_data.get("tag"),
+        )
+        page = paginate(buyers, request)
         body = {
             "buyers": [selectors.buyer_row(buyer) for buyer in page.items],
             "pagination": page.meta(),
@@ -87,8 +103,37 @@ class BuyerProfileApi(AgencyAPIView):
             "risks": buyer.risks,
             "products_discussed": selectors.buyer_products_discussed(buyer=buyer),
             "key_highlights": buyer.key_highlights,
+            **book_selectors.buyer_book_details(buyer=buyer),
         }
         return Response(BuyerProfileSerializer(body).data)
+
+    @extend_schema(
+        tags=["buyers"],
+        request=BuyerPatchInputSerializer,
+        responses={200: BuyerProfileSerializer, **ERRORS},
+        description="Lifecycle, tags (replaced; normalised), name, email, company and profile "
+        "fields (a value typed here is never replaced by a later call's analysis; null clears "
+        "it). The buyer's seller, their manager or an admin; never a guest.",
+    )
+    def patch(self, request: Request, buyer_id) -> Response:
+        buyer = book_selectors.buyer_get_writable(actor=request.user, buyer_id=buyer_id)
+        data = BuyerPatchInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        book_services.buyer_update(actor=request.user, buyer=buyer, data=data.validated_data)
+        return self.get(request, buyer_id)
+
+    @extend_schema(
+        tags=["buyers"],
+        request=None,
+        responses={200: BuyerStateOutputSerializer, **ERRORS},
+        description="Soft delete: the buyer, its calls and actions are hidden everywhere until "
+        "an admin restores it. An admin, or the manager of the buyer's seller.",
+    )
+    def delete(self, request: Request, buyer_id) -> Response:
+        buyer = book_selectors.buyer_get_deletable(actor=request.user, buyer_id=buyer_id)
+        buyer = book_services.buyer_soft_delete(actor=request.user, buyer=buyer)
+        body = {"id": buyer.pk, "deleted": True, "deleted_at": buyer.deleted_at}
+        return Response(BuyerStateOutputSerializer(body).data)
 
     @extend_schema(
         tags=["buyers"],
@@ -102,7 +147,11 @@ class BuyerProfileApi(AgencyAPIView):
             buyer = selectors.buyer_get_for(actor=request.user, buyer_id=buyer_id)
         data = BuyerProfileUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        buyer = services.buyer_update_profile(buyer=buyer, data=data.validated_data)
+        buyer = services.buyer_update_profile(
+            buyer=buyer,
+            data=data.validated_data,
+            actor=None if self._is_worker() else request.user,
+        )
         body = {
             "id": buyer.pk,
             "phone": phone_denorm(buyer.phone),
@@ -207,3 +256,139 @@ class BuyerSearchApi(AgencyAPIView):
         rate_limit = selectors.buyer_search_rate_limit(actor=request.user)
         body = selectors.buyer_search(actor=request.user, **query.validated_data)
         return Response(BuyerSearchOutputSerializer({**body, "rate_limit": rate_limit}).data)
+
+
+def _note_body(note, buyer_id) -> dict:
+    return {**book_selectors.note_row(note), "buyer_id": buyer_id}
+
+
+class BuyerNoteApi(AgencyAPIView):
+    """A note on the buyer, shown in its profile and timeline."""
+
+    @extend_schema(
+        tags=["buyers"],
+        request=NoteInputSerializer,
+        responses={201: NoteOutputSerializer, **ERRORS},
+    )
+    def post(self, request: Request, buyer_id) -> Response:
+        buyer = book_selectors.buyer_get_writable(actor=request.user, buyer_id=buyer_id)
+        data = NoteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        note = book_services.buyer_note_add(
+            actor=request.user, buyer=buyer, text=data.validated_data["text"]
+        )
+        return Response(
+            NoteOutputSerializer(_note_body(note, buyer.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+
+class MeetingNoteApi(AgencyAPIView):
+    """A note on a meeting (and so on its buyer); call history's ``call_notes`` shows the latest."""
+
+    @extend_schema(
+        tags=["meetings"],
+        request=NoteInputSerializer,
+        responses={201: NoteOutputSerializer, **ERRORS},
+    )
+    def post(self, request: Request, meeting_id) -> Response:
+        meeting = book_selectors.meeting_get_notable(actor=request.user, meeting_id=meeting_id)
+        data = NoteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        note = book_services.buyer_note_add(
+            actor=request.user,
+            buyer=meeting.buyer,
+            text=data.validated_data["text"],
+            meeting=meeting,
+        )
+        return Response(
+            NoteOutputSerializer(_note_body(note, meeting.buyer_id)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class BuyerTimelineApi(AgencyAPIView):
+    """Everything that happened with a buyer, newest first, a page at a time."""
+
+    @extend_schema(
+        tags=["buyers"],
+        parameters=[PageQuerySerializer],
+        responses={200: TimelineOutputSerializer, **ERRORS},
+    )
+    def get(self, request: Request, buyer_id) -> Response:
+        query = PageQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        number, limit = query.validated_data["page"], query.validated_data["limit"]
+        buyer = selectors.buyer_get_for(actor=request.user, buyer_id=buyer_id)
+        events, total = book_selectors.buyer_timeline(
+            actor=request.user, buyer=buyer, number=number, limit=limit
+        )
+        page = Page(items=events, number=number, limit=limit, total_count=total)
+        body = {"buyer_id": buyer.pk, "events": events, "pagination": page.meta()}
+        return Response(TimelineOutputSerializer(body).data)
+
+
+class BuyerHistoryApi(AgencyAPIView):
+    """The audit trail: every write to the buyer, who made it, and each field before and after."""
+
+    @extend_schema(
+        tags=["buyers"],
+        parameters=[PageQuerySerializer],
+        responses={200: AuditOutputSerializer, **ERRORS},
+    )
+    def get(self, request: Request, buyer_id) -> Response:
+        query = PageQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        number, limit = query.validated_data["page"], query.validated_data["limit"]
+        buyer = book_selectors.buyer_get_auditable(actor=request.user, buyer_id=buyer_id)
+        rows, total = book_selectors.buyer_audit_trail(buyer=buyer, number=number, limit=limit)
+        page = Page(items=rows, number=number, limit=limit, total_count=total)
+        body = {"buyer_id": buyer.pk, "history": rows, "pagination": page.meta()}
+        return Response(AuditOutputSerializer(body).data)
+
+
+class BuyerRestoreApi(AgencyAPIView):
+    """Bring back a deleted buyer with its calls, actions and notes (admin)."""
+
+    @extend_schema(
+        tags=["buyers"], request=None, responses={200: BuyerStateOutputSerializer, **ERRORS}
+    )
+    def post(self, request: Request, buyer_id) -> Response:
+        buyer = book_selectors.buyer_get_restorable(actor=request.user, buyer_id=buyer_id)
+        buyer = book_services.buyer_restore(actor=request.user, buyer=buyer)
+        body = {"id": buyer.pk, "deleted": False, "deleted_at": None}
+        return Response(BuyerStateOutputSerializer(body).data)
+
+
+class BuyerDuplicatesApi(AgencyAPIView):
+    """Likely duplicates among the buyers the caller sees, most certain first, with reasons."""
+
+    @extend_schema(tags=["buyers"], responses={200: DuplicatesOutputSerializer, **ERRORS})
+    def get(self, request: Request) -> Response:
+        groups = book_selectors.buyer_duplicates(actor=request.user)
+        return Response(DuplicatesOutputSerializer({"groups": groups}).data)
+
+
+class BuyerMergeApi(AgencyAPIView):
+    """Merge buyers into one, all or nothing (admin, or the manager of every seller involved)."""
+
+    @extend_schema(
+        tags=["buyers"],
+        request=MergeInputSerializer,
+        responses={200: MergeOutputSerializer, 409: OpenApiResponse(), **ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        data = MergeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        keep, merge = book_selectors.buyers_get_mergeable(
+            actor=request.user,
+            keep_id=data.validated_data["keep_id"],
+            merge_ids=data.validated_data["merge_ids"],
+        )
+        record = book_services.buyers_merge(actor=request.user, keep=keep, merge=merge)
+        body = {
+            "merge_id": record.pk,
+            "kept_id": record.kept_id,
+            "merged_ids": record.merged_ids,
+            "moved": record.moved,
+        }
+        return Response(MergeOutputSerializer(body).data)

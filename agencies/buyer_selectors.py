@@ -70,7 +70,7 @@ def buyer_visible_q(*, scope: SellerScope, buyer_id: uuid.UUID | None = None) ->
     estimate turned on JIT compilation, 150-230 ms, for the list's count on the bench data.)
     For one buyer, the subquery reads that buyer's meetings only.
     """
-    visible = Q(agency_id=scope.agency_id)
+    visible = Q(agency_id=scope.agency_id, deleted_at__isnull=True)
     if buyer_id is not None:
         visible &= Q(pk=buyer_id)
     if scope.seller_ids is None:
@@ -107,8 +107,11 @@ def with_last_contact(buyers: QuerySet[Buyer]) -> QuerySet[Buyer]:
     )
 
 
-def buyer_list(*, actor: Seller) -> QuerySet[Buyer]:
-    """The buyers the caller may see, most recently contacted first.
+def buyer_list(
+    *, actor: Seller, lifecycle: str | None = None, tag: str | None = None
+) -> QuerySet[Buyer]:
+    """The buyers the caller may see, most recently contacted first; ``lifecycle`` and ``tag``
+    (normalised as tags are stored) narrow it.
 
     Every meeting moves its buyer's stored contact forward (``meetings.contacts``), so the
     stored ``last_contacted_at`` is the later of it and the latest meeting: the order reads a
@@ -116,6 +119,15 @@ def buyer_list(*, actor: Seller) -> QuerySet[Buyer]:
     that page's buyers only, where ordering by it looked it up for every buyer of the agency.
     """
     buyers = buyers_visible(scope=scope_visible(actor=actor))
+    if lifecycle:
+        buyers = buyers.filter(lifecycle=lifecycle)
+    if tag is not None:
+        tagged = Buyer.tags.through.objects.filter(
+            buyertag__agency_id=actor.agency_id, buyertag__name=" ".join(tag.split()).casefold()
+        )
+        buyers = buyers.filter(pk__in=tagged.values("buyer_id"))
+    # The row shows none of the analysis profile's JSON but the products discussed.
+    buyers = buyers.defer("risks", "key_highlights", "profile")
     return with_last_contact(buyers).order_by(
         F("last_contacted_at").desc(nulls_last=True), "name", "pk"
     )
@@ -150,6 +162,8 @@ def buyer_row(buyer: Buyer) -> dict[str, Any]:
         "last_contacted_by": buyer.last_contact_by,
         "last_contacted_at": _local(buyer.last_contact_at),
         "company_name": buyer.company_name or None,
+        "lifecycle": buyer.lifecycle,
+        "tags": list(buyer.tag_names or []),
     }
 
 

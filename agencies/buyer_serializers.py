@@ -1,12 +1,16 @@
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 from actions.serializers import ActionSerializer
+from agencies.models import Lifecycle
 from chirpworks.pagination import MAX_LIMIT, MAX_PAGE, PaginationSerializer
 
 
 class BuyerListQuerySerializer(serializers.Serializer):
     page = serializers.IntegerField(min_value=1, max_value=MAX_PAGE, required=False, default=1)
     limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, required=False, default=50)
+    lifecycle = serializers.ChoiceField(choices=Lifecycle.choices, required=False)
+    tag = serializers.CharField(max_length=50, required=False)
 
 
 class BuyerRowSerializer(serializers.Serializer):
@@ -18,6 +22,8 @@ class BuyerRowSerializer(serializers.Serializer):
     last_contacted_by = serializers.CharField(allow_null=True, help_text="The seller's name.")
     last_contacted_at = serializers.DateTimeField(allow_null=True)
     company_name = serializers.CharField(allow_null=True)
+    lifecycle = serializers.ChoiceField(choices=Lifecycle.choices)
+    tags = serializers.ListField(child=serializers.CharField())
 
 
 class BuyerListOutputSerializer(serializers.Serializer):
@@ -35,6 +41,21 @@ class ProductInterestSerializer(ProductRefSerializer):
     interest_level = serializers.ChoiceField(choices=["high", "medium", "low"])
 
 
+class ActorSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="user | analysis | worker | system")
+    id = serializers.CharField(allow_null=True)
+    name = serializers.CharField(allow_null=True)
+
+
+class NoteSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    text = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["note", "system"])
+    meeting_id = serializers.UUIDField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    author = ActorSerializer()
+
+
 class BuyerProfileSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     name = serializers.CharField(allow_null=True)
@@ -46,6 +67,14 @@ class BuyerProfileSerializer(serializers.Serializer):
     last_contacted_by = serializers.CharField(allow_null=True)
     last_contacted_at = serializers.DateTimeField(allow_null=True)
     company_name = serializers.CharField(allow_null=True)
+    lifecycle = serializers.ChoiceField(choices=Lifecycle.choices)
+    tags = serializers.ListField(child=serializers.CharField())
+    profile = serializers.JSONField(
+        help_text="{budget|location|requirement|timeline|decision_makers|phones_heard: "
+        "{value, source: analysis|user, meeting_id?, date, by?}}"
+    )
+    notes = NoteSerializer(many=True, help_text="The latest 20, newest first.")
+    alternate_phones = serializers.ListField(child=serializers.CharField())
 
 
 class ListOrObjectField(serializers.JSONField):
@@ -154,3 +183,140 @@ class BuyerSearchOutputSerializer(serializers.Serializer):
     search_time_ms = serializers.IntegerField()
     cached = serializers.BooleanField()
     rate_limit = RateLimitSerializer()
+
+
+class StrictInputSerializer(serializers.Serializer):
+    """Refuses keys it does not know, and a body that is not an object (nested ones too)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError(
+                {api_settings.NON_FIELD_ERRORS_KEY: ["Expected an object"]}
+            )
+        unknown = set(data) - set(self.fields)
+        if unknown:
+            message = f"Invalid fields: {', '.join(sorted(unknown))}"
+            raise serializers.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [message]})
+        return super().to_internal_value(data)
+
+
+class ProfileFieldsSerializer(StrictInputSerializer):
+    budget = serializers.CharField(max_length=200, allow_null=True, required=False)
+    location = serializers.CharField(max_length=200, allow_null=True, required=False)
+    requirement = serializers.CharField(max_length=200, allow_null=True, required=False)
+    timeline = serializers.CharField(max_length=200, allow_null=True, required=False)
+    decision_makers = serializers.CharField(max_length=200, allow_null=True, required=False)
+
+
+class BuyerPatchInputSerializer(StrictInputSerializer):
+    name = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    email = serializers.EmailField(max_length=254, allow_blank=True, required=False)
+    company_name = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    lifecycle = serializers.ChoiceField(choices=Lifecycle.choices, required=False)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=50, allow_blank=False), max_length=20, required=False
+    )
+    profile = ProfileFieldsSerializer(required=False)
+
+
+class NoteInputSerializer(StrictInputSerializer):
+    text = serializers.CharField(max_length=5000)
+
+
+class PageQuerySerializer(serializers.Serializer):
+    page = serializers.IntegerField(min_value=1, max_value=MAX_PAGE, required=False, default=1)
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, required=False, default=50)
+
+
+class TimelineEventSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(
+        choices=["call", "action_created", "action_completed", "lifecycle", "note", "edit", "merge"]
+    )
+    id = serializers.CharField()
+    occurred_at = serializers.DateTimeField()
+    actor = ActorSerializer()
+    data = serializers.JSONField()
+
+
+class TimelineOutputSerializer(serializers.Serializer):
+    buyer_id = serializers.UUIDField()
+    events = TimelineEventSerializer(many=True)
+    pagination = PaginationSerializer()
+
+
+class FieldChangeSerializer(serializers.Serializer):
+    before = serializers.JSONField(allow_null=True)
+    after = serializers.JSONField(allow_null=True)
+
+
+class AuditRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    action = serializers.CharField()
+    detail = serializers.CharField(allow_blank=True)
+    actor = ActorSerializer()
+    fields = serializers.DictField(child=FieldChangeSerializer())
+
+
+class AuditOutputSerializer(serializers.Serializer):
+    buyer_id = serializers.UUIDField()
+    history = AuditRowSerializer(many=True)
+    pagination = PaginationSerializer()
+
+
+class DuplicateBuyerSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField(allow_null=True)
+    phone = serializers.CharField()
+    email = serializers.CharField(allow_null=True)
+    company_name = serializers.CharField(allow_null=True)
+    lifecycle = serializers.CharField()
+    last_contacted_at = serializers.DateTimeField(allow_null=True)
+
+
+class DuplicateReasonSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(
+        choices=["same_phone_digits", "same_email", "phone_heard", "same_name_and_company"]
+    )
+    buyer_ids = serializers.ListField(child=serializers.UUIDField())
+
+
+class DuplicateGroupSerializer(serializers.Serializer):
+    score = serializers.FloatField()
+    reasons = DuplicateReasonSerializer(many=True)
+    buyers = DuplicateBuyerSerializer(many=True)
+
+
+class DuplicatesOutputSerializer(serializers.Serializer):
+    groups = DuplicateGroupSerializer(many=True)
+
+
+class MergeInputSerializer(StrictInputSerializer):
+    keep_id = serializers.UUIDField()
+    merge_ids = serializers.ListField(
+        child=serializers.UUIDField(), min_length=1, max_length=20, allow_empty=False
+    )
+
+    def validate(self, attrs):
+        if attrs["keep_id"] in attrs["merge_ids"]:
+            raise serializers.ValidationError("keep_id cannot also be merged")
+        if len(set(attrs["merge_ids"])) != len(attrs["merge_ids"]):
+            raise serializers.ValidationError("merge_ids repeat a buyer")
+        return attrs
+
+
+class MergeOutputSerializer(serializers.Serializer):
+    merge_id = serializers.UUIDField()
+    kept_id = serializers.UUIDField()
+    merged_ids = serializers.ListField(child=serializers.UUIDField())
+    moved = serializers.DictField(child=serializers.IntegerField())
+
+
+class BuyerStateOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    deleted = serializers.BooleanField()
+    deleted_at = serializers.DateTimeField(allow_null=True)
+
+
+class NoteOutputSerializer(NoteSerializer):
+    buyer_id = serializers.UUIDField()

@@ -23,4 +23,10 @@ urlpatterns = [
         name="buyers-actions-count",
     ),
     path("actions/<uuid:buyer_id>", apis.BuyerActionsApi.as_view(), name="buyers-actions"),
+    path("notes/<uuid:buyer_id>", apis.BuyerNoteApi.as_view(), name="buyers-notes"),
+    path("timeline/<uuid:buyer_id>", apis.BuyerTimelineApi.as_view(), name="buyers-timeline"),
+    path("history/<uuid:buyer_id>", apis.BuyerHistoryApi.as_view(), name="buyers-history"),
+    path("restore/<uuid:buyer_id>", apis.BuyerRestoreApi.as_view(), name="buyers-restore"),
+    path("duplicates", apis.BuyerDuplicatesApi.as_view(), name="buyers-duplicates"),
+    path("merge", apis.BuyerMergeApi.as_view(), name="buyers-merge"),
 ]

@@ -4,7 +4,9 @@ import zoneinfo
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
+from simple_history.models import HistoricalRecords
 
 from chirpworks.models import BaseModel
 from chirpworks.redaction import agency_pattern_errors
@@ -60,6 +62,8 @@ class Agency(BaseModel):
         default="",
         help_text="api.exotel.com (Singapore) or api.in.exotel.com (Mumbai); empty = the setting",
     )
+    # A buyer with no call for this many days becomes ``dormant`` (``buyers_mark_dormant``).
+    buyer_dormant_after_days = models.PositiveIntegerField(default=60)
 
     class Meta:
         verbose_name_plural = "agencies"
@@ -89,6 +93,38 @@ class Agency(BaseModel):
             raise ValidationError({"settings": errors})
 
 
+class Lifecycle(models.TextChoices):
+    LEAD = "lead"
+    PROSPECT = "prospect"
+    NEGOTIATING = "negotiating"
+    CUSTOMER = "customer"
+    LOST = "lost"
+    DORMANT = "dormant"
+
+
+class LifecycleCause(models.TextChoices):
+    ANALYSIS = "analysis"  # a meeting's deal stage
+    USER = "user"  # a person chose it
+    SYSTEM = "system"  # the dormancy sweep, a new call after dormancy
+    MERGE = "merge"
+
+
+class BuyerTag(BaseModel):
+    """A tag of an agency, stored normalised (lower case, single spaces): "VIP " is "vip"."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="buyer_tags")
+    name = models.CharField(max_length=50)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "name"], name="buyer_tag_per_agency_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Buyer(BaseModel):
     """A customer of an agency, known by phone number (E.164, unique within the agency)."""
 
@@ -109,6 +145,29 @@ class Buyer(BaseModel):
     created_by = models.ForeignKey(
         "sellers.Seller", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    lifecycle = models.CharField(max_length=16, choices=Lifecycle.choices, default=Lifecycle.LEAD)
+    # Who set the current lifecycle: the analysis never overrides a person's choice.
+    lifecycle_cause = models.CharField(
+        max_length=16, choices=LifecycleCause.choices, blank=True, default=""
+    )
+    lifecycle_changed_at = models.DateTimeField(null=True, blank=True)
+    tags = models.ManyToManyField(BuyerTag, related_name="buyers", blank=True)
+    # The tag names, sorted: list rows and the audit trail read them without a join.
+    tag_names = models.JSONField(default=list, blank=True)
+    # Details said on calls or typed in: {field: {value, source, meeting_id, date, by}}
+    # (``agencies.enrichment.PROFILE_FIELDS``); a person's value is never replaced by the analysis.
+    profile = models.JSONField(default=dict, blank=True)
+    last_note_at = models.DateTimeField(null=True, blank=True)
+    # Soft delete: hidden everywhere until restored or purged (``purge_deleted_buyers``).
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        "sellers.Seller", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Set on a buyer absorbed by a merge (it is also deleted): its number routes to this one.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="absorbed"
+    )
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["-last_contacted_at", "name"]
@@ -117,7 +176,112 @@ class Buyer(BaseModel):
                 fields=["agency", "phone"], name="buyer_phone_per_agency_unique"
             )
         ]
-        indexes = [models.Index(fields=["agency", "-last_contacted_at"])]
+        indexes = [
+            models.Index(fields=["agency", "-last_contacted_at"]),
+            models.Index(fields=["agency", "lifecycle"], name="buyer_agency_lifecycle"),
+            # Few rows: "every deleted buyer" is a read of this small index.
+            models.Index(
+                fields=["agency", "deleted_at"],
+                condition=Q(deleted_at__isnull=False),
+                name="buyer_deleted",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name or self.phone
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class BuyerPhone(BaseModel):
+    """Another number of a buyer (a merged buyer's): calls from it land on ``buyer``."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    buyer = models.ForeignKey(Buyer, on_delete=models.CASCADE, related_name="alternate_phones")
+    phone = models.CharField(max_length=20)
+
+    class Meta:
+        ordering = ["phone"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "phone"], name="buyer_alternate_phone_per_agency_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.phone
+
+
+class NoteKind(models.TextChoices):
+    NOTE = "note"  # written by a person
+    SYSTEM = "system"  # written by ChirpWorks (a restore by a new call)
+
+
+class BuyerNote(BaseModel):
+    """A note on a buyer, or on one of its meetings (``meeting`` set)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    buyer = models.ForeignKey(Buyer, on_delete=models.CASCADE, related_name="notes")
+    meeting = models.ForeignKey(
+        "meetings.Meeting", on_delete=models.CASCADE, null=True, blank=True, related_name="notes"
+    )
+    author = models.ForeignKey(
+        "sellers.Seller", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=8, choices=NoteKind.choices, default=NoteKind.NOTE)
+    text = models.TextField(max_length=5000)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["buyer", "-created_at"], name="buyer_note_buyer_created"),
+            models.Index(fields=["meeting", "-created_at"], name="buyer_note_meeting_created"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:50]
+
+
+class BuyerLifecycleChange(BaseModel):
+    """One lifecycle transition and its cause: a meeting (analysis), a person, the system."""
+
+    buyer = models.ForeignKey(Buyer, on_delete=models.CASCADE, related_name="lifecycle_changes")
+    from_state = models.CharField(max_length=16, choices=Lifecycle.choices)
+    to_state = models.CharField(max_length=16, choices=Lifecycle.choices)
+    cause = models.CharField(max_length=16, choices=LifecycleCause.choices)
+    meeting = models.ForeignKey(
+        "meetings.Meeting", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor = models.ForeignKey(
+        "sellers.Seller", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["buyer", "-created_at"], name="buyer_lifecycle_created")]
+
+    def __str__(self) -> str:
+        return f"{self.from_state} → {self.to_state} ({self.cause})"
+
+
+class BuyerMerge(BaseModel):
+    """A merge: ``merged_ids`` were absorbed into ``kept`` by ``actor``; ``snapshot`` keeps the
+    absorbed buyers' fields as they were."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    kept = models.ForeignKey(Buyer, on_delete=models.CASCADE, related_name="merges")
+    merged_ids = models.JSONField(default=list)
+    actor = models.ForeignKey(
+        "sellers.Seller", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    snapshot = models.JSONField(default=list)
+    moved = models.JSONField(default=dict)  # counts: meetings, actions, notes, …
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["kept", "-created_at"], name="buyer_merge_kept_created")]
+
+    def __str__(self) -> str:
+        return f"{len(self.merged_ids)} merged into {self.kept_id}"

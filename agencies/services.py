@@ -6,8 +6,14 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from agencies.book_services import (
+    buyer_enrich_from_analysis,
+    buyers_lock_routed,
+    buyers_restore_by_call,
+    buyers_route,
+)
 from agencies.buyer_selectors import buyer_search_cache_invalidate
-from agencies.models import Agency, Buyer, generate_webhook_secret
+from agencies.models import Agency, Buyer, BuyerPhone, generate_webhook_secret
 from chirpworks.bulk import bulk_update_rows
 from chirpworks.exceptions import ConflictError
 from chirpworks.phones import phone_parse
@@ -58,20 +64,34 @@ def buyer_find_or_create(
     contacted_at: datetime | None = None,
     seller: Seller | None = None,
 ) -> Buyer:
-    """The agency's buyer with ``phone`` (parsed to E.164), created if new; race-safe.
+    """The agency's buyer that ``phone`` (parsed to E.164) belongs to, created if new; race-safe.
 
-    Concurrent callers for one new number all get the same row: the unique (agency, phone)
-    constraint makes the losers' INSERT fail inside a savepoint, and they read the winner's row.
-    ``last_contacted_at`` / ``last_contacted_by`` only ever move forward in time.
+    The number may be a buyer's own, an alternate, or a merged-away buyer's: the call lands on
+    the buyer it now belongs to (``book_services.buyers_route``). A deleted buyer is restored,
+    with a note, by the new call. Concurrent callers for one new number all get the same row:
+    the unique (agency, phone) constraint makes the losers' INSERT fail inside a savepoint, and
+    they read the winner's row. ``last_contacted_at`` / ``last_contacted_by`` only ever move
+    forward in time.
     """
     e164 = phone_parse(phone, region=agency.default_phone_region)
-    buyer = Buyer.objects.filter(agency=agency, phone=e164).first()
+    return _buyer_find_or_create(e164=e164, agency=agency, contacted_at=contacted_at, seller=seller)
+
+
+def _buyer_find_or_create(
+    *, e164: str, agency: Agency, contacted_at: datetime | None, seller: Seller | None
+) -> Buyer:
+    key = (agency.pk, e164)
+    buyer = buyers_route(agency_ids={agency.pk}, phones={e164}).get(key)
     if buyer is None:
         try:
             with transaction.atomic():
                 buyer = Buyer.objects.create(agency=agency, phone=e164)
         except IntegrityError:
-            buyer = Buyer.objects.get(agency=agency, phone=e164)
+            buyer = buyers_route(agency_ids={agency.pk}, phones={e164})[key]
+    buyer = buyers_lock_routed(buyers={key: buyer})[key]
+    if buyer.deleted_at is not None:
+        buyers_restore_by_call(buyers=[buyer])
+        buyer.refresh_from_db(fields=["deleted_at", "deleted_by"])
     if contacted_at is not None:
         _buyers_touch({buyer.pk: (contacted_at, seller.pk if seller else None)})
         buyer.refresh_from_db(fields=["last_contacted_at", "last_contacted_by"])
@@ -81,8 +101,11 @@ def buyer_find_or_create(
 def buyers_find_or_create_bulk(*, agency_phones: set[tuple[uuid.UUID, str]]) -> dict:
     """``{(agency_id, e164): Buyer}`` for many pairs in a constant number of queries.
 
-    The phones must already be E.164. Missing buyers are inserted with ``ignore_conflicts`` so a
-    concurrent creator is harmless; the result is read back afterwards.
+    The phones must already be E.164. A number is routed as ``buyer_find_or_create`` does
+    (alternates and merged-away buyers lead to the live buyer; deleted buyers come back).
+    Missing buyers are inserted with ``ignore_conflicts`` so a concurrent creator is harmless;
+    the result is read back afterwards. Inside a transaction on PostgreSQL the buyers are locked
+    (id order), so a merge running meanwhile is waited for and followed.
     """
     if not agency_phones:
         return {}
@@ -90,20 +113,30 @@ def buyers_find_or_create_bulk(*, agency_phones: set[tuple[uuid.UUID, str]]) -> 
     phones = {phone for _, phone in agency_phones}
 
     def fetch(phone_set: set[str]) -> dict:
-        found = Buyer.objects.filter(agency_id__in=agency_ids, phone__in=phone_set)
-        return {(b.agency_id, b.phone): b for b in found if (b.agency_id, b.phone) in agency_phones}
+        found = buyers_route(agency_ids=agency_ids, phones=phone_set)
+        return {key: buyer for key, buyer in found.items() if key in agency_phones}
 
     buyers = fetch(phones)
     missing = agency_phones - buyers.keys()
     if missing:
-        Buyer.objects.bulk_create(
-            [Buyer(agency_id=agency_id, phone=phone) for agency_id, phone in missing],
-            batch_size=BULK_BATCH_SIZE,
-            ignore_conflicts=True,
-        )
+        new = [Buyer(agency_id=agency_id, phone=phone) for agency_id, phone in missing]
+        Buyer.objects.bulk_create(new, batch_size=BULK_BATCH_SIZE, ignore_conflicts=True)
         created = fetch({phone for _, phone in missing})
+        inserted = {b.pk for b in new}
+        Buyer.history.bulk_history_create(
+            [b for b in created.values() if b.pk in inserted],
+            default_change_reason="create|system|call",
+        )
         buyers.update(created)
         search_index_enqueue(kind=KIND_BUYER, entity_ids=[b.pk for b in created.values()])
+    buyers = buyers_lock_routed(buyers=buyers)
+    deleted = {b.pk: b for b in buyers.values() if b.deleted_at is not None}
+    if deleted:
+        buyers_restore_by_call(buyers=list(deleted.values()))
+        for buyer in buyers.values():
+            if buyer.pk in deleted:
+                buyer.deleted_at = None
+                buyer.deleted_by = None
     return buyers
 
 
@@ -155,11 +188,16 @@ def buyer_create(
         products_discussed=[] if products_discussed is None else products_discussed,
         key_highlights=[] if key_highlights is None else key_highlights,
     )
-    if Buyer.objects.filter(agency=agency, phone=buyer.phone).exists():
+    if (
+        Buyer.objects.filter(agency=agency, phone=buyer.phone).exists()
+        or BuyerPhone.objects.filter(agency=agency, phone=buyer.phone).exists()
+    ):
         raise ConflictError("A buyer with this phone already exists", code="buyer_exists")
     buyer.full_clean(
         exclude=["agency", "created_by", "last_contacted_by"], validate_constraints=False
     )
+    buyer._history_user = created_by
+    buyer._change_reason = "create|user|app" if created_by else "create|system|"
     try:
         with transaction.atomic():
             buyer.save()
@@ -169,15 +207,19 @@ def buyer_create(
     return buyer
 
 
-def buyer_update_profile(*, buyer: Buyer, data: dict[str, Any]) -> Buyer:
+def buyer_update_profile(
+    *, buyer: Buyer, data: dict[str, Any], actor: Seller | None = None
+) -> Buyer:
     """Replace any of ``risks``, ``products_discussed``, ``key_highlights``; nulls are ignored.
 
-    Shared by the app (seller token) and the processing workers (service token).
+    Shared by the app (seller token, ``actor``) and the processing workers (service token).
     """
     changed = [field for field in BUYER_PROFILE_FIELDS if field in data and data[field] is not None]
     for field in changed:
         setattr(buyer, field, data[field])
     if changed:
+        buyer._history_user = actor
+        buyer._change_reason = f"edit|{'user' if actor else 'worker'}|{','.join(changed)}"
         with transaction.atomic():
             buyer.save(update_fields=[*changed, "updated_at"])
         buyer_search_cache_invalidate(agency_id=buyer.agency_id)
@@ -194,13 +236,20 @@ def buyer_apply_analysis(
     risks: list[dict],
     products_discussed: list[dict],
     key_highlights: list[str],
+    meeting: Any = None,
+    analysis: dict[str, Any] | None = None,
 ) -> Buyer:
     """Fold one meeting's analysis into the buyer's profile (newest first, idempotent).
 
     Entries carry the meeting id, so re-analysing a meeting replaces its own entries instead of
     adding duplicates; products are merged by id (or name) and keep the latest interest level.
+    With the ``meeting`` and its whole ``analysis``, the details said on the call (budget,
+    location, requirement, timeline, decision makers) enrich the profile and the deal stage moves
+    the lifecycle forward (``book_services.buyer_enrich_from_analysis``).
     """
     meeting_id = str(meeting_id)
+    # The row as it is now, locked: an edit made while the call was being analysed is kept.
+    buyer = Buyer.objects.select_for_update().select_related("agency").get(pk=buyer.pk)
 
     def others(items: list) -> list:
         return [i for i in items if not (isinstance(i, dict) and i.get("meeting_id") == meeting_id)]
@@ -223,7 +272,15 @@ def buyer_apply_analysis(
     highlights = [h for h in key_highlights if isinstance(h, str) and h.strip()]
     older_highlights = [h for h in buyer.key_highlights or [] if h not in highlights]
     buyer.key_highlights = (highlights + older_highlights)[:BUYER_PROFILE_LIMIT]
-    buyer.save(update_fields=["risks", "products_discussed", "key_highlights", "updated_at"])
+    fields = ["risks", "products_discussed", "key_highlights"]
+    if meeting is not None and analysis is not None:
+        changed = buyer_enrich_from_analysis(buyer=buyer, meeting=meeting, analysis=analysis)
+        fields += ["profile", "lifecycle", "lifecycle_cause", "lifecycle_changed_at"]
+        buyer._change_reason = f"analysis|analysis|meeting {meeting_id} {','.join(changed)}"[:100]
+    else:
+        buyer._change_reason = f"analysis|analysis|meeting {meeting_id}"
+    buyer._history_user = None
+    buyer.save(update_fields=[*fields, "updated_at"])
     return buyer
 
 

@@ -37,6 +37,7 @@ from django.db import connection
 from django.db.models import Aggregate, Case, F, Q, Sum, TextField, Value, When
 from django.db.models.functions import TruncHour
 
+from agencies.deleted import live_buyer_q, live_number_q
 from calls.models import AppCallStatus, CallType, MobileAppCall
 from chirpworks.exceptions import ApplicationError
 from chirpworks.phones import phone_denorm, phone_raw
@@ -120,6 +121,7 @@ def _call_rows(
             start_time__lt=date_range.end,
             direction__in=[CallType.INCOMING, CallType.OUTGOING],
         )
+        .filter(live_buyer_q(agency_id=agency_id))  # a deleted buyer's calls are hidden
         .annotate(
             call_key=key,
             call_outgoing=is_outgoing,
@@ -144,7 +146,8 @@ def _call_rows(
         )
         # and so are twins, wherever they fall
         .filter(
-            ~meeting_twin_exists(agency_id=agency_id, start=date_range.start, end=date_range.end)
+            ~meeting_twin_exists(agency_id=agency_id, start=date_range.start, end=date_range.end),
+            live_number_q(agency_id=agency_id),
         )
         .annotate(
             call_key=key,

@@ -11,15 +11,17 @@ from django.db.models import (
     Exists,
     FloatField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Value,
 )
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, TruncDate
+from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils import timezone
 
-from agencies.models import Agency, Buyer
+from agencies.deleted import live_buyer_q, live_number_q
+from agencies.models import Agency, Buyer, BuyerNote, BuyerPhone
 from calls.models import AppCallStatus, MobileAppCall
 from chirpworks.durations import duration_format
 from chirpworks.exceptions import ForbiddenError, NotFoundError
@@ -114,6 +116,7 @@ _MEETING_ROW_COLUMNS = (
     "buyer__name",
     "buyer__email",
     "job_status",
+    "latest_note",
 )
 _APP_CALL_ROW_COLUMNS = (
     as_text("id"),
@@ -166,6 +169,7 @@ def _meeting_record(row: tuple, tz: tzinfo) -> tuple[SortKey, dict[str, Any]]:
         buyer_name,
         buyer_email,
         job_status,
+        latest_note,
     ) = row
     pk = uuid_text(pk)
     start, end = utc_datetime(start_text), utc_datetime(end_text)
@@ -183,7 +187,7 @@ def _meeting_record(row: tuple, tz: tzinfo) -> tuple[SortKey, dict[str, Any]]:
         "seller_number": phone_denorm(seller_phone),
         "analysis_status": _meeting_analysis_status(job_status),
         "duration": duration,
-        "call_notes": None,
+        "call_notes": latest_note,
         "user_name": seller_name,
         "user_email": seller_email,
         "call_direction": direction or None,
@@ -249,7 +253,7 @@ def _app_call_record(row: tuple, now: datetime, tz: tzinfo) -> tuple[SortKey, di
 
 def meeting_twin_exists(
     *, agency_id: uuid.UUID, start: datetime | None = None, end: datetime | None = None
-) -> Exists:
+) -> Q:
     """Whether the outer unlinked app call is a meeting too: its "twin" (one definition, shared by
     call history and analytics, so a call shows and counts once).
 
@@ -259,21 +263,25 @@ def meeting_twin_exists(
     within it widened by the window, and saying so lets PostgreSQL read a range of the (buyer,
     start time) index rather than every meeting of the buyer.
     """
-    meetings = Meeting.objects.filter(
+    near = Meeting.objects.filter(
         seller_id=OuterRef("seller_id"),
-        # The agency narrows the phone lookup to the (agency, phone) index.
-        buyer__agency_id=agency_id,
-        buyer__phone=OuterRef("buyer_number"),
         start_time__range=(
             OuterRef("start_time") - CALL_DEDUP_WINDOW,
             OuterRef("start_time") + CALL_DEDUP_WINDOW,
         ),
     )
     if start is not None:
-        meetings = meetings.filter(start_time__gte=start - CALL_DEDUP_WINDOW)
+        near = near.filter(start_time__gte=start - CALL_DEDUP_WINDOW)
     if end is not None:
-        meetings = meetings.filter(start_time__lte=end + CALL_DEDUP_WINDOW)
-    return Exists(meetings.order_by())
+        near = near.filter(start_time__lte=end + CALL_DEDUP_WINDOW)
+    # The agency narrows the phone lookup to the (agency, phone) index.
+    own = near.filter(buyer__agency_id=agency_id, buyer__phone=OuterRef("buyer_number"))
+    # A merged buyer's number is now an alternate of the buyer its meetings moved to.
+    alternate = near.filter(
+        buyer__alternate_phones__agency_id=agency_id,
+        buyer__alternate_phones__phone=OuterRef("buyer_number"),
+    )
+    return Exists(own.order_by()) | Exists(alternate.order_by())
 
 
 def _call_history_querysets(
@@ -296,13 +304,19 @@ def _call_history_querysets(
         meetings = meetings.filter(start_time__lt=end)
     if buyer is not None:
         meetings = meetings.filter(buyer=buyer)
+    # A deleted buyer's calls are hidden with it.
+    meetings = meetings.filter(live_buyer_q(agency_id=scope.agency_id))
     app_calls = MobileAppCall.objects.filter(scope.q(), meeting__isnull=True)
+    app_calls = app_calls.filter(live_number_q(agency_id=scope.agency_id))
     if start is not None:
         app_calls = app_calls.filter(start_time__gte=start)
     if end is not None:
         app_calls = app_calls.filter(start_time__lt=end)
-    if buyer is not None:
-        app_calls = app_calls.filter(buyer_number=buyer.phone)
+    if buyer is not None:  # its own number and its alternates (a merged buyer's)
+        app_calls = app_calls.filter(
+            Q(buyer_number=buyer.phone)
+            | Q(buyer_number__in=BuyerPhone.objects.filter(buyer=buyer).values("phone"))
+        )
     twin = meeting_twin_exists(agency_id=scope.agency_id, start=start, end=end)
     return meetings.order_by(), app_calls.filter(~twin).order_by()
 
@@ -316,10 +330,22 @@ def _call_history_rows(
     job_status = Subquery(job.values("status")[:1])
     # The agency's buyer with the call's number: a lookup on the (agency, phone) unique index.
     known = Buyer.objects.filter(agency_id=agency_id, phone=OuterRef("buyer_number")).order_by()
-    meeting_rows = meetings.annotate(job_status=job_status).values_list(*_MEETING_ROW_COLUMNS)
+    # An alternate number (a merged buyer's) names the buyer it now belongs to.
+    alternate = BuyerPhone.objects.filter(
+        agency_id=agency_id, phone=OuterRef("buyer_number")
+    ).order_by()
+    # The meeting's latest note: a lookup on the (meeting, created) index.
+    note = BuyerNote.objects.filter(meeting_id=OuterRef("pk")).order_by("-created_at")
+    meeting_rows = meetings.annotate(
+        job_status=job_status, latest_note=Subquery(note.values("text")[:1])
+    ).values_list(*_MEETING_ROW_COLUMNS)
     app_call_rows = app_calls.annotate(
-        known_buyer_name=Subquery(known.values("name")[:1]),
-        known_buyer_email=Subquery(known.values("email")[:1]),
+        known_buyer_name=Coalesce(
+            Subquery(alternate.values("buyer__name")[:1]), Subquery(known.values("name")[:1])
+        ),
+        known_buyer_email=Coalesce(
+            Subquery(alternate.values("buyer__email")[:1]), Subquery(known.values("email")[:1])
+        ),
     ).values_list(*_APP_CALL_ROW_COLUMNS)
     now = timezone.now()
     tz = timezone.get_current_timezone()

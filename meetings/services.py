@@ -747,6 +747,8 @@ def meeting_apply_analysis(*, meeting: Meeting, analysis: dict[str, Any]) -> Act
             risks=profile.get("risks") or analysis.get("risks") or [],
             products_discussed=profile.get("products_discussed") or [],
             key_highlights=profile.get("key_highlights") or [],
+            meeting=meeting,
+            analysis=analysis,
         )
     return result
 

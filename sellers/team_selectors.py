@@ -5,6 +5,7 @@ from typing import Any
 from django.db.models import Count, Q
 
 from actions.models import Action, ActionStatus
+from agencies.deleted import live_buyer_q
 from calls.analytics import CallCounts, call_counts_by_seller
 from chirpworks.exceptions import ForbiddenError
 from chirpworks.phones import phone_denorm
@@ -27,7 +28,7 @@ def team_overview(*, actor: Seller, date_range: DateRange) -> list[dict[str, Any
     in_range = Q(meeting__start_time__gte=date_range.start, meeting__start_time__lt=date_range.end)
     actions = {
         row["seller_id"]: row
-        for row in Action.objects.filter(scope.q())
+        for row in Action.objects.filter(scope.q(), live_buyer_q(agency_id=scope.agency_id))
         .values("seller_id")
         .annotate(
             in_range=Count("id", filter=in_range),

@@ -17,6 +17,9 @@ ROW_KEYS = {
     "last_contacted_by",
     "last_contacted_at",
     "company_name",
+    # The buyer book (issue 15) adds these.
+    "lifecycle",
+    "tags",
 }
 
 
@@ -81,7 +84,13 @@ class TestBuyerProfile:
             seller, buyer=buyer, start=ist(2025, 3, 2), detected_products={"productId": "p1"}
         )
         body = client_for(seller).get(f"/api/buyers/profile/{buyer.pk}").json()
-        assert set(body) == ROW_KEYS | {"risks", "key_highlights"}
+        assert set(body) == ROW_KEYS | {
+            "risks",
+            "key_highlights",
+            "profile",
+            "notes",
+            "alternate_phones",
+        }
         assert body["products_discussed"] == [
             {"product_name": "Plot", "product_id": "p1"},
             {"product_name": "Villa", "product_id": None},

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from our static files, no CDN
     "django_guid",
     "django_prometheus",
+    "simple_history",
     "agencies",
     "sellers",
     "products",
@@ -465,3 +466,9 @@ METRICS_COLLECTORS = [
     "chirpworks.metrics.CeleryQueueCollector",
     "calls.metrics.CallsCollector",
 ]
+# The buyer book (agencies app): dormancy sweep, retention of deleted buyers.
+BUYER_DELETED_RETENTION_DAYS = env.int("BUYER_DELETED_RETENTION_DAYS", default=90)
+CELERY_BEAT_SCHEDULE["buyers-mark-dormant"] = {
+    "task": "agencies.tasks.mark_dormant_buyers",
+    "schedule": timedelta(hours=24),
+}

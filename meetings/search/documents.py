@@ -402,12 +402,19 @@ def _mobile_call_documents(call: MobileAppCall, buyer: Buyer | None) -> list[Doc
 
 
 def _queryset(kind: str) -> QuerySet:
+    # A deleted buyer's profile, meetings and actions have no documents (gone from search).
     if kind == KIND_MEETING:
-        return Meeting.objects.select_related("agency", "seller", "buyer")
+        return Meeting.objects.select_related("agency", "seller", "buyer").filter(
+            buyer__deleted_at__isnull=True
+        )
     if kind == KIND_ACTION:
-        return Action.objects.select_related("meeting__agency", "buyer")
+        return Action.objects.select_related("meeting__agency", "buyer").filter(
+            buyer__deleted_at__isnull=True
+        )
     if kind == KIND_BUYER:
-        return Buyer.objects.select_related("agency", "last_contacted_by")
+        return Buyer.objects.select_related("agency", "last_contacted_by").filter(
+            deleted_at__isnull=True
+        )
     if kind == KIND_PRODUCT:
         return Product.objects.all()
     if kind == KIND_SELLER:
@@ -460,8 +467,11 @@ def documents_build(*, kind: str, entities: Iterable[Model]) -> dict[uuid.UUID, 
         numbers = {c.buyer_number for c in pending}
         agencies = {c.seller.agency_id for c in pending}
         if numbers:
-            for buyer in Buyer.objects.filter(agency_id__in=agencies, phone__in=numbers):
-                buyers_by_number[(buyer.agency_id, buyer.phone)] = buyer
+            for buyer in Buyer.objects.filter(
+                agency_id__in=agencies, phone__in=numbers
+            ).select_related("merged_into"):
+                # A merged-away number is the kept buyer's.
+                buyers_by_number[(buyer.agency_id, buyer.phone)] = buyer.merged_into or buyer
     built: dict[uuid.UUID, EntityDocuments] = {}
     for entity in entities:
         if kind == KIND_MEETING:
@@ -476,7 +486,8 @@ def documents_build(*, kind: str, entities: Iterable[Model]) -> dict[uuid.UUID, 
             specs = _seller_documents(entity)
         else:
             buyer = buyers_by_number.get((entity.seller.agency_id, entity.buyer_number))
-            specs = _mobile_call_documents(entity, buyer)
+            deleted = buyer is not None and buyer.deleted_at is not None
+            specs = [] if deleted else _mobile_call_documents(entity, buyer)
         specs = [
             DocumentSpec(
                 s.type,

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 
+from agencies.deleted import live_buyer_q, live_number_q
 from calls.models import AppCallStatus, MobileAppCall
 from meetings.models import Meeting
 from products.models import Product
@@ -290,7 +291,7 @@ def _meetings(scope: AnalyticsScope, window: DateWindow):
     )
     if scope.seller_ids is not None:
         meetings = meetings.filter(seller_id__in=scope.seller_ids)
-    return meetings
+    return meetings.filter(live_buyer_q(agency_id=scope.agency_id))
 
 
 def _app_calls(scope: AnalyticsScope, window: DateWindow):
@@ -302,7 +303,7 @@ def _app_calls(scope: AnalyticsScope, window: DateWindow):
     )
     if scope.seller_ids is not None:
         calls = calls.filter(seller_id__in=scope.seller_ids)
-    return calls
+    return calls.filter(live_number_q(agency_id=scope.agency_id))
 
 
 _MEETING_LENGTH = ExpressionWrapper(F("end_time") - F("start_time"), output_field=DurationField())
