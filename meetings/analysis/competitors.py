@@ -1,0 +1,209 @@
+"""Competitors named in a call, found without configuration.
+
+A built-in list of real Indian-market brands per industry, plus the agency's own ``competitors``
+keyword trackers. The industry comes from the context (``AnalysisContext.industry``), else it is
+inferred from the agency's description and catalogue (cue words per industry). Brand names that
+are also common words or first names ("Max", "Allen", "Tata", "Star") are only taken when they are
+said with a capital letter or next to a word of their kind ("Max Life", "Allen coaching"), or are
+in the call's industry list; the agency's own name and catalogue never count.
+"""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from meetings.analysis.text import words
+
+# industry key -> (cue words that tell the industry, brands)
+INDUSTRIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "insurance": (
+        ("insurance", "insurer", "policy", "premium", "term", "health", "motor", "cover", "claim"),
+        (
+            "LIC", "HDFC Life", "HDFC Ergo", "ICICI Prudential", "ICICI Lombard", "Max Life",
+            "Bajaj Allianz", "SBI Life", "SBI General", "Tata AIA", "Tata AIG", "Kotak Life",
+            "Star Health", "Care Health", "Niva Bupa", "Max Bupa", "Aditya Birla Health",
+            "Aditya Birla Sun Life", "PNB MetLife", "Aegon Life", "Bharti AXA", "Canara HSBC",
+            "Reliance General", "Reliance Nippon", "New India Assurance", "United India",
+            "Oriental Insurance", "National Insurance", "Go Digit", "Digit", "Acko",
+            "ManipalCigna", "Future Generali", "IFFCO Tokio", "Cholamandalam", "Royal Sundaram",
+            "Policybazaar", "Shriram Life", "Edelweiss Tokio",
+        ),
+    ),
+    "real estate": (
+        ("realty", "real", "estate", "flat", "apartment", "bhk", "villa", "plot", "property",
+         "tower", "homes", "residency", "builder", "township", "possession"),
+        (
+            "Godrej Properties", "DLF", "Prestige", "Sobha", "Lodha", "Macrotech", "Oberoi Realty",
+            "Brigade", "Puravankara", "Provident", "Mahindra Lifespaces", "Tata Housing",
+            "Kolte Patil", "Shapoorji Pallonji", "Hiranandani", "Rustomjee", "Kalpataru",
+            "Panchshil", "Kumar Properties", "Paranjape", "VTP Realty", "Gera", "Raheja",
+            "K Raheja", "Omaxe", "Ansal", "Supertech", "Mantri", "Embassy", "Adani Realty",
+            "Runwal", "Piramal Realty", "Magicbricks", "99acres", "NoBroker", "Housing.com",
+        ),
+    ),
+    "distribution": (
+        ("distributor", "distributors", "distribution", "fmcg", "wholesale", "stockist",
+         "retailer", "cartons", "cases", "dealer", "supply", "kirana", "sku", "margin"),
+        (
+            "Hindustan Unilever", "HUL", "ITC", "Nestle", "Britannia", "Parle", "Dabur", "Marico",
+            "Godrej Consumer", "Emami", "Patanjali", "Amul", "Haldiram", "Haldiram's", "Bikaji",
+            "Tata Consumer", "Adani Wilmar", "Fortune", "Reliance Retail", "JioMart", "Udaan",
+            "Metro Cash and Carry", "Walmart Best Price", "Best Price", "DMart", "Jumbotail",
+            "ElasticRun", "Colgate", "P&G", "Procter and Gamble", "Wipro Consumer", "MTR",
+            "Everest", "MDH", "Aashirvaad", "Saffola", "Bisleri", "Mother Dairy",
+        ),
+    ),
+    "autos": (
+        ("motors", "car", "cars", "automobile", "dealer", "showroom", "suv", "sedan",
+         "hatchback", "test", "drive", "variant", "ex-showroom", "mileage", "bike", "scooter"),
+        (
+            "Maruti", "Maruti Suzuki", "Hyundai", "Tata Motors", "Mahindra", "Kia", "Toyota",
+            "Honda", "Skoda", "Volkswagen", "MG Motor", "MG", "Renault", "Nissan", "Citroen",
+            "Jeep", "BYD", "Mercedes", "BMW", "Audi", "Hero", "Bajaj Auto", "TVS", "Royal Enfield",
+            "Ola Electric", "Ather", "CarDekho", "Cars24", "Spinny", "OLX Autos", "Droom",
+        ),
+    ),
+    "education": (
+        ("academy", "coaching", "classes", "course", "batch", "jee", "neet", "students",
+         "tuition", "institute", "admission", "exam", "education", "school", "faculty"),
+        (
+            "Byju's", "Byjus", "Allen", "Aakash", "Unacademy", "Physics Wallah", "PhysicsWallah",
+            "Vedantu", "FIITJEE", "Resonance", "Motion", "Narayana", "Sri Chaitanya", "Toppr",
+            "Extramarks", "upGrad", "Simplilearn", "Great Learning", "Career Launcher", "TIME",
+            "Made Easy", "Vidyamandir", "Bansal Classes", "Akash Institute", "Meritnation",
+        ),
+    ),
+    "banking": (
+        ("loan", "loans", "finserv", "finance", "bank", "emi", "interest", "rate", "credit",
+         "mortgage", "sanction", "disbursal", "processing", "tenure", "cibil", "nbfc"),
+        (
+            "SBI", "State Bank", "HDFC Bank", "HDFC", "ICICI Bank", "ICICI", "Axis Bank",
+            "Kotak Mahindra Bank", "Kotak", "Bank of Baroda", "Punjab National Bank", "PNB",
+            "Canara Bank", "Union Bank", "IDFC First", "IndusInd", "Yes Bank", "Federal Bank",
+            "Bajaj Finance", "Bajaj Finserv", "Tata Capital", "LIC Housing", "PNB Housing",
+            "Aditya Birla Capital", "Muthoot", "Manappuram", "Shriram Finance", "L&T Finance",
+            "Piramal Finance", "Home First", "Aavas", "Paisabazaar", "BankBazaar", "Lendingkart",
+        ),
+    ),
+    "solar": (
+        ("solar", "panel", "panels", "rooftop", "inverter", "kilowatt", "kw", "subsidy",
+         "net", "metering", "battery", "electricity", "bill", "installation", "energy"),
+        (
+            "Tata Power Solar", "Tata Power", "Adani Solar", "Waaree", "Vikram Solar", "Loom Solar",
+            "Luminous", "Microtek", "Havells", "Exide", "Goldi Solar", "RenewSys", "Premier Energies",
+            "Servotech", "UTL Solar", "Su-Kam", "Livguard", "Orb Energy", "SunPower", "Fenice",
+            "Solarsquare", "SolarSquare", "Freyr Energy", "Rayzon", "Emmvee",
+        ),
+    ),
+    "telecom": (
+        ("telecom", "broadband", "fibre", "fiber", "internet", "sim", "postpaid", "mbps", "wifi"),
+        ("Jio", "Airtel", "Vodafone Idea", "Vi", "BSNL", "ACT Fibernet", "Hathway", "Excitel",
+         "Tata Play", "You Broadband"),
+    ),
+    "software": (
+        ("software", "crm", "saas", "erp", "helpdesk", "subscription", "users", "dashboard"),
+        ("Zoho", "Freshworks", "Freshdesk", "Salesforce", "HubSpot", "Zendesk", "Tally",
+         "LeadSquared", "Pipedrive", "Microsoft Dynamics", "SAP", "Oracle", "Busy"),
+    ),
+}
+_INDUSTRY_ALIASES = {
+    "fmcg": "distribution", "b2b": "distribution", "automobile": "autos", "auto": "autos",
+    "car": "autos", "motor": "autos", "coaching": "education", "edtech": "education",
+    "loans": "banking", "lending": "banking", "bank": "banking", "finance": "banking",
+    "nbfc": "banking", "home improvement": "solar", "property": "real estate",
+    "realty": "real estate", "saas": "software", "crm": "software",
+}
+# Brands that are also ordinary words or first names: taken only capitalised, or in their own
+# industry's list, or followed by a word of their kind.
+_AMBIGUOUS = {
+    "allen", "motion", "time", "fortune", "hero", "digit", "max", "star", "care", "embassy",
+    "provident", "prestige", "gera", "mg", "vi", "busy", "exide", "honda", "jeep", "kotak",
+    "resonance", "sap", "oracle", "best price", "united india", "national insurance",
+}
+_KIND_WORDS = r"(?:life|health|insurance|bank|finance|classes|coaching|institute|academy|motors?|" \
+    r"properties|realty|homes|solar|energy|power)"
+
+
+@dataclass(frozen=True)
+class CompetitorMention:
+    name: str
+    sentence_index: int
+    said: str
+
+
+def industry_key(industry: str, hints: Iterable[str] = ()) -> str | None:
+    """The built-in list for ``industry`` ("banking / loans" -> "banking"), else the industry
+    whose cue words the ``hints`` (agency description, catalogue text) use most."""
+    text = industry.casefold()
+    for key in INDUSTRIES:
+        if key in text:
+            return key
+    for alias, key in _INDUSTRY_ALIASES.items():
+        if alias in text:
+            return key
+    tokens = set(words(" ".join([industry, *hints])))
+    scored = sorted(
+        ((len(tokens & set(cues)), key) for key, (cues, _) in INDUSTRIES.items()), reverse=True
+    )
+    if scored and scored[0][0] >= 2 and scored[0][0] > (scored[1][0] if len(scored) > 1 else 0):
+        return scored[0][1]
+    return None
+
+
+def _pattern(name: str) -> re.Pattern:
+    parts = [re.escape(p) for p in re.split(r"[\s-]+", name.replace("'s", "").strip()) if p]
+    body = r"[\s-]*".join(parts)
+    return re.compile(rf"(?<![\w-]){body}(?:'?s)?(?![\w-])", re.I)
+
+
+class CompetitorFinder:
+    """Finds competitors in sentences for one agency (built once per analysis)."""
+
+    def __init__(
+        self, *, industry: str, hints: Iterable[str], trackers: Iterable[str], own: Iterable[str]
+    ) -> None:
+        hints = list(hints)
+        key = industry_key(industry, hints)
+        home = set(INDUSTRIES[key][1]) if key else set()
+        names: dict[str, bool] = {}  # name -> trusted (own industry or a tracker)
+        for k, (_, brands) in INDUSTRIES.items():
+            for brand in brands:
+                names.setdefault(brand, k == key)
+        for term in trackers:
+            names[term.strip()] = True
+        own_words = [o.casefold() for o in own if o]
+        self._entries = []
+        for name, trusted in names.items():
+            if not name or any(fuzz.ratio(name.casefold(), o) >= 90 for o in own_words):
+                continue
+            if any(name.casefold() in o.split() for o in own_words if len(name) > 3):
+                continue
+            self._entries.append((name, _pattern(name), trusted or name in home))
+        # longer names first so "HDFC Life" wins over "HDFC"
+        self._entries.sort(key=lambda e: -len(e[0]))
+
+    def find(self, index: int, text: str) -> list[CompetitorMention]:
+        out: list[CompetitorMention] = []
+        taken: list[tuple[int, int]] = []
+        for name, pattern, trusted in self._entries:
+            for match in pattern.finditer(text):
+                start, end = match.span()
+                if any(start < b and end > a for a, b in taken):
+                    continue
+                said = match.group(0)
+                if name.casefold() in _AMBIGUOUS or len(name) <= 3:
+                    after = text[end : end + 20]
+                    kind_next = re.match(rf"\s+{_KIND_WORDS}\b", after, re.I)
+                    capital = said[:1].isupper() and not (
+                        start == 0 or text[:start].rstrip().endswith((".", "?", "!"))
+                    )
+                    upper_short = len(name) <= 3 and said.isupper()
+                    if not (kind_next or (trusted and (capital or upper_short or said[:1].isupper()))):
+                        continue
+                    if len(name) <= 3 and not said.isupper() and not kind_next:
+                        continue
+                taken.append((start, end))
+                out.append(CompetitorMention(name=name, sentence_index=index, said=said))
+        return out
