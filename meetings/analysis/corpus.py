@@ -65,9 +65,7 @@ def is_heldout(corpus: dict[str, Any], call: dict[str, Any]) -> bool:
     return call["id"] in HELDOUT_CALLS or agency_of(corpus, call)["name"] in HELDOUT_AGENCIES
 
 
-def split_calls(
-    corpus: dict[str, Any], part: str = "all"
-) -> list[dict[str, Any]]:
+def split_calls(corpus: dict[str, Any], part: str = "all") -> list[dict[str, Any]]:
     """``part``: "tune" (what rules may be tuned on), "heldout" or "all"."""
     if part == "all":
         return list(corpus["calls"])
