@@ -16,6 +16,12 @@ _AGREE = re.compile(
     r"theek|acha|perfect|great|no\s+problem|will\s+do|right|please)\b",
     re.I,
 )
+_AGREE_ANY = re.compile(
+    r"\b(?:theek\s+hai|fine|okay|ok|sure|done|works|perfect|good|haan)\b[^?]*$", re.I
+)
+_AGREE_ANY = re.compile(
+    r"\b(?:theek\s+hai|fine|okay|ok|sure|done|works|perfect|good|haan)\b[^?]*$", re.I
+)
 _RESCHEDULE = re.compile(
     r"\b(?:instead|rather|make\s+it|shift|move|change|postpone|prepone|reschedule|then)\b", re.I
 )
@@ -35,17 +41,22 @@ def _same_task(a: Candidate, b: Candidate) -> bool:
     ):
         return True
     if a.sentence.index == b.sentence.index:
-        return a.vague or b.vague
+        if a.vague or b.vague:
+            return True
+        coordinated = a.conj_of == b.token or b.conj_of == a.token
+        both_dated = a.mentions and b.mentions and a.due != b.due
+        return coordinated and a.owner == b.owner and not both_dated
     gap = abs(a.sentence.turn - b.sentence.turn)
     if gap > 1 or a.sentence.turn == b.sentence.turn:
         return False
     if a.sentence.speaker == b.sentence.speaker and a.sentence.role != UNKNOWN:
         return False
-    if a.owner != b.owner:
+    if a.owner != b.owner and "joint" not in (a.kind, b.kind):
         return False
-    if a.due and b.due:
-        return a.due.date() == b.due.date() and (not a.stems or not b.stems or a.vague or b.vague)
-    return not a.stems or not b.stems
+    later = a if a.sentence.index > b.sentence.index else b
+    if a.due and b.due and a.due.date() == b.due.date() and "joint" in (a.kind, b.kind):
+        return True
+    return later.vague or later.pronoun_object
 
 
 def _agreed(call: Any, c: Candidate) -> bool:
@@ -58,7 +69,8 @@ def _agreed(call: Any, c: Candidate) -> bool:
         ),
         None,
     )
-    return bool(reply and _AGREE.search(reply.text))
+    first = reply.sentences[0].text if reply and reply.sentences else ""
+    return bool(_AGREE.search(first) or _AGREE_ANY.search(first))
 
 
 _DONE = re.compile(
@@ -107,7 +119,7 @@ def extract_actions(call: Any) -> list[Candidate]:
                 g
                 for g in groups
                 if 0 < c.sentence.turn - g[-1].sentence.turn <= 2
-                and g[-1].owner == c.owner
+                and (g[-1].owner == c.owner or c.vague)
                 and (c.vague or _RESCHEDULE.search(c.sentence.text))
             ]
             target = recent[-1] if recent else None
@@ -145,12 +157,14 @@ def _apply_reschedules(call: Any, actions: list[Candidate]) -> None:
     for s in call.sentences:
         if s.index in used or not any(m.has_day for m in s.dates):
             continue
-        stems = {w for w in _stems(s.text)}
+        stems = _stems(s.text)
         for action in actions:
             if action.sentence.index >= s.index or not action.due:
                 continue
-            if (stems & action.stems and _RESCHEDULE.search(s.text)) or (
-                stems & action.stems
+            topic = action.stems | {action.verb}
+            shared = any(a[:5] == b[:5] and min(len(a), len(b)) >= 5 for a in stems for b in topic)
+            if (shared and _RESCHEDULE.search(s.text)) or (
+                shared
                 and s.turn - action.sentence.turn <= 3
                 and not re.search(r"\b(?:is|are|was|were|start|starts|begin|matures?)\b", s.text)
             ):

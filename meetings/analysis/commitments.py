@@ -106,6 +106,9 @@ class Candidate:
     mentions: list[DateMention]
     stems: set[str]
     head: str = ""  # the stem of what the verb acts on ("brochure" of "send the brochure")
+    pronoun_object: bool = False  # "send it": the task is named elsewhere
+    conj_of: int | None = None  # the token index of the predicate it is coordinated with
+    token: int = -1
     condition: str = ""
     question: bool = False
     vague: bool = False
@@ -131,7 +134,8 @@ def _modality(verb: Any) -> tuple[str | None, Any]:
     """(kind of commitment or None, the subject token) for a predicate."""
     auxes = {a.lower_ for a in _children(verb, "aux", "auxpass")}
     subjects = _children(verb, "nsubj", "nsubjpass", "expl")
-    subject = subjects[0] if subjects else None
+    pronouns = [t for t in subjects if t.lower_ in _FIRST | _SECOND]
+    subject = pronouns[0] if pronouns else subjects[0] if subjects else None
     head = verb.head
     if auxes & {"will", "'ll", "shall", "wo", "ll", "gonna"}:
         return "future", subject
@@ -176,6 +180,7 @@ class CommitmentReader:
         self.context = call.context
         self.buyer_first = (call.context.buyer_name.split() or [""])[0]
         self.seller_first = (call.context.seller_name.split() or [""])[0]
+        self.last_third_party = ""
 
     # ---- owner ---------------------------------------------------------------------------
     def _owner(self, kind: str, subject: Any, s: Sentence) -> tuple[str, str]:
@@ -199,8 +204,9 @@ class CommitmentReader:
         if self.seller_first and self.seller_first.lower() == first and len(phrase.split()) == 1:
             return SELLER, ""
         if word in ("he", "she", "they", "it", "this", "that", "someone", "somebody"):
-            return OTHER, self._antecedent(s) or "they"
-        return OTHER, self._possessive(phrase, role)
+            return OTHER, self.last_third_party or "they"
+        self.last_third_party = self._possessive(phrase, role)
+        return OTHER, self.last_third_party
 
     def _possessive(self, phrase: str, role: str) -> str:
         """'my CA' said by the buyer -> "Arjun's CA"; 'our technician' -> "our technician"."""
@@ -319,29 +325,24 @@ class CommitmentReader:
                 candidate = self._candidate(s, verb, question)
                 if candidate is not None:
                     out.append(candidate)
-        self._dates_said_next(out)
         return out
 
-    def _dates_said_next(self, out: list[Candidate]) -> None:
-        """"I will check with my bank. By next Monday I will know.": an undated commitment takes
-        the date of the next sentence of the same turn when that sentence has no task of its
-        own and is not a goodbye."""
-        with_task = {c.sentence.index for c in out}
-        for c in out:
-            if c.mentions:
-                continue
-            nxt = c.sentence.index + 1
-            if nxt >= len(self.call.sentences) or nxt in with_task:
-                continue
-            after = self.call.sentences[nxt]
-            if after.turn != c.sentence.turn or _FAREWELL.search(after.text):
-                continue
-            if re.search(r"\b(?:thank|thanks|bye)\b", after.text, re.I):
-                continue
-            dated = [m for m in after.dates if m.has_day]
-            if dated and re.search(r"\b(?:i|we)\b", after.text, re.I):
-                c.mentions = dated[:1]
-                c.due = dated[0].when
+    def _date_said_next(self, s: Sentence) -> list[DateMention]:
+        """ "I will check with my bank. By next Monday I will know.": a commitment without a
+        date takes that of the next sentence of the same turn when that sentence is a statement
+        by the same speaker ("I will know", "you will have it") and not a goodbye."""
+        nxt = s.index + 1
+        if nxt >= len(self.call.sentences):
+            return []
+        after = self.call.sentences[nxt]
+        if after.turn != s.turn or _FAREWELL.search(after.text) or after.doc is None:
+            return []
+        if re.search(r"\b(?:thank|thanks|bye)\b", after.text, re.I):
+            return []
+        root = next((t for t in after.doc if t.dep_ == "ROOT"), None)
+        if root is None or root.lemma_ not in STATIVE | {"have", "get", "reach", "be"}:
+            return []
+        return [m for m in after.dates if m.has_day][:1]
 
     def _candidate(self, s: Sentence, verb: Any, question: bool) -> Candidate | None:
         kind, subject = _modality(verb)
@@ -350,9 +351,13 @@ class CommitmentReader:
         lemma = verb.lemma_.lower()
         if lemma in STATIVE and lemma not in DELIVERABLE_VERBS:
             return None
+        if lemma == "let" and not any(
+            c.lemma_ == "know" for c in verb.children if c.dep_ in ("ccomp", "xcomp")
+        ):
+            return None  # "let me take you through...": the verb after it is the predicate
         if verb.tag_ in ("VBD", "VBN") and kind not in ("future", "modal", "obligation"):
             return None
-        mentions = self._own_dates(s, verb)
+        mentions = self._own_dates(s, verb) or self._date_said_next(s)
         if kind == "imperative" and lemma not in DELIVERABLE_VERBS:
             return None  # "Tell me", "Go ahead", "Meet me halfway"
         if lemma in ("talk", "speak", "see", "meet") and (
@@ -363,11 +368,27 @@ class CommitmentReader:
             return None  # "I can show you both options": an offer, not a promise
         if kind == "modal" and not (subject is not None and subject.lower_ in _FIRST | _SECOND):
             return None
+        if kind == "modal" and subject.lower_ in _FIRST and s.role != SELLER:
+            return None  # "we can take the train on Monday": the buyer's plan, not a promise
+        if kind == "let" and not mentions:
+            return None  # "let me explain": done there and then
         if kind == "proposal":
             question = True  # "What if I come after Diwali with samples?": kept if agreed
-        topic = None
+        topic = next(
+            (
+                t
+                for t in verb.children
+                if t.dep_ in ("nsubj", "dobj")
+                and t.pos_ in ("NOUN", "PROPN")
+                and subject is not None
+                and t.i < subject.i
+                and subject.lower_ in _FIRST | _SECOND
+            ),
+            None,
+        )  # "And the old balance, I will pay by UPI tonight"
         if (
-            verb.dep_ == "relcl"
+            topic is None
+            and verb.dep_ == "relcl"
             and verb.head.pos_ in ("NOUN", "PROPN")
             and verb.head.dep_ in ("ROOT", "nsubj", "dobj")
         ):
@@ -426,6 +447,9 @@ class CommitmentReader:
             question=question,
             vague=vague,
             context=context,
+            pronoun_object=head is not None and head.lower_ in ("it", "that", "this", "them"),
+            conj_of=verb.head.i if verb.dep_ == "conj" else None,
+            token=verb.i,
         )
 
     def _own_dates(self, s: Sentence, verb: Any) -> list[DateMention]:
@@ -440,7 +464,9 @@ class CommitmentReader:
         if verb.dep_ == "conj":
             partners.append(verb.head)
         for partner in partners:
-            theirs = {t.idx for t in verb.doc if _clause_head(t).i == partner.i}
+            theirs = {t.idx for t in partner.subtree} - {t.idx for t in verb.subtree}
+            if partner.i == verb.head.i:
+                theirs = {t.idx for t in verb.doc if _clause_head(t).i == partner.i}
             found = [m for m in s.dates if any(m.start <= i < m.end for i in theirs)]
             if found and not any(m for m in s.dates if any(m.start <= i < m.end for i in own)):
                 return found
@@ -493,7 +519,11 @@ def _object_head(verb: Any, topic: Any) -> Any:
 
 
 def _purpose(verb: Any) -> bool:
-    """ "..., so you can compare": a purpose, not a promise."""
+    """ "..., so you can compare": a purpose, not a promise ("so we can deliver on the 1st" by
+    the speaker's side is a plan of theirs, and stays)."""
+    subjects = [c for c in verb.children if c.dep_ == "nsubj"]
+    if subjects and subjects[0].lower_ in _FIRST:
+        return False
     return (
         any(c.dep_ in ("advmod", "mark") and c.lower_ in ("so", "so that") for c in verb.children)
         and verb.dep_ in ("ROOT", "advcl", "conj")

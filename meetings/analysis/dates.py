@@ -140,6 +140,8 @@ _DATE_PATTERNS = (
     (
         "ordinal_day",
         r"\b(?:(?:on|by|before|until|till|for)\s+the\s+(?P<d>\d{1,2})" + _ORD + r"\b"
+        r"(?!\s+(?:\d|few|couple|weeks?|months?|years?|days?|times?|floor|instalments?|"
+        r"installments?|payments?|batch|lot|ones?|step|round|meeting|visit|call)\b)"
         r"|the\s+(?P<d2>\d{1,2})" + _ORD + r"(?=\s*(?:[,.?!]|$|of\s+(?:this|next|the)\s+month)))",
     ),
 )
