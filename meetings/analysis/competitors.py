@@ -412,6 +412,49 @@ INDUSTRIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ),
     ),
 }
+# Other names a brand goes by (models, short forms) -> the brand as reported.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "Maruti Suzuki": ("Maruti",),
+    "Maruti Wagon R": ("Wagon R", "WagonR"),
+    "Maruti Swift": ("Swift",),
+    "Maruti Baleno": ("Baleno",),
+    "Maruti Brezza": ("Brezza",),
+    "Maruti Ertiga": ("Ertiga",),
+    "Maruti Dzire": ("Dzire",),
+    "Maruti Alto": ("Alto",),
+    "Maruti Fronx": ("Fronx",),
+    "Maruti Grand Vitara": ("Grand Vitara",),
+    "Hyundai Creta": ("Creta",),
+    "Hyundai Venue": (),
+    "Hyundai Verna": ("Verna",),
+    "Hyundai i20": ("i20",),
+    "Hyundai Exter": ("Exter",),
+    "Tata Nexon": ("Nexon",),
+    "Tata Punch": (),
+    "Tata Harrier": ("Harrier",),
+    "Tata Safari": (),
+    "Tata Tiago": ("Tiago",),
+    "Tata Altroz": ("Altroz",),
+    "Mahindra XUV700": ("XUV700", "XUV 700"),
+    "Mahindra Scorpio": ("Scorpio",),
+    "Mahindra Thar": ("Thar",),
+    "Mahindra Bolero": ("Bolero",),
+    "Toyota Innova": ("Innova", "Innova Crysta", "Innova Hycross"),
+    "Toyota Fortuner": ("Fortuner",),
+    "Toyota Hyryder": ("Hyryder",),
+    "Kia Seltos": ("Seltos",),
+    "Kia Sonet": ("Sonet",),
+    "Kia Carens": ("Carens",),
+    "Godrej Properties": ("Godrej",),
+    "Kolte Patil": ("Kolte",),
+    "Physics Wallah": ("PhysicsWallah", "PW"),
+    "Aakash": ("Akash",),
+    "Byju's": ("Byjus", "Byju"),
+    "Haldiram's": ("Haldiram", "Haldirams"),
+    "Star Health": (),
+    "HDFC Life": (),
+    "Tata Power Solar": (),
+}
 _INDUSTRY_ALIASES = {
     "fmcg": "distribution",
     "b2b": "distribution",
@@ -515,6 +558,14 @@ class CompetitorFinder:
                 names.setdefault(brand, k == key)
         for term in trackers:
             names[term.strip()] = True
+        self._canonical: dict[str, str] = {}
+        for canonical, others in ALIASES.items():
+            key_of = next(
+                (k for k, (_, b) in INDUSTRIES.items() if canonical.split()[0] in " ".join(b)), None
+            )
+            for alias in (canonical, *others):
+                names.setdefault(alias, key_of == key)
+                self._canonical[alias] = canonical
         own_words = [o.casefold() for o in own if o]
         self._entries = []
         for name, trusted in names.items():
@@ -549,5 +600,9 @@ class CompetitorFinder:
                     if len(name) <= 3 and not said.isupper() and not kind_next:
                         continue
                 taken.append((start, end))
-                out.append(CompetitorMention(name=name, sentence_index=index, said=said))
+                out.append(
+                    CompetitorMention(
+                        name=self._canonical.get(name, name), sentence_index=index, said=said
+                    )
+                )
         return out

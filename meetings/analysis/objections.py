@@ -74,7 +74,7 @@ _WEIGHING = re.compile(
     r"compar\w*|prefer\w*|joining|join|joined|looking\s+at|also\s+looking|considering|"
     r"went\s+with|going\s+with|chose|chosen|choose|paid|booked|bought|signed|quote|quoted|"
     r"quoting|discount|free|already\s+has|already\s+have|shelf|why\s+should|matching|match|"
-    r"similar|valid)\b",
+    r"similar|valid|pays?|paying|charges?|costs?|has|uses|using|looking)\b",
     re.I,
 )
 _BACKGROUND = re.compile(
@@ -82,6 +82,14 @@ _BACKGROUND = re.compile(
     r"mostly|keeping|stock(?:ing)?)\b",
     re.I,
 )
+
+
+_RULED_OUT = re.compile(
+    r"\b(?:too\s+(?:expensive|costly|small|big|far)|not\s+(?:good|reliable|for\s+us)|"
+    r"ruled\s+out|rejected)\b",
+    re.I,
+)
+_FIGURE = re.compile(r"\b\d[\d,.]*\b(?!\s*(?:years?|months?|days?|weeks?|kilomet|km|percent))")
 
 
 def _risk(kind: str, s: Sentence, reasoning: str) -> dict[str, str]:
@@ -99,19 +107,24 @@ def find_risks(
     buyer = [s for s in call.sentences if s.role in BUY]
     for s in buyer:
         named = competitors.get(s.index, [])
+        ruled_out = bool(named) and bool(_RULED_OUT.search(s.text))
         for kind, pattern, reasoning in RISK_PATTERNS:
             match = pattern.search(s.text)
             if not match or kind in found:
                 continue
             if kind == "need" and named:
                 continue  # "my shelf already has Haldiram's": weighing a competitor, not no need
+            if kind == "price" and ruled_out:
+                continue  # "The Innova is too expensive for us": a competitor ruled out
             found[kind] = _risk(kind, s, f'{reasoning} ("{match.group(0)}")')
         for term in pricing_terms:
             if "price" not in found and mentions_fn(term, s.text):
                 found["price"] = _risk(
                     "price", s, f'The buyer raised a tracked pricing term ("{term}")'
                 )
-        if named and "competitor" not in found:
+        if named and not ruled_out and "price" not in found and _FIGURE.search(s.norm):
+            found["price"] = _risk("price", s, "The buyer compared the price with a competitor's")
+        if named and not ruled_out and "competitor" not in found:
             turn_text = " ".join(x.text for x in call.turns[s.turn].sentences)
             weighing = _WEIGHING.search(s.text) or (
                 _WEIGHING.search(turn_text) and not _BACKGROUND.search(s.text)

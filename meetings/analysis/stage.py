@@ -48,7 +48,8 @@ STAGE_SIGNALS = (
         4,
         r"\b(?:i\s+(?:will|'ll|shall)\s+(?:pay|transfer|send\s+the\s+(?:cheque|payment|purchase\s+"
         r"order|po))|(?:send|raise)\s+(?:me\s+)?the\s+invoice|note\s+(?:down\s+)?the\s+order|"
-        r"place\s+the\s+order|book\s+it|let'?s\s+do\s+it|go\s+ahead(?!\s+if)|i'?ll\s+take\s+it|"
+        r"place\s+the\s+order|book\s+it|let'?s\s+do\s+it|(?:let'?s|we\s+will|i\s+will|we'll|i'll)\s+"
+        r"go\s+ahead|go\s+ahead\s+with\s+(?:the|it|this)|i'?ll\s+take\s+it|"
         r"sign\s+me\s+up|deal\s+done|(?:please\s+)?renew\s+it|i\s+(?:have\s+)?(?:paid|transferred)|"
         r"paid\s+(?:last\s+night|yesterday|today|already))\b",
         _BUY,
@@ -129,7 +130,10 @@ STAGE_SIGNALS = (
         r"\b(?:you\s+(?:had\s+)?(?:asked|enquired|inquired)|your\s+(?:enquiry|inquiry|requirement)|"
         r"filled\s+(?:in\s+)?the\s+form|(?:i|we)\s+(?:want|need|am\s+looking\s+for|are\s+looking\s+"
         r"for)\s+(?:a|an|some)\b|looking\s+for\s+(?:a|an|my)|what\s+budget|your\s+budget|"
-        r"gave\s+me\s+your\s+number)",
+        r"(?:gave|got|have)\s+(?:me\s+)?your\s+number|referred\s+you|"
+        r"(?:which|what)\b[^?]{0,40}\b(?:are|do)\s+you\s+(?:using|keeping|stocking|selling|"
+        r"driving|taking|currently|have)|how\s+much\b[^?]{0,30}\bdo\s+you|just\s+to\s+understand|"
+        r"are\s+you\s+looking\s+(?:at|for))",
         _ANY,
         False,
     ),
