@@ -158,6 +158,22 @@ def _apply_reschedules(call: Any, actions: list[Candidate]) -> None:
         if s.index in used or not any(m.has_day for m in s.dates):
             continue
         stems = _stems(s.text)
+        earlier = [a for a in actions if a.sentence.index < s.index and a.due]
+        latest = max(earlier, key=lambda a: a.sentence.index, default=None)
+        if (
+            latest is not None
+            and 0 < s.turn - latest.sentence.turn <= 2
+            and _RESCHEDULE.search(s.text)
+            and s.role != latest.sentence.role
+            or latest is not None
+            and 0 < s.turn - latest.sentence.turn <= 2
+            and re.search(
+                r"\b(?:instead|make\s+it|shift|reschedule|postpone|prepone)\b", s.text, re.I
+            )
+        ):
+            latest.due = [m for m in s.dates if m.has_day][-1].when
+            latest.reasoning += f'; moved by "{s.text}"'
+            continue
         for action in actions:
             if action.sentence.index >= s.index or not action.due:
                 continue
@@ -206,7 +222,7 @@ def _merge(call: Any, group: list[Candidate]) -> Candidate:
     if due:
         last = [c for c in group if c.mentions][-1]
         reasoning += f'; due {due:%a %d %b %Y %H:%M} from "{last.mentions[-1].phrase}"'
-    owner = next((c.owner for c in reversed(commitments)), lead.owner)
+    owner = next((c.owner for c in reversed(commitments) if not c.vague), lead.owner)
     return Candidate(
         kind="commitment" if commitments else "request",
         sentence=lead.sentence,

@@ -60,6 +60,8 @@ _AGREE = re.compile(
 )
 _FILLER_ADVERBS = frozenset(
     [
+        "instead",
+        "rather",
         "also",
         "definitely",
         "just",
@@ -272,11 +274,21 @@ class CommitmentReader:
             and t.lower_ not in _FILLER_ADVERBS
         ]
         if topic is not None and topic.i not in kept:  # "The quotation I will mail tonight"
-            head = [t for t in topic.subtree if t.i < verb.i and t.dep_ != "punct"]
+            inside = (
+                {t.i for t in verb.subtree} if topic.i not in {t.i for t in verb.subtree} else set()
+            )
+            head = [
+                t
+                for t in topic.subtree
+                if t.i < verb.i
+                and t.dep_ not in ("punct", "cc")
+                and t.i not in inside
+                and t.lower_ not in ("and", "meanwhile")
+            ]
             keep = [t for t in keep if t.i > verb.i or t.i == verb.i]
             words_ = (
-                [verb.lemma_ if verb.tag_ != "VB" else verb.text]
-                + [t.text for t in head]
+                [verb.lemma_]
+                + [t.lower_ if t.dep_ == "det" else t.text for t in head]
                 + [t.text for t in keep if t.i > verb.i]
             )
         else:
@@ -368,7 +380,7 @@ class CommitmentReader:
             return None  # "I can show you both options": an offer, not a promise
         if kind == "modal" and not (subject is not None and subject.lower_ in _FIRST | _SECOND):
             return None
-        if kind == "modal" and subject.lower_ in _FIRST and s.role != SELLER:
+        if kind == "modal" and subject.lower_ in _FIRST and s.role != SELLER and lemma not in VAGUE:
             return None  # "we can take the train on Monday": the buyer's plan, not a promise
         if kind == "let" and not mentions:
             return None  # "let me explain": done there and then
@@ -413,12 +425,16 @@ class CommitmentReader:
         core = name.split(" to ", 1)[1] if owner in (BUYER, OTHER) and " to " in name else name
         names = content_stems(self.buyer_first + " " + self.seller_first)
         stems = content_stems(" ".join(core.split()[1:])) - names  # what the verb acts on
-        vague = lemma in VAGUE and not stems
+        vague = lemma in VAGUE and (not stems or head is not None and head.lower_ == "it")
         if not mentions and (lemma not in DELIVERABLE_VERBS or lemma in _TALK):
             return None  # an undated intention without a deliverable ("we will talk about it")
         if not mentions and owner != SELLER and kind not in ("imperative", "request"):
             return None  # undated promises by the buyer or others are plans, not tasks
-        if head is not None and head.lower_ in ("it", "that", "this", "them", "those"):
+        if (
+            head is not None
+            and head.lower_ in ("it", "that", "this", "them", "those")
+            and lemma not in VAGUE
+        ):
             referent = self._referent(s)
             if referent:
                 name = re.sub(rf"\b{head.text}\b", referent, name, count=1)

@@ -256,7 +256,7 @@ def _resolve(name: str, match: re.Match, base: datetime) -> tuple[date | datetim
         month = base.month % 12 + 1
         return date(base.year + (month == 1), month, 1), tod
     if name == "next_unit":
-        return monday + timedelta(days=7), tod
+        return today + timedelta(days=7), tod  # "next week": a week on
     if name == "after_tomorrow":
         return today + timedelta(days=2), tod
     if name == "tomorrow":

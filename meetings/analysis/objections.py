@@ -23,7 +23,14 @@ RISK_PATTERNS: tuple[tuple[str, re.Pattern, str], ...] = (
             r"quite\s+high|very\s+high|best\s+(?:price|rate|offer|deal)|better\s+(?:price|rate|deal)|"
             r"meet\s+me\s+halfway|every\s+rupee|come\s+(?:down|closer)|do\s+better|"
             r"(?:give|add|throw\s+in)\b[^.?!]{0,40}\bfree\b|no\s+budget|tight\s+budget|"
-            r"budget\s+(?:freeze|cut|cuts|is\s+tight)|(?:is|are)\s+charging|too\s+much\s+for)\b",
+            r"budget\s+(?:freeze|cut|cuts|is\s+tight)|(?:is|are)\s+charging|too\s+much\s+for|"
+            r"(?:on\s+the\s+)?higher\s+side|a\s+lot\s+of\s+money|(?:bit|little)\s+(?:high|much|"
+            r"costly|expensive)|more\s+than\s+(?:i|we)\s+(?:expected|thought|planned)|"
+            r"bring\s+(?:it|the\s+\w+)\s+down|(?:reduce|lower|less|lesser)\s+(?:the\s+)?(?:rate|"
+            r"price|interest|emi|fee|fees|premium|cost|charges)|not\s+affordable|"
+            r"(?:interest|rate|emi|charges|cost|fee|fees)\s+(?:is|are)\s+(?:too\s+|very\s+|quite\s+"
+            r")?(?:high|more|steep)|any\s+(?:discount|offer|concession)|best\s+you\s+can\s+do|"
+            r"beyond\s+(?:my|our)\s+budget|pricey|steep)\b",
             re.I,
         ),
         "The buyer pushed back on price or asked for a concession",
@@ -36,7 +43,11 @@ RISK_PATTERNS: tuple[tuple[str, re.Pattern, str], ...] = (
             r"hold\s+off|postpone|give\s+me\s+(?:some\s+)?time|too\s+early|"
             r"(?:stock|godown|shelf|space)\s+is\s+(?:already\s+)?full|no\s+space|"
             r"not\s+this\s+(?:year|month|season|time)|after\s+the\s+(?:wedding|festive|festival|"
-            r"exam|harvest)\s+season|wait\s+(?:till|until)|some\s+other\s+time|later\s+in\s+the\s+year)\b",
+            r"exam|harvest)\s+season|wait\s+(?:till|until)|some\s+other\s+time|later\s+in\s+the\s+year|"
+            r"(?:let\s+me|i\s+(?:will|need\s+to|want\s+to))\s+think(?:\s+about\s+it)?|"
+            r"need\s+(?:some\s+)?(?:more\s+)?time|in\s+a\s+few\s+months|not\s+in\s+a\s+hurry|"
+            r"no\s+hurry|after\s+(?:my|the|our)\s+(?:bonus|increment|exams?|results?|harvest|"
+            r"marriage|wedding)|decide\s+later|not\s+(?:this|right)\s+now)\b",
             re.I,
         ),
         "The buyer wants to delay the decision",
@@ -50,7 +61,12 @@ RISK_PATTERNS: tuple[tuple[str, re.Pattern, str], ...] = (
             r"(?:claims?)\s+(?:get|gets|are|is)\s+(?:rejected|denied)|guarantee|reliable|"
             r"reputation|very\s+worried|is\s+worried|are\s+worried|stopped\s+supply|"
             r"took\s+(?:an\s+|the\s+)?advance|on\s+paper|with\s+(?:my|her|his|our)\s+own\s+eyes|"
-            r"genuine|not\s+convinced)\b",
+            r"genuine|not\s+convinced|is\s+it\s+safe|how\s+(?:do|can)\s+(?:i|we)\s+(?:know|trust|be\s+sure)|"
+            r"never\s+heard\s+of|not\s+heard\s+of|fake|cheat|doubt|hesitant|risky|"
+            r"(?:had|have)\s+(?:a\s+)?(?:bad|terrible)|complaints?|what\s+if\s+(?:the|your|you)\b"
+            r"[^.?!]{0,40}(?:close|shut|stop|fail|delay|disappear|run\s+away)|"
+            r"(?:really|actually)\s+(?:come|happen|work)\?|hear(?:d)?\s+(?:that|about)\b[^.?!]{0,40}"
+            r"(?:delay|problem|issue|cheat|fraud|stress|pressure))\b",
             re.I,
         ),
         "The buyer doubts the company, the product or the industry",
@@ -62,7 +78,10 @@ RISK_PATTERNS: tuple[tuple[str, re.Pattern, str], ...] = (
             r"no\s+need|(?:company|employer|office)\s+(?:has\s+started\s+)?(?:gives?|giving|"
             r"provides?)|already\s+(?:have|got|covered|bought)\s+(?:one|it|a|an|the)|"
             r"have\s+(?:one|it)\s+already|not\s+(?:useful|for\s+(?:me|us))|does\s+not\s+suit|"
-            r"doesn't\s+suit|no\s+use\s+for)\b",
+            r"doesn't\s+suit|no\s+use\s+for|not\s+(?:required|necessary)|no\s+requirement|"
+            r"(?:happy|fine|okay|ok|satisfied)\s+with\s+(?:my|our|the)\s+(?:current|existing|present)|"
+            r"(?:don't|do\s+not)\s+see\s+the\s+(?:need|point|benefit)|doesn't\s+make\s+sense\s+for|"
+            r"does\s+not\s+make\s+sense\s+for)\b",
             re.I,
         ),
         "The buyer says they do not need the product",
@@ -74,7 +93,8 @@ _WEIGHING = re.compile(
     r"compar\w*|prefer\w*|joining|join|joined|looking\s+at|also\s+looking|considering|"
     r"went\s+with|going\s+with|chose|chosen|choose|paid|booked|bought|signed|quote|quoted|"
     r"quoting|discount|free|already\s+has|already\s+have|shelf|why\s+should|matching|match|"
-    r"similar|valid|pays?|paying|charges?|costs?|has|uses|using|looking)\b",
+    r"similar|valid|pays?|paying|charges?|costs?|has|uses|using|looking|talking\s+to|"
+    r"speaking\s+to|in\s+touch\s+with|discussing\s+with|meeting)\b",
     re.I,
 )
 _BACKGROUND = re.compile(

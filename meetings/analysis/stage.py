@@ -38,7 +38,8 @@ STAGE_SIGNALS = (
         r"going\s+with\s+[A-Z]|chose\s+[A-Z]|decided\s+(?:to\s+go\s+with|against)|not\s+interested|"
         r"(?:do\s+not|don't|no\s+longer)\s+(?:really\s+)?need|no\s+need|not\s+going\s+ahead|"
         r"drop(?:ped)?\s+the\s+(?:idea|plan)|we\s+will\s+pass|please\s+(?:do\s+not|don't)\s+call|"
-        r"cancel)\b",
+        r"cancel|decided\s+not\s+to|not\s+(?:proceeding|taking\s+it|going\s+to\s+(?:take|buy|go))|"
+        r"(?:closed|gone|went\s+ahead)\s+with|took\s+(?:it|the\s+\w+)\s+from)\b",
         _BUY,
         True,
     ),
@@ -51,7 +52,9 @@ STAGE_SIGNALS = (
         r"place\s+the\s+order|book\s+it|let'?s\s+do\s+it|(?:let'?s|we\s+will|i\s+will|we'll|i'll)\s+"
         r"go\s+ahead|go\s+ahead\s+with\s+(?:the|it|this)|i'?ll\s+take\s+it|"
         r"sign\s+me\s+up|deal\s+done|(?:please\s+)?renew\s+it|i\s+(?:have\s+)?(?:paid|transferred)|"
-        r"paid\s+(?:last\s+night|yesterday|today|already))\b",
+        r"paid\s+(?:last\s+night|yesterday|today|already)|(?:let'?s|please|we\s+will|i\s+will)\s+"
+        r"proceed|confirm\s+the\s+(?:order|booking)|i\s+am\s+ready\s+to\s+(?:pay|sign|book|go)|"
+        r"(?:we|i)\s+(?:will|'ll)\s+go\s+with\s+(?:you|your)|i\s+(?:will|'ll)\s+sign)\b",
         _BUY,
         True,
     ),
@@ -62,7 +65,9 @@ STAGE_SIGNALS = (
         r"thank\s+you\s+for\s+(?:renewing|choosing|buying|purchasing|signing|your\s+(?:purchase|"
         r"payment|order|business))|(?:is|are)\s+now\s+enrolled|blocked\s+in\s+your\s+name|"
         r"(?:has|have)\s+been\s+(?:sanctioned|disbursed|issued|activated|renewed|booked)|"
-        r"congratulations\s+on\s+your\s+new|booking\s+receipt|delivery\s+van|welcome\s+aboard)\b",
+        r"congratulations\s+on\s+your\s+new|booking\s+receipt|delivery\s+van|welcome\s+aboard|"
+        r"(?:is|has\s+been)\s+(?:sanctioned|approved|disbursed)|payment\s+(?:is\s+)?received|"
+        r"order\s+(?:is\s+)?confirmed|installation\s+(?:is\s+)?(?:scheduled|booked|fixed))\b",
         _SELL,
         False,
     ),
@@ -73,7 +78,9 @@ STAGE_SIGNALS = (
         r"\b(?:(?:go\s+ahead|proceed|sign|buy|book|pay|join)[^.?!]*\bif\s+you|waive|waiver|"
         r"discount|best\s+price|better\s+(?:price|rate|deal)|negotiat\w*|match\s+the\s+(?:price|"
         r"offer)|lower\s+(?:the\s+)?(?:price|premium|fee|rate)|meet\s+me\s+halfway|do\s+better|"
-        r"come\s+closer|give\s+me\s+(?:a\s+)?(?:total|rs|\d))",
+        r"come\s+closer|give\s+me\s+(?:a\s+)?(?:total|rs|\d)|(?:reduce|lower)\s+(?:the\s+)?(?:rate|"
+        r"interest|emi|processing|price|fee)|final\s+(?:price|rate|offer)|best\s+(?:rate|offer)|"
+        r"match\s+(?:the|their|that))",
         _BUY,
         False,
     ),
@@ -112,7 +119,9 @@ STAGE_SIGNALS = (
         SOLUTION,
         2,
         r"\b(?:show\s+you|comparison|demo|walk\s+you\s+through|take\s+you\s+through|presentation|"
-        r"brochure|let\s+me\s+explain|test\s+drive|samples?|trial|present|side\s+by\s+side)\b",
+        r"brochure|let\s+me\s+explain|test\s+drive|samples?|trial|present|side\s+by\s+side|"
+        r"site\s+(?:survey|visit)|calculation|savings?|payback|illustration|how\s+it\s+works|"
+        r"quotation|proposal)\b",
         _SELL,
         False,
     ),
