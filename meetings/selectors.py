@@ -656,6 +656,8 @@ def meeting_analysis_context(*, meeting: Meeting, previous: int = 3) -> Analysis
         products=agency_catalogue(agency_id=agency.pk),
         keyword_trackers=trackers if isinstance(trackers, dict) else {},
         previous_summaries=summaries,
+        # picks the analyser's built-in competitor list; inferred from the catalogue when unset
+        industry=str((agency.settings or {}).get("industry") or ""),
     )
 
 
