@@ -99,14 +99,13 @@ def main() -> int:
     analyser.analyse(segments=call_segments(first), context=call_context(corpus, first))
     warmup = time.perf_counter() - started
 
+    parts = ["heldout", "all"] if args.part == "report" else [args.part]
     if args.corpus:
         parts = ["all"]
-    else:
-        parts = ["heldout", "all"] if args.part == "report" else [args.part]
     figures = {}
     for part in parts:
         calls = split_calls(corpus, part) if not args.corpus else corpus["calls"]
-        show = args.verbose and part != "heldout" or (args.verbose and args.part == "heldout")
+        show = (args.verbose and part != "heldout") or (args.verbose and args.part == "heldout")
         card, (hits, total) = score(
             analyser,
             corpus,

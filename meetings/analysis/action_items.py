@@ -9,7 +9,7 @@ from typing import Any
 
 from meetings.analysis.commitments import OTHER, Candidate, CommitmentReader
 from meetings.analysis.sentences import BUYER, SELLER, UNKNOWN
-from meetings.analysis.text import words
+from meetings.analysis.text import content_stems, words
 
 _AGREE = re.compile(
     r"^\s*(?:yes|yeah|yep|ok|okay|sure|fine|done|of\s+course|definitely|absolutely|haan|ji|"
@@ -89,6 +89,16 @@ def _done(call: Any, c: Candidate) -> bool:
     return c.due is None or c.due <= call.base
 
 
+def _not_taken_up(call: Any, group: list[Candidate]) -> bool:
+    """Only requests or questions ("Can you come on Saturday?", "Shall I prepare the
+    booking?"), none agreed to, none an instruction with a date of its own."""
+    if not all(c.kind == "request" or c.question for c in group):
+        return False
+    if any(_agreed(call, c) for c in group):
+        return False
+    return not any(c.kind == "request" and not c.question and c.mentions for c in group)
+
+
 def _due(group: list[Candidate]) -> datetime | None:
     """The last day said wins; a clock time alone sets the hour of that day."""
     due: datetime | None = None
@@ -132,12 +142,8 @@ def extract_actions(call: Any) -> list[Candidate]:
     for group in groups:
         if all(c.kind == "request" and _done(call, c) for c in group):
             continue  # "Add zero depreciation" / "Done.": done during the call
-        if all(c.kind == "request" or c.question for c in group) and not any(
-            _agreed(call, c) for c in group
-        ):
-            if all(c.question or (c.kind == "request" and not c.mentions) for c in group):
-                if not any(c.kind == "request" and not c.question and c.due for c in group):
-                    continue  # asked, and nobody took it up
+        if _not_taken_up(call, group):
+            continue  # asked, and nobody took it up
         action = _merge(call, group)
         title, n = action.name, 2
         while title.lower() in titles:  # titles identify actions on re-analysis: keep unique
@@ -165,7 +171,8 @@ def _apply_reschedules(call: Any, actions: list[Candidate]) -> None:
             and 0 < s.turn - latest.sentence.turn <= 2
             and _RESCHEDULE.search(s.text)
             and s.role != latest.sentence.role
-            or latest is not None
+        ) or (
+            latest is not None
             and 0 < s.turn - latest.sentence.turn <= 2
             and re.search(
                 r"\b(?:instead|make\s+it|shift|reschedule|postpone|prepone)\b", s.text, re.I
@@ -189,8 +196,6 @@ def _apply_reschedules(call: Any, actions: list[Candidate]) -> None:
 
 
 def _stems(text: str) -> set[str]:
-    from meetings.analysis.text import content_stems
-
     return content_stems(text)
 
 

@@ -257,13 +257,16 @@ class CommitmentReader:
                 "expl",
                 "parataxis",
                 "meta",
-            ) or (child.dep_ == "advmod" and child.lower_ in _FILLER_ADVERBS | {"back"} - {"back"}):
+            ) or (child.dep_ == "advmod" and child.lower_ in _FILLER_ADVERBS):
                 drop |= {t.i for t in child.subtree}
             if child.dep_ == "npadvmod" and child.i in in_date:
                 drop |= {t.i for t in child.subtree}
-            if child.dep_ == "ccomp" and verb.lemma_ != "let":
-                if any(t.dep_ == "nsubj" for t in child.children):
-                    drop |= {t.i for t in child.subtree}
+            if (
+                child.dep_ == "ccomp"
+                and verb.lemma_ != "let"
+                and any(t.dep_ == "nsubj" for t in child.children)
+            ):
+                drop |= {t.i for t in child.subtree}
         keep = [t for t in verb.subtree if t.i not in drop and t.i not in in_date]
         # a preposition left without its object ("by" of "by Friday") goes too
         kept = {t.i for t in keep}
@@ -293,13 +296,10 @@ class CommitmentReader:
             )
         else:
             words_ = [verb.lemma_ if t.i == verb.i else t.text for t in keep if t.i >= verb.i]
-            words_ = [t.text if t.i != verb.i else verb.lemma_ for t in keep if t.i >= verb.i]
         text = " ".join(words_)
         text = re.sub(r"\s+([,.;:!?'])", r"\1", text).replace(" n't", "n't").replace("' s", "'s")
         text = re.sub(r"\s*[,;:]+\s*$", "", text).strip(" ,.;:")
         text = self._pronouns(text, owner, s.role)
-        if owner == SELLER or (owner == BUYER and s.role == BUYER and not subject_name):
-            pass
         if owner == BUYER and self.buyer_first:
             return f"{self.buyer_first} to {text}" if text else ""
         if owner == OTHER:
@@ -425,7 +425,7 @@ class CommitmentReader:
         core = name.split(" to ", 1)[1] if owner in (BUYER, OTHER) and " to " in name else name
         names = content_stems(self.buyer_first + " " + self.seller_first)
         stems = content_stems(" ".join(core.split()[1:])) - names  # what the verb acts on
-        vague = lemma in VAGUE and (not stems or head is not None and head.lower_ == "it")
+        vague = lemma in VAGUE and (not stems or (head is not None and head.lower_ == "it"))
         if not mentions and (lemma not in DELIVERABLE_VERBS or lemma in _TALK):
             return None  # an undated intention without a deliverable ("we will talk about it")
         if not mentions and owner != SELLER and kind not in ("imperative", "request"):

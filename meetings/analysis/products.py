@@ -89,12 +89,10 @@ def _phonetic(alias: str, tokens: list[str]) -> bool:
     for k in {max(1, n - 1), n, n + 1}:
         for i in range(len(tokens) - k + 1):
             gram = tokens[i : i + k]
+            if _key(gram[0])[:1] != want[:1]:
+                continue
             said = " ".join(_key(w) for w in gram)
-            if (
-                fuzz.ratio(want, said) >= 88
-                and fuzz.ratio(" ".join(target), " ".join(gram)) >= 60
-                and _key(gram[0])[:1] == _key(target[0])[:1]
-            ):
+            if fuzz.ratio(want, said) >= 88 and fuzz.ratio(" ".join(target), " ".join(gram)) >= 60:
                 return True
     return False
 

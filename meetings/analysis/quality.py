@@ -80,7 +80,7 @@ class QualityGate:
             if sentence is None or self.reliable(sentence):
                 kept.append(bullet)
         if self.poor:
-            kept = kept[:2] + ["The transcript is too unclear to summarise the rest of the call."]
+            kept = [*kept[:2], "The transcript is too unclear to summarise the rest of the call."]
         return kept or ["The transcript is too unclear to summarise."]
 
     def report(self) -> dict[str, Any]:

@@ -156,7 +156,7 @@ STAGE_SIGNALS = (
     ),
 )
 _STAGE_RE = [
-    (stage, weight, re.compile(p, re.I if stage not in (LOST,) else re.I), roles, outcome)
+    (stage, weight, re.compile(p, re.I), roles, outcome)
     for stage, weight, p, roles, outcome in STAGE_SIGNALS
 ]
 REASONS = {
@@ -186,8 +186,6 @@ def deal_stage(call: Any, *, lost_by_competitor: list[str] | None = None) -> dic
                 if stage == WON:
                     scores[NEGOTIATION] += 1  # a conditional close is still a negotiation
                 continue
-            if stage == LOST and weight >= 4 and lost_by_competitor is not None:
-                pass
             scores[stage] += weight
             last_seen[stage] = s.index
             if s.text not in signals[stage]:

@@ -6,6 +6,8 @@ import re
 from collections import Counter
 from typing import Any
 
+import numpy as np
+
 from meetings.analysis.base import DEAL_STAGES
 from meetings.analysis.sentences import BUY, BUYER, GREETING, SELLER, Sentence, Turn, mentions
 from meetings.analysis.text import content_stems, shorten
@@ -293,25 +295,23 @@ class SummaryMixin:
 
 
 def textrank(texts: list[str], damping: float = 0.85, iterations: int = 30) -> list[float]:
-    """PageRank over the cosine similarity of TF-IDF sentence vectors."""
+    """PageRank over the cosine similarity of TF-IDF sentence vectors (numpy)."""
     docs = [Counter(content_stems(t)) for t in texts]
     df = Counter(term for d in docs for term in d)
     n = len(docs)
-    vectors = []
-    for d in docs:
-        v = {t: c * (math.log((1 + n) / (1 + df[t])) + 1) for t, c in d.items()}
-        norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
-        vectors.append({t: x / norm for t, x in v.items()})
-    sim = [[0.0] * n for _ in range(n)]
-    for i in range(n):
-        for j in range(i + 1, n):
-            s = sum(x * vectors[j].get(t, 0.0) for t, x in vectors[i].items())
-            sim[i][j] = sim[j][i] = s
-    rank = [1.0 / n] * n
-    out_weight = [sum(row) or 1.0 for row in sim]
+    vocab = {term: i for i, term in enumerate(df)}
+    matrix = np.zeros((n, max(1, len(vocab))))
+    for row, d in enumerate(docs):
+        for term, count in d.items():
+            matrix[row, vocab[term]] = count * (math.log((1 + n) / (1 + df[term])) + 1)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    matrix = matrix / np.where(norms == 0, 1.0, norms)
+    sim = matrix @ matrix.T
+    np.fill_diagonal(sim, 0.0)
+    out_weight = sim.sum(axis=1)
+    out_weight[out_weight == 0] = 1.0
+    transition = sim / out_weight[:, None]
+    rank = np.full(n, 1.0 / n)
     for _ in range(iterations):
-        rank = [
-            (1 - damping) / n + damping * sum(sim[j][i] / out_weight[j] * rank[j] for j in range(n))
-            for i in range(n)
-        ]
-    return [r + 1e-6 * len(texts[i].split()) for i, r in enumerate(rank)]  # ties: longer sentence
+        rank = (1 - damping) / n + damping * (transition.T @ rank)
+    return [float(r) + 1e-6 * len(texts[i].split()) for i, r in enumerate(rank)]
