@@ -332,7 +332,7 @@ class CommitmentReader:
                 continue
             question = s.text.rstrip().endswith("?")
             for verb in s.doc:
-                if verb.pos_ not in ("VERB", "AUX") or verb.dep_ in ("aux", "auxpass"):
+                if verb.pos_ not in ("VERB", "AUX") or verb.dep_ not in _CLAUSAL:
                     continue
                 candidate = self._candidate(s, verb, question)
                 if candidate is not None:
@@ -354,6 +354,11 @@ class CommitmentReader:
         root = next((t for t in after.doc if t.dep_ == "ROOT"), None)
         if root is None or root.lemma_ not in STATIVE | {"have", "get", "reach", "be"}:
             return []
+        subjects = [c.lower_ for c in root.children if c.dep_ == "nsubj"]
+        if not (set(subjects) & (_FIRST | _SECOND)) or not any(
+            c.dep_ == "aux" and c.lower_ in ("will", "'ll", "shall") for c in root.children
+        ):
+            return []  # only "I will know", "you will have it": the same promise, dated
         return [m for m in after.dates if m.has_day][:1]
 
     def _candidate(self, s: Sentence, verb: Any, question: bool) -> Candidate | None:
@@ -418,6 +423,8 @@ class CommitmentReader:
         if kind == "imperative" and re.match(r"^\s*if\b", s.text, re.I) and not mentions:
             return None
         owner, subject_name = self._owner(kind, subject, s)
+        if owner == OTHER and subject is not None and subject.lemma_.lower() in _THINGS:
+            return None  # "The subsidy will come within 30 days": a fact, nobody's task
         name = self._title(verb, s, owner, subject_name, topic)
         if not name:
             return None
@@ -463,7 +470,7 @@ class CommitmentReader:
             question=question,
             vague=vague,
             context=context,
-            pronoun_object=head is not None and head.lower_ in ("it", "that", "this", "them"),
+            pronoun_object=head is None or head.lower_ in ("it", "that", "this", "them"),
             conj_of=verb.head.i if verb.dep_ == "conj" else None,
             token=verb.i,
         )
@@ -480,7 +487,7 @@ class CommitmentReader:
         if verb.dep_ == "conj":
             partners.append(verb.head)
         for partner in partners:
-            theirs = {t.idx for t in partner.subtree} - {t.idx for t in verb.subtree}
+            theirs = {t.idx for t in partner.subtree}
             if partner.i == verb.head.i:
                 theirs = {t.idx for t in verb.doc if _clause_head(t).i == partner.i}
             found = [m for m in s.dates if any(m.start <= i < m.end for i in theirs)]
@@ -507,13 +514,25 @@ class CommitmentReader:
 
 
 _TALK = frozenset({"talk", "speak", "discuss", "meet"})
+# Subjects that are things that happen, not someone who does: their "will" is a schedule.
+_THINGS = frozenset(
+    """
+    subsidy refund money amount loan disbursal disbursement class classes batch session offer
+    scheme price rate policy cover interest emi bill credit cashback bonus salary result results
+    exam test course program programme possession construction rain weather it this that there
+    """.split()  # noqa: SIM905
+)
+# Dependencies that head a clause (a "VERB" tagged as an object, "salary slips", is not one).
+_CLAUSAL = frozenset(
+    {"ROOT", "conj", "ccomp", "xcomp", "advcl", "relcl", "acl", "parataxis", "csubj", "pcomp"}
+)
 
 
 def _clause_head(token: Any) -> Any:
     """The predicate whose clause a token belongs to."""
     node = token
     while True:
-        if node.pos_ in ("VERB", "AUX") and node.dep_ not in ("aux", "auxpass"):
+        if node.pos_ in ("VERB", "AUX") and node.dep_ in _CLAUSAL:
             return node
         if node.head.i == node.i:
             return node

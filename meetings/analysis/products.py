@@ -134,7 +134,7 @@ def _feature_said(feature: str, text: str, stems_said: set[str]) -> bool:
     if len(content) < 2:
         return False
     found = [w for w in content if w in stems_said]
-    return len(found) == len(content) or (len(content) >= 3 and len(found) >= len(content) - 1)
+    return len(found) == len(content) or (len(content) >= 4 and len(found) >= len(content) - 1)
 
 
 def detect_products(call: Any, *, interest: str) -> list[dict[str, Any]]:
