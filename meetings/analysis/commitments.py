@@ -423,8 +423,14 @@ class CommitmentReader:
         if kind == "imperative" and re.match(r"^\s*if\b", s.text, re.I) and not mentions:
             return None
         owner, subject_name = self._owner(kind, subject, s)
-        if owner == OTHER and subject is not None and subject.lemma_.lower() in _THINGS:
-            return None  # "The subsidy will come within 30 days": a fact, nobody's task
+        if (
+            owner == OTHER
+            and subject is not None
+            and subject.dep_ == "nsubj"
+            and subject.lemma_.lower() in _THINGS
+            and lemma in _HAPPEN
+        ):
+            return None  # "The subsidy will come within 30 days": a schedule, nobody's task
         name = self._title(verb, s, owner, subject_name, topic)
         if not name:
             return None
@@ -519,8 +525,13 @@ _THINGS = frozenset(
     """
     subsidy refund money amount loan disbursal disbursement class classes batch session offer
     scheme price rate policy cover interest emi bill credit cashback bonus salary result results
-    exam test course program programme possession construction rain weather it this that there
+    exam course program programme possession construction rain weather
     """.split()  # noqa: SIM905
+)
+# ...when they do what things do (a passive, "the loan will be sanctioned", is someone's task)
+_HAPPEN = frozenset(
+    "come start begin happen arrive end expire mature close open run go stay remain increase "
+    "decrease change reflect".split()
 )
 # Dependencies that head a clause (a "VERB" tagged as an object, "salary slips", is not one).
 _CLAUSAL = frozenset(
