@@ -24,6 +24,19 @@ from datetime import datetime
 from typing import Any
 
 from meetings.analysis.dates import DateMention
+from meetings.analysis.predicates import (
+    CLAUSAL,
+    CONDITION_MARKS,
+    FIRST,
+    SECOND,
+    clause_head,
+    mark,
+    mark_is_if,
+    modality,
+    negated,
+    object_head,
+    purpose,
+)
 from meetings.analysis.sentences import BUYER, SELLER, UNKNOWN, Sentence, capitalise
 from meetings.analysis.text import content_stems, shorten, stem
 
@@ -53,11 +66,6 @@ STATIVE = frozenset(
 VAGUE = frozenset({"do", "make", "get", "go", "fix", "finalise", "finalize", "manage", "revert"})
 _FAREWELL = re.compile(r"\b(?:see|talk\s+to|speak\s+to|catch)\s+you\b|\bbye\b", re.I)
 _GENERIC_OFFER = re.compile(r"\b(?:ever|any(?:thing|time)?|more\s+questions|further)\b", re.I)
-_AGREE = re.compile(
-    r"^\s*(?:yes|yeah|yep|ok|okay|sure|fine|done|of\s+course|definitely|absolutely|haan|ji|"
-    r"theek|acha|perfect|great|no\s+problem|will\s+do|right)\b",
-    re.I,
-)
 _FILLER_ADVERBS = frozenset(
     [
         "instead",
@@ -90,9 +98,6 @@ _FILLER_ADVERBS = frozenset(
         "today's",
     ]
 )
-_CONDITION_MARKS = frozenset({"if", "once", "unless", "provided", "when", "after", "as", "soon"})
-_FIRST = {"i", "we", "me", "us", "myself"}
-_SECOND = {"you", "u"}
 
 
 @dataclass
@@ -128,52 +133,6 @@ def _other_side(role: str) -> str:
     return {SELLER: BUYER, BUYER: SELLER}.get(role, UNKNOWN)
 
 
-def _children(token: Any, *deps: str) -> list[Any]:
-    return [c for c in token.children if c.dep_ in deps]
-
-
-def _modality(verb: Any) -> tuple[str | None, Any]:
-    """(kind of commitment or None, the subject token) for a predicate."""
-    auxes = {a.lower_ for a in _children(verb, "aux", "auxpass")}
-    subjects = _children(verb, "nsubj", "nsubjpass", "expl")
-    pronouns = [t for t in subjects if t.lower_ in _FIRST | _SECOND]
-    subject = pronouns[0] if pronouns else subjects[0] if subjects else None
-    head = verb.head
-    if auxes & {"will", "'ll", "shall", "wo", "ll", "gonna"}:
-        return "future", subject
-    if verb.dep_ == "xcomp" and head.lemma_ == "go" and head.lower_ == "going":
-        return "future", (_children(head, "nsubj") or [None])[0]
-    if verb.dep_ in ("xcomp", "ccomp") and head.lemma_ == "let":
-        who = _children(head, "nsubj", "dobj") or subjects
-        if who and who[0].lower_ in ("me", "us", "'s"):
-            return "let", who[0]
-        if head.lower_ == "let's" or any(c.lower_ == "'s" for c in head.children):
-            return "let", None
-        return None, None
-    if verb.dep_ == "xcomp" and head.lemma_ in ("have", "need") and head.lower_ != "had":
-        who = _children(head, "nsubj")
-        if who and who[0].lower_ in _FIRST:
-            return "obligation", who[0]
-        return None, None
-    if auxes & {"can", "could", "would", "may", "might", "should", "must"}:
-        return ("modal", subject) if not auxes & {"might", "may"} else (None, None)
-    if verb.dep_ == "conj" and not subjects and not auxes:
-        kind, subj = _modality(head) if head.pos_ in ("VERB", "AUX") else (None, None)
-        return kind, subj
-    if verb.tag_ == "VB" and not subjects and not auxes and verb.dep_ in ("ROOT", "conj"):
-        return "imperative", None
-    marks = {c.lower_ for c in verb.children if c.dep_ in ("mark", "dep", "advmod")}
-    if {"what", "if"} <= marks or {"how", "about"} <= marks:
-        return "proposal", subject  # "What if I come after Diwali with samples?"
-    return None, None
-
-
-def _negated(verb: Any) -> bool:
-    return any(c.dep_ == "neg" for c in verb.children) or any(
-        c.dep_ == "neg" for c in verb.head.children if verb.dep_ == "xcomp"
-    )
-
-
 class CommitmentReader:
     """Reads the candidates of one call."""
 
@@ -195,9 +154,9 @@ class CommitmentReader:
         if subject is None:
             return (role if role != UNKNOWN else SELLER), ""
         word = subject.lower_
-        if word in _FIRST:
+        if word in FIRST:
             return (role if role != UNKNOWN else SELLER), ""
-        if word in _SECOND:
+        if word in SECOND:
             return (_other_side(role) if role != UNKNOWN else BUYER), ""
         phrase = " ".join(t.text for t in subject.subtree if t.dep_ not in ("punct", "appos"))
         first = phrase.split()[0].lower() if phrase else ""
@@ -219,17 +178,6 @@ class CommitmentReader:
         if yours:
             phrase = re.sub(r"\byour\b", f"{yours}'s", phrase, flags=re.I)
         return phrase
-
-    def _antecedent(self, s: Sentence) -> str:
-        for prev in reversed(self.call.sentences[max(0, s.index - 4) : s.index]):
-            if prev.doc is None:
-                continue
-            for tok in prev.doc:
-                if tok.dep_ == "nsubj" and tok.pos_ in ("NOUN", "PROPN"):
-                    phrase = " ".join(t.text for t in tok.subtree if t.dep_ != "punct")
-                    if tok.lower_ not in (self.buyer_first.lower(), self.seller_first.lower()):
-                        return self._possessive(phrase, prev.role)
-        return ""
 
     # ---- title ---------------------------------------------------------------------------
     def _title(self, verb: Any, s: Sentence, owner: str, subject_name: str, topic: Any) -> str:
@@ -332,7 +280,7 @@ class CommitmentReader:
                 continue
             question = s.text.rstrip().endswith("?")
             for verb in s.doc:
-                if verb.pos_ not in ("VERB", "AUX") or verb.dep_ not in _CLAUSAL:
+                if verb.pos_ not in ("VERB", "AUX") or verb.dep_ not in CLAUSAL:
                     continue
                 candidate = self._candidate(s, verb, question)
                 if candidate is not None:
@@ -355,15 +303,15 @@ class CommitmentReader:
         if root is None or root.lemma_ not in STATIVE | {"have", "get", "reach", "be"}:
             return []
         subjects = [c.lower_ for c in root.children if c.dep_ == "nsubj"]
-        if not (set(subjects) & (_FIRST | _SECOND)) or not any(
+        if not (set(subjects) & (FIRST | SECOND)) or not any(
             c.dep_ == "aux" and c.lower_ in ("will", "'ll", "shall") for c in root.children
         ):
             return []  # only "I will know", "you will have it": the same promise, dated
         return [m for m in after.dates if m.has_day][:1]
 
     def _candidate(self, s: Sentence, verb: Any, question: bool) -> Candidate | None:
-        kind, subject = _modality(verb)
-        if kind is None or _negated(verb) or _purpose(verb):
+        kind, subject = modality(verb)
+        if kind is None or negated(verb) or purpose(verb):
             return None
         lemma = verb.lemma_.lower()
         if lemma in STATIVE and lemma not in DELIVERABLE_VERBS:
@@ -383,9 +331,9 @@ class CommitmentReader:
             return None  # "Talk to you on Monday then", "see you next week"
         if kind == "modal" and not mentions:
             return None  # "I can show you both options": an offer, not a promise
-        if kind == "modal" and not (subject is not None and subject.lower_ in _FIRST | _SECOND):
+        if kind == "modal" and not (subject is not None and subject.lower_ in FIRST | SECOND):
             return None
-        if kind == "modal" and subject.lower_ in _FIRST and s.role != SELLER and lemma not in VAGUE:
+        if kind == "modal" and subject.lower_ in FIRST and s.role != SELLER and lemma not in VAGUE:
             return None  # "we can take the train on Monday": the buyer's plan, not a promise
         if kind == "let" and not mentions:
             return None  # "let me explain": done there and then
@@ -399,7 +347,7 @@ class CommitmentReader:
                 and t.pos_ in ("NOUN", "PROPN")
                 and subject is not None
                 and t.i < subject.i
-                and subject.lower_ in _FIRST | _SECOND
+                and subject.lower_ in FIRST | SECOND
             ),
             None,
         )  # "And the old balance, I will pay by UPI tonight"
@@ -410,15 +358,13 @@ class CommitmentReader:
             and verb.head.dep_ in ("ROOT", "nsubj", "dobj")
         ):
             topic = verb.head  # "The quotation I will mail tonight"
-        conditions = [
-            c for c in verb.children if c.dep_ == "advcl" and _mark(c) in _CONDITION_MARKS
-        ]
+        conditions = [c for c in verb.children if c.dep_ == "advcl" and mark(c) in CONDITION_MARKS]
         if verb.dep_ == "conj":
             conditions += [
-                c for c in verb.head.children if c.dep_ == "advcl" and _mark(c) in _CONDITION_MARKS
+                c for c in verb.head.children if c.dep_ == "advcl" and mark(c) in CONDITION_MARKS
             ]
         condition = " ".join(" ".join(t.text for t in c.subtree) for c in conditions).strip(" ,")
-        if condition and _mark_is_if(condition) and _GENERIC_OFFER.search(condition):
+        if condition and mark_is_if(condition) and _GENERIC_OFFER.search(condition):
             return None  # "If you ever need a top up plan, please call me"
         if kind == "imperative" and re.match(r"^\s*if\b", s.text, re.I) and not mentions:
             return None
@@ -434,7 +380,7 @@ class CommitmentReader:
         name = self._title(verb, s, owner, subject_name, topic)
         if not name:
             return None
-        head = _object_head(verb, topic)
+        head = object_head(verb, topic)
         core = name.split(" to ", 1)[1] if owner in (BUYER, OTHER) and " to " in name else name
         names = content_stems(self.buyer_first + " " + self.seller_first)
         stems = content_stems(" ".join(core.split()[1:])) - names  # what the verb acts on
@@ -460,7 +406,7 @@ class CommitmentReader:
                 before = [x.text for x in self.call.turns[s.turn - 1].sentences]
             context = " ".join(before[-2:])
         requested = kind == "imperative" or (
-            question and subject is not None and subject.lower_ in _SECOND
+            question and subject is not None and subject.lower_ in SECOND
         )
         return Candidate(
             kind="request" if requested else ("joint" if kind == "let" else "commitment"),
@@ -485,7 +431,7 @@ class CommitmentReader:
         """The dates said in this predicate's own clause; a predicate without one shares those of
         a predicate it is coordinated with ("I will check and confirm on Friday"); the main
         predicate also takes a date fronted before it ("Tomorrow I will...")."""
-        own = {t.idx for t in verb.doc if _clause_head(t).i == verb.i}
+        own = {t.idx for t in verb.doc if clause_head(t).i == verb.i}
         found = [m for m in s.dates if any(m.start <= i < m.end for i in own)]
         if found:
             return found
@@ -495,7 +441,7 @@ class CommitmentReader:
         for partner in partners:
             theirs = {t.idx for t in partner.subtree}
             if partner.i == verb.head.i:
-                theirs = {t.idx for t in verb.doc if _clause_head(t).i == partner.i}
+                theirs = {t.idx for t in verb.doc if clause_head(t).i == partner.i}
             found = [m for m in s.dates if any(m.start <= i < m.end for i in theirs)]
             if found and not any(m for m in s.dates if any(m.start <= i < m.end for i in own)):
                 return found
@@ -530,57 +476,24 @@ _THINGS = frozenset(
 )
 # ...when they do what things do (a passive, "the loan will be sanctioned", is someone's task)
 _HAPPEN = frozenset(
-    "come start begin happen arrive end expire mature close open run go stay remain increase "
-    "decrease change reflect".split()
+    [
+        "come",
+        "start",
+        "begin",
+        "happen",
+        "arrive",
+        "end",
+        "expire",
+        "mature",
+        "close",
+        "open",
+        "run",
+        "go",
+        "stay",
+        "remain",
+        "increase",
+        "decrease",
+        "change",
+        "reflect",
+    ]
 )
-# Dependencies that head a clause (a "VERB" tagged as an object, "salary slips", is not one).
-_CLAUSAL = frozenset(
-    {"ROOT", "conj", "ccomp", "xcomp", "advcl", "relcl", "acl", "parataxis", "csubj", "pcomp"}
-)
-
-
-def _clause_head(token: Any) -> Any:
-    """The predicate whose clause a token belongs to."""
-    node = token
-    while True:
-        if node.pos_ in ("VERB", "AUX") and node.dep_ in _CLAUSAL:
-            return node
-        if node.head.i == node.i:
-            return node
-        node = node.head
-
-
-def _object_head(verb: Any, topic: Any) -> Any:
-    if topic is not None:
-        return topic
-    for dep in ("dobj", "attr", "oprd"):
-        found = [c for c in verb.children if c.dep_ == dep]
-        if found:
-            return found[0]
-    for prep in (c for c in verb.children if c.dep_ == "prep"):
-        objs = [c for c in prep.children if c.dep_ == "pobj"]
-        if objs:
-            return objs[0]
-    return None
-
-
-def _purpose(verb: Any) -> bool:
-    """ "..., so you can compare": a purpose, not a promise ("so we can deliver on the 1st" by
-    the speaker's side is a plan of theirs, and stays)."""
-    subjects = [c for c in verb.children if c.dep_ == "nsubj"]
-    if subjects and subjects[0].lower_ in _FIRST:
-        return False
-    return (
-        any(c.dep_ in ("advmod", "mark") and c.lower_ in ("so", "so that") for c in verb.children)
-        and verb.dep_ in ("ROOT", "advcl", "conj")
-        and any(c.dep_ == "aux" and c.lower_ in ("can", "could", "may") for c in verb.children)
-    )
-
-
-def _mark(clause: Any) -> str:
-    marks = [c.lower_ for c in clause.children if c.dep_ in ("mark", "advmod")]
-    return marks[0] if marks else ""
-
-
-def _mark_is_if(condition: str) -> bool:
-    return bool(re.match(r"^\s*(?:if|in\s+case|should)\b", condition, re.I))

@@ -4,7 +4,8 @@ packages.
 Parts, one module each:
 - ``sentences``: segments to speaker turns and sentences; ``roles``: who is seller and buyer when
   the transcript does not say;
-- ``nlp``: spaCy's English dependency parse, loaded once per process; ``commitments`` and
+- ``nlp``: spaCy's English dependency parse, loaded once per process; ``predicates``: what a
+  verb in it is (a promise, a request, whose, which clause); ``commitments`` and
   ``action_items``: commitments by anyone (seller, buyer, a third party), with owners,
   conditions and due dates (``dates``: relative to the call's start in the agency's timezone);
 - ``products``: the catalogue's products, named, shortened, misheard or known by a feature;
