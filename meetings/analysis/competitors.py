@@ -60,7 +60,10 @@ INDUSTRIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "Tata Consumer", "Adani Wilmar", "Fortune", "Reliance Retail", "JioMart", "Udaan",
             "Metro Cash and Carry", "Walmart Best Price", "Best Price", "DMart", "Jumbotail",
             "ElasticRun", "Colgate", "P&G", "Procter and Gamble", "Wipro Consumer", "MTR",
-            "Everest", "MDH", "Aashirvaad", "Saffola", "Bisleri", "Mother Dairy",
+            "Everest", "MDH", "Aashirvaad", "Saffola", "Bisleri", "Mother Dairy", "Dhara",
+            "Sundrop", "Gemini", "Nature Fresh", "Tata Sampann", "Catch", "Badshah", "Aachi",
+            "Kurkure", "Bingo", "Lay's",
+            "Parachute", "Surf Excel", "Tide", "Ariel", "Rin", "Vim", "Lifebuoy",
         ),
     ),
     "autos": (

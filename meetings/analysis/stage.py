@@ -95,14 +95,14 @@ STAGE_SIGNALS = (
     (
         STAKEHOLDER,
         3,
-        r"\b(?:(?:talk|speak|discuss|check|consult)\s+(?:it\s+)?(?:to|with)\s+my\s+"
+        r"\b(?:(?:talk|speak|discuss|check|consult)\s+(?:it\s+)?(?:to|with)\s+(?:my|our)\s+"
         + _PEOPLE
-        + r"|my\s+(?:\w+\s+)?"
+        + r"|(?:my|her|his|our|their)\s+(?:\w+\s+)?"
         + _PEOPLE
-        + r"\b[^.?!]{0,30}\b(?:has\s+to|must|needs?\s+to|"
-        r"wants?\s+to|decides|will\s+decide)|decision\s+is\s+not\s+(?:only\s+)?mine|"
-        r"(?:i|we)\s+alone\s+cannot|cannot\s+decide\s+alone|before\s+i\s+(?:sign|decide|commit|"
-        r"book))",
+        + r"\b[^.?!]{0,30}\b(?:has\s+to|must|needs?\s+to|wants?\s+to|decides|will\s+decide|"
+        r"is\s+(?:very\s+)?worried|is\s+asking|has\s+to\s+approve)|decision\s+is\s+not\s+"
+        r"(?:only\s+)?mine|(?:i|we)\s+alone\s+cannot|cannot\s+decide\s+alone|"
+        r"before\s+(?:i|we)\s+(?:sign|decide|commit|book|pay))",
         _BUY,
         False,
     ),
