@@ -720,3 +720,21 @@ def test_due_dates_are_resolved_in_the_agency_timezone(
     ]
     (action,) = analyser.analyse(segments=segments, context=context)["actions"]
     assert action["due_date"] == expected
+
+
+def test_a_noun_tagged_as_a_verb_does_not_take_the_promise_s_date(analyser):
+    # spaCy tags "slips" a verb here; the date still belongs to "send" (a bug once).
+    found = actions_of(
+        analyser,
+        ("buyer", "I will send you my salary slips and the bank statements by tomorrow evening."),
+    )
+    assert [(o, d) for o, _, d in found] == [("buyer", "2026-11-10")]
+
+
+def test_a_schedule_of_things_is_not_a_task_but_a_passive_is(analyser):
+    found = actions_of(
+        analyser,
+        ("seller", "The subsidy will come to your account within thirty days."),
+        ("seller", "The papers will be verified by our legal team on Friday."),
+    )
+    assert [(o, d) for o, _, d in found] == [("other", "2026-11-13")]
