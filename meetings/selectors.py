@@ -697,6 +697,8 @@ def meeting_analysis_context(*, meeting: Meeting, previous: int = 3) -> Analysis
         keyword_trackers=trackers if isinstance(trackers, dict) else {},
         previous_summaries=summaries,
         pii_patterns=agency_pii_patterns(agency),
+        # picks the analyser's built-in competitor list; inferred from the catalogue when unset
+        industry=str((agency.settings or {}).get("industry") or ""),
     )
 
 

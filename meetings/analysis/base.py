@@ -64,6 +64,9 @@ class AnalysisContext:
     timezone: str  # the agency's IANA timezone name
     agency_name: str = ""
     agency_description: str = ""
+    # The agency's industry ("insurance", "real estate", "education / coaching", ...): picks the
+    # built-in competitor list; when empty it is inferred from the catalogue and description.
+    industry: str = ""
     seller_name: str = ""
     buyer_name: str = ""
     # [{"id": str, "name": str, "description": str, "features": [{"name": str, ...}]}]

@@ -5,7 +5,11 @@ into digits first (text2num: "on the twenty fifth" -> "on the 25th"). ``datepars
 common relative and absolute forms ("tomorrow evening", "by Friday", "in 3 days", "next week",
 "december 3"); a few forms it gets wrong or does not know are computed here:
 "the 25th" (the next such day of a month), "end of the month", "end of (next) week",
-"this week", "next <weekday>" (that weekday of the following week), "a couple of days".
+"this week", "next <weekday>" / "next week <weekday>" (that weekday of the following
+Monday-to-Sunday week), "a couple of days", "right after this call" / "immediately" (the call's
+day, an hour on), "first week of next month" (a period is due on its first day), "next month"
+(its first day), "this weekend" (Saturday), "after Diwali" / "before Holi" (the festival table
+below), "EOD", "month end". A weekday alone is its next occurrence after the call's day.
 
 A due date with no time of day is set to ``DEFAULT_DUE_TIME`` (end of the working day); a part of
 day maps to a clock time (morning 10:00, afternoon 15:00, evening 18:00, night 20:00); a bare
@@ -51,11 +55,66 @@ _REWRITES = (
     (re.compile(r"\bthe\s+third\b(?=\s+of\b|\s*[,.?!]|\s*$)", re.I), "the 3rd"),
     (re.compile(r"\b(?:a|an|one)\s+(hour|minute|day|week|month)\b", re.I), r"1 \1"),
     (re.compile(r"\bhalf\s+an\s+hour\b", re.I), "30 minutes"),
+    (re.compile(r"\b(?:a|one)\s+fortnight\b", re.I), "2 weeks"),
+    (re.compile(r"\bnoon\b", re.I), "12 pm"),
+    (re.compile(r"\bmonth[\s-]end\b", re.I), "end of the month"),
+    (re.compile(r"\be\.?o\.?d\b", re.I), "eod"),
 )
+
+# Festivals whose dates move every year (the main day; Diwali is Lakshmi Puja). "after X" is the
+# day after, "before X" the day before, "on/by X" the day itself; a festival already past this
+# year is next year's.
+FESTIVALS: dict[str, tuple[date, ...]] = {
+    "diwali": (date(2025, 10, 21), date(2026, 11, 8), date(2027, 10, 29), date(2028, 10, 17)),
+    "deepavali": (date(2025, 10, 21), date(2026, 11, 8), date(2027, 10, 29), date(2028, 10, 17)),
+    "dhanteras": (date(2025, 10, 18), date(2026, 11, 6), date(2027, 10, 27), date(2028, 10, 15)),
+    "holi": (date(2026, 3, 4), date(2027, 3, 22), date(2028, 3, 11)),
+    "dussehra": (date(2025, 10, 2), date(2026, 10, 20), date(2027, 10, 9), date(2028, 9, 27)),
+    "dasara": (date(2025, 10, 2), date(2026, 10, 20), date(2027, 10, 9), date(2028, 9, 27)),
+    "ganesh chaturthi": (date(2025, 8, 27), date(2026, 9, 14), date(2027, 9, 4)),
+    "onam": (date(2025, 9, 5), date(2026, 8, 26), date(2027, 9, 12)),
+    "pongal": (date(2026, 1, 14), date(2027, 1, 15), date(2028, 1, 15)),
+    "sankranti": (date(2026, 1, 14), date(2027, 1, 15), date(2028, 1, 15)),
+    "new year": (date(2026, 1, 1), date(2027, 1, 1), date(2028, 1, 1)),
+}
+_FEST = "|".join(sorted((re.escape(f).replace("\\ ", r"\s+") for f in FESTIVALS), key=len)[::-1])
+_WEEK_ORD = {
+    "first": 1,
+    "1st": 1,
+    "second": 2,
+    "2nd": 2,
+    "third": 3,
+    "3rd": 3,
+    "last": 4,
+    "fourth": 4,
+    "4th": 4,
+}
 
 # (name, pattern). Longer, more specific forms first; overlapping later matches are dropped.
 _DATE_PATTERNS = (
-    ("in_units", r"\bin\s+(?P<n>\d+)\s+(?P<unit>hour|minute|day|week|month)s?"),
+    (
+        "week_of_month",
+        r"\b(?:the\s+)?(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th|last)\s+week\s+of\s+"
+        r"(?:the\s+)?(?P<which>this|next|coming)?\s*(?P<m>month|" + MONTHS + r")",
+    ),
+    ("festival", r"\b(?P<rel>after|before|by|on|for|till|until)?\s*(?P<fest>" + _FEST + r")\b"),
+    (
+        "after_call",
+        r"\b(?:right\s+|just\s+|immediately\s+|soon\s+)?after\s+(?:this|the|our)\s+call\b"
+        r"|\b(?:right\s+away|immediately|right\s+now|now\s+itself|asap)\b",
+    ),
+    (
+        "next_week_weekday",
+        r"\bnext\s+week\s+(?:on\s+)?(?P<wd>"
+        + _WD
+        + r")"
+        + _PART
+        + r"|\b(?P<wd2>"
+        + _WD
+        + r")\s+(?:of\s+)?next\s+week\b",
+    ),
+    ("weekend", r"\b(?:this\s+|the\s+|over\s+the\s+)?(?P<next>next\s+)?weekend\b"),
+    ("in_units", r"\b(?:in|after)\s+(?P<n>\d+)\s+(?P<unit>hour|minute|day|week|month)s?"),
     ("from_now", r"\b(?P<n>\d+)\s+(?P<unit>day|week|month)s?\s+from\s+(?:now|today)"),
     ("after_tomorrow", r"\b(?:the\s+)?day\s+after\s+tomorrow" + _PART),
     (
@@ -72,7 +131,7 @@ _DATE_PATTERNS = (
     ("next_weekday", r"\bnext\s+(?P<wd>" + _WD + r")" + _PART),
     ("weekday", r"\b(?:this\s+|on\s+)?(?P<wd>" + _WD + r")" + _PART),
     ("this_week", r"\bthis\s+week\b"),
-    ("next_unit", r"\bnext\s+(?P<unit>week|month)\b"),
+    ("next_unit", r"\b(?:next|coming)\s+(?P<unit>week|month)\b"),
     (
         "day_month",
         r"\b(?:the\s+)?(?P<d>\d{1,2})" + _ORD + r"?\s+(?:of\s+)?(?P<m>" + MONTHS + r")\b",
@@ -81,6 +140,8 @@ _DATE_PATTERNS = (
     (
         "ordinal_day",
         r"\b(?:(?:on|by|before|until|till|for)\s+the\s+(?P<d>\d{1,2})" + _ORD + r"\b"
+        r"(?!\s+(?:\d|few|couple|weeks?|months?|years?|days?|times?|floor|instalments?|"
+        r"installments?|payments?|batch|lot|ones?|step|round|meeting|visit|call)\b)"
         r"|the\s+(?P<d2>\d{1,2})" + _ORD + r"(?=\s*(?:[,.?!]|$|of\s+(?:this|next|the)\s+month)))",
     ),
 )
@@ -100,6 +161,7 @@ class DateMention:
     start: int  # span in the normalised text
     end: int
     when: datetime  # timezone-aware, in the agency's timezone
+    has_day: bool = True  # False for a clock time alone ("at 4"): it sets the hour, not the day
 
 
 def normalise(text: str) -> str:
@@ -157,6 +219,44 @@ def _resolve(name: str, match: re.Match, base: datetime) -> tuple[date | datetim
     tod = PART_OF_DAY.get(part.lower()) if part else None
     today = base.date()
     monday = today - timedelta(days=today.weekday())
+    if name == "week_of_month":
+        ordinal = _WEEK_ORD[groups["ord"].lower()]
+        unit = groups["m"].lower()
+        if unit == "month":
+            month = base.month + (1 if (groups["which"] or "").lower() in ("next", "coming") else 0)
+            year = base.year + (month > 12)
+            month = (month - 1) % 12 + 1
+        else:
+            month = _month_number(unit)
+            year = base.year + (month < base.month)
+        first = 1 + 7 * (ordinal - 1)
+        if ordinal == 4 and groups["ord"].lower() == "last":
+            first = calendar.monthrange(year, month)[1] - 6
+        return date(year, month, first), tod
+    if name == "festival":
+        key = " ".join(groups["fest"].lower().split())
+        day = next((d for d in FESTIVALS[key] if d >= today), None)
+        if day is None:
+            raise ValueError("festival not in the table")
+        rel = (groups["rel"] or "").lower()
+        if rel == "after":
+            day += timedelta(days=1)
+        elif rel == "before":
+            day -= timedelta(days=1)
+        return day, tod
+    if name == "after_call":
+        return base + timedelta(hours=1), None
+    if name == "next_week_weekday":
+        weekday = WEEKDAYS.index((groups["wd"] or groups["wd2"]).lower())
+        return monday + timedelta(days=7 + weekday), tod
+    if name == "weekend":
+        saturday = monday + timedelta(days=5 + (7 if groups["next"] else 0))
+        return (saturday if saturday >= today else saturday + timedelta(days=7)), tod
+    if name == "next_unit" and groups["unit"].lower() == "month":
+        month = base.month % 12 + 1
+        return date(base.year + (month == 1), month, 1), tod
+    if name == "next_unit":
+        return today + timedelta(days=7), tod  # "next week": a week on
     if name == "after_tomorrow":
         return today + timedelta(days=2), tod
     if name == "tomorrow":
@@ -184,26 +284,30 @@ def _resolve(name: str, match: re.Match, base: datetime) -> tuple[date | datetim
     if name == "weekday":
         weekday = WEEKDAYS.index(groups["wd"].lower())
         ahead = (weekday - today.weekday()) % 7 or 7  # "Thursday" said on a Thursday: next week's
-        resolved = _dateparser(groups["wd"], base)
-        day = resolved.date() if resolved else today + timedelta(days=ahead)
-        return day, tod
+        return today + timedelta(days=ahead), tod
     if name == "ordinal_day":
         day = _next_day_of_month(int(groups["d"] or groups["d2"]), base)
         if day is None:
             raise ValueError("no such day")
         return day, tod
-    if name == "in_units" and groups["unit"].lower() in ("hour", "minute"):
-        resolved = _dateparser(match.group(0), base)
-        if resolved is None:
-            raise ValueError("unparsed")
-        return resolved, None
-    phrase = match.group(0)
-    if name == "from_now":
-        phrase = f"in {groups['n']} {groups['unit']}s"
+    if name in ("in_units", "from_now"):
+        n, unit = int(groups["n"]), groups["unit"].lower()
+        if unit in ("hour", "minute"):
+            return base + timedelta(**{unit + "s": n}), None
+        if unit in ("day", "week"):
+            return today + timedelta(days=n * (7 if unit == "week" else 1)), tod
+        phrase = f"in {n} {unit}s"
+    else:
+        phrase = match.group(0)
     resolved = _dateparser(phrase, base)
     if resolved is None:
         raise ValueError("unparsed")
     return resolved.date(), tod
+
+
+def _month_number(name: str) -> int:
+    name = name.lower()[:3]
+    return [m[:3] for m in MONTHS.split("|")[:12]].index(name) + 1
 
 
 def _clock(match: re.Match) -> time | None:
@@ -284,7 +388,9 @@ def find_dates(text: str, *, base: datetime) -> tuple[str, list[DateMention]]:
             else base.date() + timedelta(days=1)
         )
         mentions.append(
-            DateMention(norm[t_start:t_end].strip(), t_start, t_end, _at(day, clock, tz))
+            DateMention(
+                norm[t_start:t_end].strip(), t_start, t_end, _at(day, clock, tz), has_day=False
+            )
         )
     mentions.sort(key=lambda m: m.start)
     return norm, mentions

@@ -169,6 +169,10 @@ class LLMAnalyser:
             data["speaker_roles"] = offline["speaker_roles"]
         data["provider"] = self.name
         data.pop("buyer_profile", None)  # derived from risks and products by the schema
+        data.pop("objections", None)  # derived from risks by the schema
+        data["transcript_quality"] = offline.get("transcript_quality")
+        if not isinstance(data.get("competitors"), list) or not data["competitors"]:
+            data["competitors"] = offline.get("competitors", [])
         products = data.get("detected_products")
         if isinstance(products, list):
             data["detected_products"] = [_catalogue_product(p, context) for p in products]
@@ -254,12 +258,18 @@ and nothing else. It must match this JSON Schema:
 {schema}
 
 Rules:
-- deal_stage.deal_stage is exactly one of: {stages}.
+- deal_stage.deal_stage is exactly one of: {stages}; stage_signals quote the sentences that \
+show it (a payment, an order or a booking is Likely Won; a refusal or a competitor chosen is \
+Likely Lost).
 - risks[].risk is one of: {risks} (objections and risks raised by the buyer); risk_signal quotes \
 the sentence that shows it.
-- actions are the commitments and requests agreed in the call (who does what); \
-suggested_actions are what the seller should do next that nobody said. action_name is short and \
-unique within the call.
+- actions are the commitments anyone made in the call and the requests agreed (who does what): \
+the seller's, the buyer's ("I will pay the token amount by Friday") and a third party's ("our \
+technician will visit"); owner is seller, buyer or other (a third party on either side); \
+conditional quotes the condition a promise depends on ("if the GM approves"), else null. \
+suggested_actions are what the seller should do next that nobody said. action_name is short, \
+reads as a person would write it, and is unique within the call.
+- competitors: the competing brands named in the call (name, said_by, signals quoting them).
 - due_date: ISO-8601 with the UTC offset of {timezone} (e.g. {example}), resolved relative to \
 the call's start {start} ({weekday}); null when no time was said.
 - detected_products: only products from the catalogue, named exactly as in it; interest_level is \
@@ -285,7 +295,11 @@ def build_messages(
         weekday=base.strftime("%A"),
     )
     about = {
-        "agency": {"name": context.agency_name, "description": context.agency_description},
+        "agency": {
+            "name": context.agency_name,
+            "description": context.agency_description,
+            "industry": context.industry,
+        },
         "seller": context.seller_name,
         "buyer": context.buyer_name,
         "catalogue": [

@@ -150,12 +150,59 @@ class Risk(_Model):
     risk_reasoning: Text = ""
 
 
+class Objection(_Model):
+    """An objection the buyer raised, typed; the same facts as ``risks``, keyed for the API."""
+
+    type: Annotated[Literal[RISK_KINDS], _enum(RISK_KINDS, _RISK_ALIASES)]  # type: ignore[valid-type]
+    signal: NonEmpty
+
+
+class Competitor(_Model):
+    name: NonEmpty
+    mentions: int = Field(default=1, ge=0)
+    said_by: list[Annotated[Literal["seller", "buyer", "unknown"], _enum(ROLES)]] = Field(
+        default_factory=list
+    )
+    signals: StrList = Field(default_factory=list)
+
+    @field_validator("said_by", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class TranscriptQuality(_Model):
+    reliable_share: float = Field(ge=0, le=1)
+    poor: bool = False
+
+
+_OWNER_ALIASES = {
+    "agent": "seller",
+    "sales": "seller",
+    "salesperson": "seller",
+    "rep": "seller",
+    "customer": "buyer",
+    "client": "buyer",
+    "prospect": "buyer",
+    "third party": "other",
+    "third_party": "other",
+    "someone else": "other",
+}
+OWNERS = ("seller", "buyer", "other")
+
+
 class Action(_Model):
     action_name: Annotated[str, BeforeValidator(_text), Field(min_length=1, max_length=300)]
     due_date: str | None = None
     description: Text = ""
     reasoning: Text = ""
     signals: StrList = Field(default_factory=list)
+    # Who is to do it: the seller, the buyer, or a third party (a colleague, a technician, a
+    # relative, an accountant, a bank). Additive: older payloads have none.
+    owner: Annotated[Literal["seller", "buyer", "other"], _enum(OWNERS, _OWNER_ALIASES)] | None = (
+        None
+    )
+    conditional: str | None = None  # the condition the promise depends on, if any
 
     @field_validator("due_date", mode="before")
     @classmethod
@@ -248,6 +295,8 @@ class Analysis(_Model):
     facts: list[Fact] = Field(default_factory=list)
     deal_stage: DealStage
     risks: list[Risk] = Field(default_factory=list)
+    objections: list[Objection] | None = None  # derived from risks when left out
+    competitors: list[Competitor] = Field(default_factory=list)
     actions: list[Action] = Field(default_factory=list)
     suggested_actions: list[Action] = Field(default_factory=list)
     sentiment: Sentiment
@@ -258,6 +307,7 @@ class Analysis(_Model):
     )
     performance: Performance
     buyer_profile: BuyerProfile | None = None
+    transcript_quality: TranscriptQuality | None = None
     provider: NonEmpty
 
     @model_validator(mode="before")
@@ -279,6 +329,8 @@ class Analysis(_Model):
 
     @model_validator(mode="after")
     def _derived(self) -> "Analysis":
+        if self.objections is None:
+            self.objections = [Objection(type=r.risk, signal=r.risk_signal) for r in self.risks]
         if self.detected_call_type is None:
             self.detected_call_type = self.call_type
         if self.buyer_profile is None:
@@ -322,7 +374,15 @@ def validate_analysis(data: Any, *, timezone: str | None = None) -> dict[str, An
 
 
 # What the LLM is asked to produce: everything except the figures computed from timestamps.
-LLM_COMPUTED_FIELDS = ("sentiment", "talk_ratio", "longest_monologue", "provider", "buyer_profile")
+LLM_COMPUTED_FIELDS = (
+    "sentiment",
+    "talk_ratio",
+    "longest_monologue",
+    "provider",
+    "buyer_profile",
+    "objections",
+    "transcript_quality",
+)
 
 
 def llm_json_schema() -> dict[str, Any]:
@@ -330,6 +390,14 @@ def llm_json_schema() -> dict[str, Any]:
     for name in LLM_COMPUTED_FIELDS:
         schema["properties"].pop(name, None)
     schema["required"] = list(schema["properties"])  # ask for every field, even defaulted ones
-    for name in ("Sentiment", "TalkRatio", "Monologue", "BuyerProfile", "BuyerProduct"):
+    for name in (
+        "Sentiment",
+        "TalkRatio",
+        "Monologue",
+        "BuyerProfile",
+        "BuyerProduct",
+        "Objection",
+        "TranscriptQuality",
+    ):
         schema.get("$defs", {}).pop(name, None)
     return schema

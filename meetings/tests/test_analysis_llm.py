@@ -346,3 +346,25 @@ def test_reply_in_a_code_fence_with_legacy_action_keys_is_accepted(llm_server):
     assert result["provider"] == "llm"
     assert result["actions"][0]["due_date"] == "2026-11-10T18:00:00+05:30"
     assert result["call_summary"]["bullets"] == ["One", "Two", "Three", "Four", "Five"]
+
+
+def test_the_additions_owner_condition_and_competitors_are_accepted(llm_server):
+    reply = copy.deepcopy(GOOD_REPLY)
+    reply["actions"][0]["owner"] = "seller"
+    reply["actions"][1]["owner"] = "Customer"
+    reply["actions"][1]["conditional"] = "if the quote suits him"
+    reply["competitors"] = [{"name": "LIC", "said_by": ["buyer"], "signals": ["LIC is cheaper"]}]
+    llm_server.content = json.dumps(reply)
+
+    result = analyse(make_analyser(llm_server))
+
+    assert result["provider"] == "llm"
+    assert [a["owner"] for a in result["actions"]] == ["seller", "buyer"]
+    assert result["actions"][1]["conditional"] == "if the quote suits him"
+    assert result["competitors"][0]["name"] == "LIC"
+    assert result["objections"] == [
+        {"type": r["risk"], "signal": r["risk_signal"]} for r in result["risks"]
+    ]
+    assert result["transcript_quality"] is not None  # computed locally
+    system = llm_server.requests[0]["body"]["messages"][0]["content"]
+    assert "owner is seller, buyer or other" in system and '"owner"' in system

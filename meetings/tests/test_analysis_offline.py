@@ -1,10 +1,12 @@
-"""The offline analyser on the dev corpus (against its ground truth) and on targeted transcripts.
+"""The offline analyser: general behaviours on targeted transcripts (commitments by anyone and
+their owners, due-date phrasings, products by name, mishearing or feature, competitors, objections,
+Won and Lost), and the corpus loader with its fixed held-out split.
 
-Scorecard thresholds are what `bench/analysis_corpus.py` measured (see each test); a regression of
-one call's worth fails them.
+What it scores on the dev corpus is measured by ``bench/analysis_corpus.py`` and reported in the
+README, not pinned here; ``test_heldout_floor`` only guards against a collapse on the held-out
+calls (its floors are well under the measured figures).
 """
 
-import re
 import time
 from datetime import datetime
 from pathlib import Path
@@ -14,19 +16,24 @@ import pytest
 
 from meetings.analysis.base import AnalysisContext
 from meetings.analysis.corpus import (
+    HELDOUT_AGENCIES,
+    HELDOUT_CALLS,
     Scorecard,
+    agency_of,
     call_context,
     call_segments,
     load_corpus,
     product_id,
+    split_calls,
 )
 from meetings.analysis.dates import resolve_due
 from meetings.analysis.offline import OfflineAnalyser
 from meetings.models import PERFORMANCE_METRICS
 
 CORPUS = load_corpus()
-HELDOUT = load_corpus(Path(__file__).resolve().parents[2] / "bench" / "analysis_heldout.json")
+OLD_FORMAT = load_corpus(Path(__file__).resolve().parents[2] / "bench" / "analysis_heldout.json")
 CALLS = {call["id"]: call for call in CORPUS["calls"]}
+MONDAY = datetime(2026, 11, 9, 10, 30, tzinfo=ZoneInfo("Asia/Kolkata"))
 
 
 @pytest.fixture(scope="module")
@@ -40,110 +47,297 @@ def run(analyser, call, corpus=CORPUS, roles="known"):
     )
 
 
-def scorecard(analyser, corpus, roles) -> Scorecard:
-    card = Scorecard()
-    for call in corpus["calls"]:
-        started = time.perf_counter()
-        result = run(analyser, call, corpus, roles)
-        card.add(call, result, corpus["agency"]["timezone"], time.perf_counter() - started)
-    return card
-
-
-# Measured (bench/analysis_corpus.py --roles known|labels|single): every figure 1.00 on
-# corpus-dev whether roles are known, inferred from two speaker labels, or absent (one voice).
-@pytest.mark.parametrize("roles", ["known", "labels", "single"])
-def test_corpus_dev_scorecard(analyser, roles):
-    card = scorecard(analyser, CORPUS, roles)
-    assert card.calls == len(CORPUS["calls"]) >= 6
-    assert (card.product_precision, card.product_recall) == (1.0, 1.0), card.misses
-    assert card.product_ids_right == card.product_tp
-    assert card.action_recall == 1.0, card.misses
-    assert card.action_precision == 1.0, card.misses
-    assert card.due_accuracy == 1.0, card.misses
-    assert card.stage_accuracy == 1.0, card.misses
-    assert (card.objection_precision, card.objection_recall) == (1.0, 1.0), card.misses
-
-
-def test_corpus_dev_scorecard_on_rough_text(analyser):
-    # Lower-case text without commas or question marks (bench --degrade). Measured: all 1.00
-    # except objection recall 0.75: "star health" lower-case is no longer seen as a competitor
-    # name without a keyword tracker.
-    card = Scorecard()
-    for call in CORPUS["calls"]:
-        segments = call_segments(call)
-        for seg in segments:
-            seg["text"] = re.sub(r"[,?!]", "", seg["text"].lower())
-        result = analyser.analyse(segments=segments, context=call_context(CORPUS, call))
-        card.add(call, result, CORPUS["agency"]["timezone"], 0.0)
-    assert card.product_recall == card.product_precision == 1.0, card.misses
-    assert card.action_recall == card.action_precision == card.due_accuracy == 1.0, card.misses
-    assert card.stage_accuracy == 1.0, card.misses
-    assert card.objection_precision == 1.0 and card.objection_recall >= 0.75, card.misses
-
-
-def test_heldout_scorecard(analyser):
-    # bench/analysis_heldout.json: first run before any tuning measured products recall 0.56,
-    # actions 10/11, due 9/10, stage 6/7, objections recall 0.86; after generic fixes all 1.00.
-    card = scorecard(analyser, HELDOUT, "known")
-    assert card.product_recall == 1.0 and card.product_precision == 1.0, card.misses
-    assert card.action_recall == 1.0 and card.action_precision == 1.0, card.misses
-    assert card.due_accuracy == 1.0, card.misses
-    assert card.stage_accuracy == 1.0, card.misses
-    assert card.objection_recall == 1.0 and card.objection_precision == 1.0, card.misses
-
-
-def test_d2_two_commitments_in_one_sentence_keep_their_own_dates(analyser):
-    result = run(analyser, CALLS["d2"])
-    actions = {a["action_name"]: a["due_date"] for a in result["actions"]}
-    assert actions == {
-        "Send the comparison sheet": "2026-11-25T18:00:00+05:30",  # "on the twenty fifth"
-        "Call Neha to discuss": "2026-11-12T18:00:00+05:30",  # "on Thursday"
+def context(**extra) -> AnalysisContext:
+    values = {
+        "call_start": MONDAY,
+        "timezone": "Asia/Kolkata",
+        "agency_name": "Sunrise Homes",
+        "seller_name": "Meera Iyer",
+        "buyer_name": "Karan Mehta",
+        "products": [
+            {
+                "id": "p1",
+                "name": "Skyline Towers",
+                "description": "Apartments",
+                "features": [{"name": "rooftop garden"}, {"name": "clubhouse"}],
+            },
+            {
+                "id": "p2",
+                "name": "Riverside Plots",
+                "description": "Residential plots",
+                "features": [{"name": "gated community"}],
+            },
+        ],
+        "industry": "real estate",
     }
-    comparison = result["actions"][0]
-    assert "send me the comparison" in comparison["description"]  # the buyer's request merged
-    assert {r["risk"] for r in result["risks"]} == {"price", "competitor"}
-    price = next(r for r in result["risks"] if r["risk"] == "price")
-    assert price["risk_signal"].startswith("Your plan costs more than Star Health")
+    values.update(extra)
+    return AnalysisContext(**values)
 
 
-def test_d3_request_done_in_the_call_is_not_an_action(analyser):
-    result = run(analyser, CALLS["d3"])
-    names = [a["action_name"] for a in result["actions"]]
-    assert names == ["Share the payment link", "Book the inspection"]
-    assert result["actions"][1]["due_date"] == "2026-11-12T16:00:00+05:30"  # Thursday at four pm
-    assert result["deal_stage"]["deal_stage"] == "Likely Won"
-    assert (
-        "Yes, please renew it, and add zero depreciation this time."
-        in (result["deal_stage"]["stage_signals"])
+def say(*lines: tuple[str, str]) -> list[dict]:
+    """Segments from (role, text) lines, 3 seconds each."""
+    return [
+        {"speaker": role, "role": role, "text": text, "start": 3.0 * i, "end": 3.0 * i + 3}
+        for i, (role, text) in enumerate(lines)
+    ]
+
+
+def actions_of(analyser, *lines, **extra):
+    result = analyser.analyse(segments=say(*lines), context=context(**extra))
+    return [(a["owner"], a["action_name"], (a["due_date"] or "")[:10]) for a in result["actions"]]
+
+
+# ---- corpus loader and split -----------------------------------------------------------------
+def test_corpus_loader_reads_agencies_and_each_calls_agency():
+    assert len(CORPUS["agencies"]) == 7 and len(CORPUS["calls"]) == 42
+    for call in CORPUS["calls"]:
+        agency = agency_of(CORPUS, call)
+        assert agency["name"] == call["agency"]
+        ctx = call_context(CORPUS, call)
+        assert ctx.seller_name == agency["seller"]["name"]
+        assert ctx.industry == agency["industry"]
+        assert str(ctx.call_start.tzinfo) == agency["timezone"]
+    # d19 starts in UTC and falls on the next local day
+    assert call_context(CORPUS, CALLS["d19"]).call_start.date().isoformat() == "2026-11-13"
+
+
+def test_the_older_one_agency_format_is_still_read():
+    assert len(OLD_FORMAT["agencies"]) == 1
+    call = OLD_FORMAT["calls"][0]
+    ctx = call_context(OLD_FORMAT, call)
+    assert ctx.agency_name == "BrightDesk Software" and ctx.seller_name == "Maria Lopez"
+
+
+def test_the_heldout_split_is_fixed_and_disjoint():
+    heldout = {c["id"] for c in split_calls(CORPUS, "heldout")}
+    tune = {c["id"] for c in split_calls(CORPUS, "tune")}
+    assert heldout.isdisjoint(tune) and len(heldout | tune) == 42
+    assert set(HELDOUT_CALLS) <= heldout
+    assert {agency_of(CORPUS, CALLS[i])["name"] for i in heldout} >= set(HELDOUT_AGENCIES)
+    assert len(heldout) == 15
+
+
+def test_scorecard_counts_owner_and_a_due_window():
+    call = {
+        "id": "x",
+        "truth": {
+            "products": [],
+            "actions": [
+                {
+                    "keywords": ["order"],
+                    "due": "2026-12-01",
+                    "due_window": ["2026-12-01", "2026-12-07"],
+                    "owner": "buyer",
+                },
+                {"keywords": ["brochure"], "due": None, "owner": "seller"},
+            ],
+            "objections": [],
+            "deal_stage": "Likely Won",
+        },
+    }
+    result = {
+        "detected_products": [],
+        "actions": [
+            {
+                "action_name": "Karan to send the purchase order",
+                "description": "",
+                "due_date": "2026-12-03T18:00:00+05:30",
+                "owner": "buyer",
+            },
+            {"action_name": "Call back", "description": "", "due_date": None, "owner": "seller"},
+        ],
+        "deal_stage": {"deal_stage": "Likely Won"},
+        "risks": [],
+    }
+    card = Scorecard()
+    card.add(call, result, "Asia/Kolkata", 0.01)
+    assert (card.actions_found, card.actions_truth, card.actions_predicted) == (1, 2, 2)
+    assert card.due_right == 1 and card.owner_right == 1 and card.stage_right == 1
+    assert card.as_dict()["action_recall"] == 0.5
+
+
+def test_heldout_floor(analyser):
+    # A collapse guard, not a target: measured figures are in the README (bench).
+    card = Scorecard()
+    for call in split_calls(CORPUS, "heldout"):
+        started = time.perf_counter()
+        result = run(analyser, call)
+        card.add(call, result, call_context(CORPUS, call).timezone, time.perf_counter() - started)
+    assert card.action_recall >= 0.7 and card.action_precision >= 0.7, card.misses
+    assert card.due_accuracy >= 0.7 and card.owner_accuracy >= 0.8, card.misses
+    assert card.product_recall >= 0.75 and card.stage_accuracy >= 0.5, card.misses
+
+
+# ---- commitments by anyone -------------------------------------------------------------------
+def test_owners_of_seller_buyer_and_third_party_promises(analyser):
+    found = actions_of(
+        analyser,
+        ("seller", "I will send you the price list tomorrow."),
+        ("buyer", "Fine. I will pay the token amount by Friday."),
+        ("seller", "Our site engineer will visit your plot on Saturday."),
+        ("buyer", "My brother will check the papers by the twentieth."),
     )
-    assert result["detected_call_type"] == "renewal"
+    assert found == [
+        ("seller", "Send Karan the price list", "2026-11-10"),
+        ("buyer", "Karan to pay the token amount", "2026-11-13"),
+        ("other", "Our site engineer to visit Karan's plot", "2026-11-14"),
+        ("other", "Karan's brother to check the papers", "2026-11-20"),
+    ]
 
 
-def test_d4_buyer_plan_and_seller_commitment_are_one_action(analyser):
-    result = run(analyser, CALLS["d4"])
-    (action,) = result["actions"]
-    assert action["action_name"] == "Set up a call with Sameer and Sameer's wife"
-    assert action["due_date"] == "2026-11-30T18:00:00+05:30"
-    assert len(action["signals"]) == 2
-    assert result["suggested_actions"][0]["action_name"].startswith("Send a short summary")
+def test_object_first_and_conditional_promises(analyser):
+    found = actions_of(
+        analyser,
+        ("seller", "The allotment letter I will courier tonight."),
+        ("buyer", "If the bank approves the loan, I will sign the agreement next week Tuesday."),
+    )
+    assert found == [
+        ("seller", "Courier the allotment letter", "2026-11-09"),
+        ("buyer", "Karan to sign the agreement", "2026-11-17"),
+    ]
+    result = analyser.analyse(
+        segments=say(
+            ("buyer", "If the bank approves the loan, I will sign the agreement next week Tuesday.")
+        ),
+        context=context(),
+    )
+    assert result["actions"][0]["conditional"].startswith("If the bank approves")
 
 
-def test_d5_lost_call_has_no_actions_but_a_suggestion(analyser):
-    result = run(analyser, CALLS["d5"])
+def test_requests_become_the_other_sides_task_and_merge_with_the_answer(analyser):
+    found = actions_of(
+        analyser,
+        ("buyer", "Please send me the floor plan."),
+        ("seller", "Sure, I will email the floor plan by Thursday."),
+    )
+    assert found == [("seller", "Email the floor plan", "2026-11-12")]
+
+
+def test_not_actions_offers_states_farewells_and_past(analyser):
+    assert (
+        actions_of(
+            analyser,
+            ("seller", "If you ever need anything, please call me."),
+            ("buyer", "I will be busy tomorrow. I sent the form yesterday."),
+            ("seller", "I can show you both options."),
+            ("buyer", "Classes start on the fourteenth. Talk to you on Monday then."),
+            ("seller", "I will not call you on Sunday. See you next week."),
+        )
+        == []
+    )
+
+
+def test_a_rescheduled_date_supersedes_the_earlier_one(analyser):
+    found = actions_of(
+        analyser,
+        ("seller", "I will show you the sample flat on Saturday at eleven."),
+        ("buyer", "Saturday is difficult. Can we make it Sunday instead?"),
+        ("seller", "Sure, Sunday at eleven then."),
+    )
+    assert [(o, d) for o, _, d in found] == [("seller", "2026-11-15")]
+
+
+def test_no_date_said_means_no_due_date(analyser):
+    found = actions_of(analyser, ("seller", "I will also send you the layout drawing."))
+    assert found == [("seller", "Send Karan the layout drawing", "")]
+
+
+def test_garbled_transcript_says_less(analyser):
+    garbled = say(
+        ("seller", "Hello vrrmm kashtoo plindar zed aalo."),
+        ("seller", "I will get back to Karan's right rivaite florbing tomorrow."),
+        ("buyer", "Gnarrf blentil skoovy dratham."),
+    )
+    result = analyser.analyse(segments=garbled, context=context())
     assert result["actions"] == []
-    assert [r["risk"] for r in result["risks"]] == ["need"]
-    assert result["suggested_actions"]
-    assert result["detected_products"][0]["interest_level"] == "low"
+    assert result["transcript_quality"]["poor"] is True
+    assert len(result["call_summary"]["bullets"]) <= 3
 
 
-def test_d6_request_and_commitment_merge_and_the_approval_context_is_kept(analyser):
-    result = run(analyser, CALLS["d6"])
-    get_back, premium = result["actions"]
-    assert get_back["action_name"] == "Get back to Ganesh"
-    assert "manager's approval" in get_back["description"]
-    assert premium["action_name"] == "Check return of premium and confirm"
-    assert get_back["due_date"] == premium["due_date"] == "2026-11-13T18:00:00+05:30"
-    assert result["detected_products"][0]["features"] == ["return of premium"]
+# ---- deal stage: Won and Lost ----------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("lines", "stage"),
+    [
+        (
+            [
+                ("seller", "The cost sheet is final, sir."),
+                ("buyer", "Okay. Send the invoice, I will pay by cheque."),
+            ],
+            "Likely Won",
+        ),
+        (
+            [
+                ("seller", "Shall we block the flat for you?"),
+                ("buyer", "Sorry, we have already paid the booking amount at Lodha."),
+            ],
+            "Likely Lost",
+        ),
+        (
+            [
+                ("seller", "The rate is fifty lakh."),
+                ("buyer", "If you waive the parking charge, I will pay the token tomorrow."),
+            ],
+            "Negotiation / Approval",
+        ),
+        (
+            [("buyer", "I like it, but I need to talk to my wife before I decide.")],
+            "Stakeholder Alignment",
+        ),
+    ],
+)
+def test_deal_stage_from_evidence(analyser, lines, stage):
+    result = analyser.analyse(segments=say(*lines), context=context())
+    assert result["deal_stage"]["deal_stage"] == stage
+    assert result["deal_stage"]["stage_signals"]
+
+
+def test_already_paid_a_competitor_is_lost(analyser):
+    ctx = call_context(CORPUS, CALLS["d27"])
+    segments = say(
+        ("seller", "Shall I book the scholarship test for Rohit?"),
+        ("buyer", "No madam, we have already paid the fees at Allen."),
+    )
+    result = analyser.analyse(segments=segments, context=ctx)
+    assert result["deal_stage"]["deal_stage"] == "Likely Lost"
+    assert [c["name"] for c in result["competitors"]] == ["Allen"]
+
+
+# ---- products, competitors, objections -------------------------------------------------------
+def test_products_by_name_short_name_mishearing_and_feature(analyser):
+    def names(*lines):
+        result = analyser.analyse(segments=say(*lines), context=context())
+        return [p["product_name"] for p in result["detected_products"]]
+
+    assert names(("seller", "Skyline Towers has two BHK flats.")) == ["Skyline Towers"]
+    assert names(("seller", "The Skyline project is ready.")) == ["Skyline Towers"]
+    assert names(("seller", "Sky lane towers is ready.")) == ["Skyline Towers"]
+    assert names(("buyer", "Is the plot in a gated community?")) == ["Riverside Plots"]
+    assert names(("buyer", "What is the weather like?")) == []
+
+
+def test_competitors_without_configuration_and_from_trackers(analyser):
+    result = analyser.analyse(
+        segments=say(("buyer", "Godrej Properties is giving a better rate, and so is Zenith.")),
+        context=context(keyword_trackers={"competitors": ["Zenith Builders", "Zenith"]}),
+    )
+    assert {c["name"] for c in result["competitors"]} == {"Godrej Properties", "Zenith"}
+    assert {o["type"] for o in result["objections"]} >= {"competitor"}
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("The price is on the higher side for us.", "price"),
+        ("Not right now, maybe next year.", "timing"),
+        ("I have heard builders delay possession, how can I trust you?", "trust"),
+        ("We do not need another flat, we are happy with our current home.", "need"),
+        ("DLF is offering a similar flat for less.", "competitor"),
+    ],
+)
+def test_objection_kinds(analyser, text, kind):
+    result = analyser.analyse(segments=say(("buyer", text)), context=context())
+    assert kind in {o["type"] for o in result["objections"]}
+    assert kind in {r["risk"] for r in result["risks"]}
 
 
 def test_output_shape_and_performance_reasons(analyser):
@@ -410,6 +604,30 @@ MONDAY_IST = datetime(2026, 11, 9, 10, 30, tzinfo=ZoneInfo("Asia/Kolkata"))
         ("at nine", "2026-11-10T09:00"),  # 9 am has passed: tomorrow
         ("at half past four tomorrow", "2026-11-10T16:30"),
         ("Monday", "2026-11-16T18:00"),  # said on a Monday: next week's
+        # Indian-English phrasings
+        ("next week Tuesday", "2026-11-17T18:00"),  # Tuesday of the following week
+        ("Tuesday next week", "2026-11-17T18:00"),
+        ("right after this call", "2026-11-09T11:30"),
+        ("immediately", "2026-11-09T11:30"),
+        ("by the 15th", "2026-11-15T18:00"),
+        ("by the fifteenth", "2026-11-15T18:00"),
+        ("by the end of this month", "2026-11-30T18:00"),
+        ("by month end", "2026-11-30T18:00"),
+        ("in the first week of next month", "2026-12-01T18:00"),
+        ("in the second week of December", "2026-12-08T18:00"),
+        ("within ten days", "2026-11-19T18:00"),
+        ("this coming Monday", "2026-11-16T18:00"),
+        ("coming Friday", "2026-11-13T18:00"),
+        ("by EOD", "2026-11-09T18:00"),
+        ("by end of day", "2026-11-09T18:00"),
+        ("tomorrow itself", "2026-11-10T18:00"),
+        ("today itself", "2026-11-09T18:00"),
+        ("tomorrow before noon", "2026-11-10T12:00"),
+        ("this weekend", "2026-11-14T18:00"),
+        ("next month", "2026-12-01T18:00"),
+        ("in a fortnight", "2026-11-23T18:00"),
+        ("after two days", "2026-11-11T18:00"),
+        ("after Holi", "2027-03-23T18:00"),
     ],
 )
 def test_due_date_phrasings(phrase, expected):
@@ -419,10 +637,30 @@ def test_due_date_phrasings(phrase, expected):
 
 
 @pytest.mark.parametrize(
-    "sentence", ["I want a cover for twenty years.", "The second option is better.", "Thanks."]
+    "sentence",
+    [
+        "I want a cover for twenty years.",
+        "The second option is better.",
+        "Thanks.",
+        "We give thirty days credit for the first three months.",
+        "It is on the fifteenth floor.",
+    ],
 )
 def test_no_due_date_where_none_was_said(sentence):
     assert resolve_due(sentence, base=MONDAY_IST) is None
+
+
+def test_after_diwali_is_the_day_after_the_festival():
+    before = datetime(2026, 11, 3, 10, 15, tzinfo=ZoneInfo("Asia/Kolkata"))
+    assert resolve_due("After Diwali I will come.", base=before).date().isoformat() == "2026-11-09"
+    # said once it has passed: next year's
+    assert resolve_due("After Diwali I will come.", base=MONDAY).date().isoformat() == "2027-10-30"
+
+
+def test_tomorrow_said_before_dawn_is_the_next_local_day():
+    early = datetime(2026, 11, 12, 23, 55, tzinfo=ZoneInfo("UTC"))  # 05:25 on the 13th in IST
+    base = early.astimezone(ZoneInfo("Asia/Kolkata"))
+    assert resolve_due("I will pay tomorrow.", base=base).date().isoformat() == "2026-11-14"
 
 
 @pytest.mark.parametrize(
@@ -482,3 +720,21 @@ def test_due_dates_are_resolved_in_the_agency_timezone(
     ]
     (action,) = analyser.analyse(segments=segments, context=context)["actions"]
     assert action["due_date"] == expected
+
+
+def test_a_noun_tagged_as_a_verb_does_not_take_the_promise_s_date(analyser):
+    # spaCy tags "slips" a verb here; the date still belongs to "send" (a bug once).
+    found = actions_of(
+        analyser,
+        ("buyer", "I will send you my salary slips and the bank statements by tomorrow evening."),
+    )
+    assert [(o, d) for o, _, d in found] == [("buyer", "2026-11-10")]
+
+
+def test_a_schedule_of_things_is_not_a_task_but_a_passive_is(analyser):
+    found = actions_of(
+        analyser,
+        ("seller", "The subsidy will come to your account within thirty days."),
+        ("seller", "The papers will be verified by our legal team on Friday."),
+    )
+    assert [(o, d) for o, _, d in found] == [("other", "2026-11-13")]

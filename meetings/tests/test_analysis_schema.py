@@ -34,6 +34,8 @@ BASE_KEYS = {
     "buyer_profile",
     "provider",
 }
+# Issue 13's additions (additive: every base key keeps its shape).
+ADDED_KEYS = {"objections", "competitors", "transcript_quality"}
 
 
 def minimal() -> dict:
@@ -57,7 +59,7 @@ def offline_result() -> dict:
 
 
 def test_offline_output_is_valid_and_stable(offline_result):
-    assert set(offline_result) == BASE_KEYS
+    assert set(offline_result) == BASE_KEYS | ADDED_KEYS
     assert validate_analysis(copy.deepcopy(offline_result)) == offline_result
 
 
@@ -68,7 +70,9 @@ def test_minimal_analysis_gets_defaults_and_a_derived_buyer_profile():
 
     result = validate_analysis(data)
 
-    assert set(result) == BASE_KEYS
+    assert set(result) == BASE_KEYS | ADDED_KEYS
+    assert result["objections"] == [{"type": "price", "signal": "Too costly"}]
+    assert result["competitors"] == [] and result["transcript_quality"] is None
     assert result["call_type"] == result["detected_call_type"] == "sales_call"
     assert result["qa_pairs"] == result["facts"] == result["actions"] == []
     assert result["talk_ratio"] is None and result["longest_monologue"] is None
@@ -209,3 +213,32 @@ def test_llm_schema_asks_for_model_fields_only():
     assert {"call_title", "deal_stage", "actions", "performance"} <= set(schema["required"])
     assert schema["$defs"]["DealStage"]["properties"]["deal_stage"]["enum"] == list(DEAL_STAGES)
     assert schema["$defs"]["Risk"]["properties"]["risk"]["enum"] == list(RISK_KINDS)
+
+
+def test_action_owner_and_condition_are_additive_and_normalised():
+    data = minimal()
+    data["actions"] = [
+        {"action_name": "Send the quote", "owner": "Customer", "conditional": "if approved"},
+        {"action_name": "Visit the site", "owner": "third party"},
+        {"action_name": "Call back"},
+    ]
+    actions = validate_analysis(data)["actions"]
+    assert [a["owner"] for a in actions] == ["buyer", "other", None]
+    assert actions[0]["conditional"] == "if approved"
+    data["actions"] = [{"action_name": "Send the quote", "owner": "the moon"}]
+    with pytest.raises(InvalidAnalysis, match="owner"):
+        validate_analysis(data)
+
+
+def test_competitors_and_typed_objections_are_validated():
+    data = minimal()
+    data["competitors"] = [{"name": "Allen", "said_by": "buyer", "signals": ["joined Allen"]}]
+    data["objections"] = [{"type": "Pricing", "signal": "Too costly"}]
+    result = validate_analysis(data)
+    assert result["competitors"] == [
+        {"name": "Allen", "mentions": 1, "said_by": ["buyer"], "signals": ["joined Allen"]}
+    ]
+    assert result["objections"] == [{"type": "price", "signal": "Too costly"}]
+    data["objections"] = [{"type": "weather", "signal": "Rain"}]
+    with pytest.raises(InvalidAnalysis, match="objections"):
+        validate_analysis(data)
