@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "calls",
     "meetings",
     "actions",
+    "insights",
 ]
 
 MIDDLEWARE = [
@@ -181,6 +183,7 @@ SPECTACULAR_SETTINGS = {
         "SellerRoleEnum": "sellers.models.Role",
         "MeetingSourceEnum": "meetings.models.MeetingSource",
         "ActionStatusEnum": "actions.models.ActionStatus",
+        "ScoreReviewStatusEnum": "meetings.models.ScoreReviewStatus",
     },
 }
 
@@ -335,3 +338,13 @@ SEARCH_LLM_MODEL = env("SEARCH_LLM_MODEL", default="")
 SEARCH_LLM_TIMEOUT = env.float("SEARCH_LLM_TIMEOUT", default=20.0)
 SEARCH_CACHE_MAX_AGENCIES = env.int("SEARCH_CACHE_MAX_AGENCIES", default=8)
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["search"] = env("THROTTLE_SEARCH", default="30/min")
+
+# Insights (call next, deal warnings): refreshed on every change, and nightly for what time alone
+# changes (actions falling overdue, deals going quiet).
+CELERY_BEAT_SCHEDULE["refresh-insights"] = {
+    "task": "insights.tasks.refresh_all_insights",
+    "schedule": crontab(hour=env.int("INSIGHTS_REFRESH_HOUR_UTC", default=21), minute=15),
+}
+TRACKER_RESCAN_DAYS = env.int(
+    "TRACKER_RESCAN_DAYS", default=90
+)  # a changed tracker re-counts calls this recent
