@@ -12,15 +12,14 @@ def backfill_completed_at(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('actions', '0004_initial'),
+        ("actions", "0004_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='action',
-            name='completed_at',
+            model_name="action",
+            name="completed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.RunPython(backfill_completed_at, migrations.RunPython.noop),

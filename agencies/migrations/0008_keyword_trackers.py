@@ -27,29 +27,62 @@ def trackers_from_settings(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agencies', '0007_buyer_created_by'),
+        ("agencies", "0007_buyer_created_by"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Tracker',
+            name="Tracker",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=100)),
-                ('phrases', models.JSONField(default=list)),
-                ('speaker', models.CharField(choices=[('seller', 'Seller'), ('buyer', 'Buyer'), ('any', 'Any')], default='any', max_length=8)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='trackers', to='agencies.agency')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=100)),
+                ("phrases", models.JSONField(default=list)),
+                (
+                    "speaker",
+                    models.CharField(
+                        choices=[("seller", "Seller"), ("buyer", "Buyer"), ("any", "Any")],
+                        default="any",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="trackers",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
-                'constraints': [models.UniqueConstraint(models.F('agency'), django.db.models.functions.text.Lower('name'), name='tracker_name_per_agency_unique')],
+                "ordering": ["name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        models.F("agency"),
+                        django.db.models.functions.text.Lower("name"),
+                        name="tracker_name_per_agency_unique",
+                    )
+                ],
             },
         ),
         migrations.RunPython(trackers_from_settings, migrations.RunPython.noop),
-]
+    ]

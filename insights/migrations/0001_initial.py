@@ -7,54 +7,132 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('actions', '0005_action_completed_at'),
-        ('agencies', '0008_keyword_trackers'),
+        ("actions", "0005_action_completed_at"),
+        ("agencies", "0008_keyword_trackers"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BuyerInsight',
+            name="BuyerInsight",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('score', models.FloatField(default=0)),
-                ('reasons', models.JSONField(blank=True, default=list)),
-                ('deal_stage', models.CharField(blank=True, default='', max_length=64)),
-                ('last_contacted_at', models.DateTimeField(blank=True, null=True)),
-                ('computed_at', models.DateTimeField()),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='agencies.agency')),
-                ('buyer', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='insight', to='agencies.buyer')),
-                ('next_action', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='actions.action')),
-                ('seller', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("score", models.FloatField(default=0)),
+                ("reasons", models.JSONField(blank=True, default=list)),
+                ("deal_stage", models.CharField(blank=True, default="", max_length=64)),
+                ("last_contacted_at", models.DateTimeField(blank=True, null=True)),
+                ("computed_at", models.DateTimeField()),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "buyer",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="insight",
+                        to="agencies.buyer",
+                    ),
+                ),
+                (
+                    "next_action",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="actions.action",
+                    ),
+                ),
+                (
+                    "seller",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['seller', '-score'], name='insight_seller_score')],
+                "indexes": [models.Index(fields=["seller", "-score"], name="insight_seller_score")],
             },
         ),
         migrations.CreateModel(
-            name='DealWarning',
+            name="DealWarning",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('no_activity', 'No Activity'), ('ghosted', 'Ghosted'), ('overdue_action', 'Overdue Action'), ('stalled', 'Stalled'), ('competitor_mentioned', 'Competitor Mentioned'), ('pricing_not_discussed', 'Pricing Not Discussed'), ('negative_trend', 'Negative Trend')], max_length=32)),
-                ('since', models.DateTimeField()),
-                ('detail', models.CharField(max_length=500)),
-                ('evidence', models.JSONField(blank=True, default=dict)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='agencies.agency')),
-                ('buyer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deal_warnings', to='agencies.buyer')),
-                ('seller', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("no_activity", "No Activity"),
+                            ("ghosted", "Ghosted"),
+                            ("overdue_action", "Overdue Action"),
+                            ("stalled", "Stalled"),
+                            ("competitor_mentioned", "Competitor Mentioned"),
+                            ("pricing_not_discussed", "Pricing Not Discussed"),
+                            ("negative_trend", "Negative Trend"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("since", models.DateTimeField()),
+                ("detail", models.CharField(max_length=500)),
+                ("evidence", models.JSONField(blank=True, default=dict)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "buyer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deal_warnings",
+                        to="agencies.buyer",
+                    ),
+                ),
+                (
+                    "seller",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-since'],
-                'indexes': [models.Index(fields=['seller', 'kind'], name='dealwarning_seller_kind')],
-                'constraints': [models.UniqueConstraint(fields=('buyer', 'kind'), name='dealwarning_buyer_kind')],
+                "ordering": ["-since"],
+                "indexes": [
+                    models.Index(fields=["seller", "kind"], name="dealwarning_seller_kind")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("buyer", "kind"), name="dealwarning_buyer_kind")
+                ],
             },
         ),
     ]

@@ -7,61 +7,152 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agencies', '0008_keyword_trackers'),
-        ('meetings', '0004_meeting_seller_buyer_index'),
+        ("agencies", "0008_keyword_trackers"),
+        ("meetings", "0004_meeting_seller_buyer_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CallScoreReview',
+            name="CallScoreReview",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('status', models.CharField(choices=[('acknowledged', 'Acknowledged'), ('disputed', 'Disputed')], max_length=16)),
-                ('comment', models.TextField(blank=True, default='')),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='score_reviews', to='meetings.meeting')),
-                ('seller', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("acknowledged", "Acknowledged"), ("disputed", "Disputed")],
+                        max_length=16,
+                    ),
+                ),
+                ("comment", models.TextField(blank=True, default="")),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="score_reviews",
+                        to="meetings.meeting",
+                    ),
+                ),
+                (
+                    "seller",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('meeting', 'seller'), name='scorereview_once_per_seller')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("meeting", "seller"), name="scorereview_once_per_seller"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='MetricOverride',
+            name="MetricOverride",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('metric', models.CharField(choices=[('intro', 'intro'), ('rapport_building', 'rapport_building'), ('need_realization', 'need_realization'), ('script_adherance', 'script_adherance'), ('objection_handling', 'objection_handling'), ('pricing_and_negotiation', 'pricing_and_negotiation'), ('closure_and_next_steps', 'closure_and_next_steps'), ('conversation_structure_and_flow', 'conversation_structure_and_flow')], max_length=40)),
-                ('score', models.FloatField()),
-                ('reason', models.TextField()),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='metric_overrides', to='meetings.meeting')),
-                ('overridden_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "metric",
+                    models.CharField(
+                        choices=[
+                            ("intro", "intro"),
+                            ("rapport_building", "rapport_building"),
+                            ("need_realization", "need_realization"),
+                            ("script_adherance", "script_adherance"),
+                            ("objection_handling", "objection_handling"),
+                            ("pricing_and_negotiation", "pricing_and_negotiation"),
+                            ("closure_and_next_steps", "closure_and_next_steps"),
+                            ("conversation_structure_and_flow", "conversation_structure_and_flow"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("score", models.FloatField()),
+                ("reason", models.TextField()),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="metric_overrides",
+                        to="meetings.meeting",
+                    ),
+                ),
+                (
+                    "overridden_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('meeting', 'metric'), name='metricoverride_once')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("meeting", "metric"), name="metricoverride_once"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TrackerHit',
+            name="TrackerHit",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('occurred_at', models.DateTimeField()),
-                ('speaker', models.CharField(max_length=8)),
-                ('phrase', models.CharField(max_length=200)),
-                ('start', models.FloatField(null=True)),
-                ('text', models.CharField(max_length=300)),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tracker_hits', to='meetings.meeting')),
-                ('seller', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tracker', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='hits', to='agencies.tracker')),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("occurred_at", models.DateTimeField()),
+                ("speaker", models.CharField(max_length=8)),
+                ("phrase", models.CharField(max_length=200)),
+                ("start", models.FloatField(null=True)),
+                ("text", models.CharField(max_length=300)),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tracker_hits",
+                        to="meetings.meeting",
+                    ),
+                ),
+                (
+                    "seller",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tracker",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="hits",
+                        to="agencies.tracker",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['meeting', 'start'],
-                'indexes': [models.Index(fields=['tracker', 'occurred_at'], name='trackerhit_tracker_time'), models.Index(fields=['seller', 'occurred_at'], name='trackerhit_seller_time')],
+                "ordering": ["meeting", "start"],
+                "indexes": [
+                    models.Index(fields=["tracker", "occurred_at"], name="trackerhit_tracker_time"),
+                    models.Index(fields=["seller", "occurred_at"], name="trackerhit_seller_time"),
+                ],
             },
         ),
     ]
