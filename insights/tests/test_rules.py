@@ -12,7 +12,7 @@ from calls.models import AppCallStatus
 from insights.models import BuyerInsight, DealWarning
 from insights.services import agency_insights_refresh, buyer_insights_refresh
 from insights.tests.conftest import NEGOTIATION, stage
-from meetings.tests.factories import ist, make_action, make_app_call, make_meeting
+from meetings.tests.factories import ist, make_app_call, make_meeting
 
 pytestmark = pytest.mark.django_db
 
