@@ -55,7 +55,7 @@ clean:
 # App-view benchmark on PostgreSQL (issue 5). BENCH_DB is dropped and re-created by bench-views-data.
 BENCH_DB ?= bench5
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(BENCH_DB)
-.PHONY: bench-views-data bench-views
+.PHONY: bench-views-data bench-views bench-insights
 bench-views-data: install
 	dropdb -h 127.0.0.1 -U postgres --if-exists $(BENCH_DB)
 	createdb -h 127.0.0.1 -U postgres $(BENCH_DB)
@@ -64,3 +64,7 @@ bench-views-data: install
 
 bench-views: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/views_bench.py
+
+bench-insights: install
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --no-input -v0
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/insights_bench.py
