@@ -57,7 +57,7 @@ clean:
 # App-view benchmark on PostgreSQL (issue 5). BENCH_DB is dropped and re-created by bench-views-data.
 BENCH_DB ?= bench5
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(BENCH_DB)
-.PHONY: bench-views-data bench-views
+.PHONY: bench-views-data bench-views bench-insights
 bench-views-data: install
 	dropdb -h 127.0.0.1 -U postgres --if-exists $(BENCH_DB)
 	createdb -h 127.0.0.1 -U postgres $(BENCH_DB)
@@ -76,3 +76,8 @@ bench-buyers: install
 	dropdb -h 127.0.0.1 -U postgres --if-exists $(BENCH_BUYERS_DB)
 	createdb -h 127.0.0.1 -U postgres $(BENCH_BUYERS_DB)
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_BUYERS_DB) $(BIN)/python bench/buyers_bench.py
+
+.PHONY: bench-insights
+bench-insights: install
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --no-input -v0
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/insights_bench.py

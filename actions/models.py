@@ -28,6 +28,7 @@ class Action(BaseModel):
         max_length=16, choices=ActionStatus.choices, default=ActionStatus.PENDING
     )
     type = models.CharField(max_length=24, choices=ActionType.choices, default=ActionType.ACTION)
+    completed_at = models.DateTimeField(null=True, blank=True)
     reasoning = models.TextField(blank=True, default="")
     signals = models.JSONField(default=list, blank=True)
 

@@ -9,6 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from actions.models import Action, ActionStatus
@@ -48,8 +50,15 @@ def action_bulk_update_status(*, actor: Seller, items: list[dict[str, Any]]) -> 
         by_status: dict[str, list[uuid.UUID]] = defaultdict(list)
         for action_id, status in wanted.items():
             by_status[status].append(action_id)
+        now = timezone.now()
         for status, ids in by_status.items():
-            Action.objects.filter(pk__in=ids).update(status=status, updated_at=timezone.now())
+            # When it was done (kept if it already was): scorecards count actions done on time.
+            completed_at = (
+                Coalesce("completed_at", Value(now)) if status == ActionStatus.COMPLETED else None
+            )
+            Action.objects.filter(pk__in=ids).update(
+                status=status, completed_at=completed_at, updated_at=now
+            )
         search_index_enqueue(kind=KIND_ACTION, entity_ids=wanted)
     return len(wanted)
 

@@ -285,3 +285,32 @@ class BuyerMerge(BaseModel):
 
     def __str__(self) -> str:
         return f"{len(self.merged_ids)} merged into {self.kept_id}"
+
+
+class TrackerSpeaker(models.TextChoices):
+    SELLER = "seller"
+    BUYER = "buyer"
+    ANY = "any"
+
+
+class Tracker(BaseModel):
+    """A keyword tracker: phrases an agency wants counted in its calls, by who said them."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="trackers")
+    name = models.CharField(max_length=100)
+    phrases = models.JSONField(default=list)  # normalised: lower case, single spaces, no repeats
+    speaker = models.CharField(
+        max_length=8, choices=TrackerSpeaker.choices, default=TrackerSpeaker.ANY
+    )
+    created_by = models.ForeignKey(
+        "sellers.Seller", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint("agency", Lower("name"), name="tracker_name_per_agency_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

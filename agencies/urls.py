@@ -1,6 +1,6 @@
 from django.urls import path
 
-from agencies import apis
+from agencies import apis, tracker_apis
 
 urlpatterns = [
     path("get_agency_names", apis.AgencyNamesApi.as_view(), name="agency-names"),
@@ -16,4 +16,10 @@ urlpatterns = [
     path("product_catalogue", apis.ProductCatalogueApi.as_view(), name="agency-products"),
     path("sellers", apis.AgencySellersApi.as_view(), name="agency-sellers"),
     path("details", apis.AgencyDetailsApi.as_view(), name="agency-details"),
+    path("trackers", tracker_apis.TrackerListApi.as_view(), name="agency-trackers"),
+    path(
+        "trackers/<uuid:tracker_id>",
+        tracker_apis.TrackerDetailApi.as_view(),
+        name="agency-tracker",
+    ),
 ]

@@ -7,13 +7,17 @@ from calls.apis import LastSyncedCallTimestampApi
 from chirpworks.exceptions import json_not_found
 from chirpworks.metrics import metrics_view
 from chirpworks.views import HealthApi, HelloApi
+from insights.urls import analytics_urlpatterns as insight_analytics_urlpatterns
+from insights.urls import buyer_urlpatterns as insight_buyer_urlpatterns
 from meetings.dashboard import ops_dashboard
+from meetings.tracker_apis import TrackerHitsApi
 from sellers.team_apis import TeamApi
 from sellers.urls import auth_urlpatterns, user_urlpatterns
 
 api_urlpatterns = [
     path("auth/", include(auth_urlpatterns)),
     path("user/", include(user_urlpatterns)),
+    path("agency/trackers/hits", TrackerHitsApi.as_view(), name="agency-tracker-hits"),
     path("agency/", include("agencies.urls")),
     path("health/hello", HelloApi.as_view(), name="health-hello"),
     path("health/", HealthApi.as_view(), name="health"),
@@ -25,7 +29,9 @@ api_urlpatterns = [
     path("meetings/", include("meetings.urls")),
     path("performance/", include("meetings.performance_urls")),
     path("actions/", include("actions.urls")),
+    path("buyers/", include(insight_buyer_urlpatterns)),
     path("buyers/", include("agencies.buyer_urls")),
+    path("analytics/", include(insight_analytics_urlpatterns)),
     path("analytics/", include("calls.analytics_urls")),
     path("user/team", TeamApi.as_view(), name="user-team"),
     path("call_records/", include("calls.urls")),

@@ -314,3 +314,72 @@ class SearchQueryLog(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.endpoint}: {self.query[:50]}"
+
+
+class ScoreReviewStatus(models.TextChoices):
+    ACKNOWLEDGED = "acknowledged"
+    DISPUTED = "disputed"
+
+
+class CallScoreReview(BaseModel):
+    """A seller's acknowledgement or dispute of their call's score, with a comment."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="score_reviews")
+    seller = models.ForeignKey("sellers.Seller", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=16, choices=ScoreReviewStatus.choices)
+    comment = models.TextField(blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "seller"], name="scorereview_once_per_seller"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.meeting_id}"
+
+
+class MetricOverride(BaseModel):
+    """A manager's score for one metric of a call; it wins over every (re-)analysis."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="metric_overrides")
+    metric = models.CharField(max_length=40, choices=[(m, m) for m in PERFORMANCE_METRICS])
+    score = models.FloatField()
+    reason = models.TextField()
+    overridden_by = models.ForeignKey(
+        "sellers.Seller", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "metric"], name="metricoverride_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric}={self.score} on {self.meeting_id}"
+
+
+class TrackerHit(models.Model):
+    """One phrase of an agency's keyword tracker said in a call: by whom and when."""
+
+    id = models.BigAutoField(primary_key=True)
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="tracker_hits")
+    tracker = models.ForeignKey("agencies.Tracker", on_delete=models.CASCADE, related_name="hits")
+    # Denormalised from the meeting so a period's hits are counted from this table alone.
+    seller = models.ForeignKey("sellers.Seller", on_delete=models.CASCADE, related_name="+")
+    occurred_at = models.DateTimeField()
+    speaker = models.CharField(max_length=8)  # seller | buyer | unknown
+    phrase = models.CharField(max_length=200)
+    start = models.FloatField(null=True)  # seconds into the call
+    text = models.CharField(max_length=300)  # the sentence it was said in
+
+    class Meta:
+        ordering = ["meeting", "start"]
+        indexes = [
+            models.Index(fields=["tracker", "occurred_at"], name="trackerhit_tracker_time"),
+            models.Index(fields=["seller", "occurred_at"], name="trackerhit_seller_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phrase} in {self.meeting_id}"

@@ -11,11 +11,14 @@ from chirpworks.timeframes import DateRangeQuerySerializer, date_range_parse
 from meetings import selectors
 from meetings.performance_serializers import (
     CallMetricsOutputSerializer,
+    MetricOverrideInputSerializer,
+    ScoreReviewInputSerializer,
+    ScoreReviewOutputSerializer,
     UserCallsOutputSerializer,
     UserCallsQuerySerializer,
     UserMetricsOutputSerializer,
 )
-from meetings.performance_services import performance_delete
+from meetings.performance_services import call_score_review, metric_override, performance_delete
 from meetings.worker_apis import CallMetricsApi as WorkerCallMetricsApi
 from meetings.worker_auth import HasWorkerServiceToken
 from sellers.access_selectors import seller_get_visible
@@ -128,3 +131,50 @@ class UserCallsApi(AgencyAPIView):
             body["total_calls"] = len(calls)
         body["calls"] = [selectors.performance_call_row(performance=row) for row in calls]
         return Response(UserCallsOutputSerializer(body).data)
+
+
+class CallScoreReviewApi(AgencyAPIView):
+    """The call's seller acknowledges or disputes its score, with a comment."""
+
+    @extend_schema(
+        tags=["performance"],
+        request=ScoreReviewInputSerializer,
+        responses={200: ScoreReviewOutputSerializer, **ERRORS},
+    )
+    def post(self, request: Request, meeting_id) -> Response:
+        meeting = selectors.meeting_get_visible(actor=request.user, meeting_id=meeting_id)
+        data = ScoreReviewInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        review = call_score_review(actor=request.user, meeting=meeting, **data.validated_data)
+        body = {
+            "meeting_id": review.meeting_id,
+            "seller_id": review.seller_id,
+            "status": review.status,
+            "comment": review.comment,
+            "reviewed_at": review.updated_at,
+        }
+        return Response(ScoreReviewOutputSerializer(body).data)
+
+
+class MetricOverrideApi(AgencyAPIView):
+    """A manager of the call's seller (or an admin) overrides one metric's score, with a reason.
+
+    The override is kept with who and when, shown beside the computed score, counted in every
+    average, and survives re-analysis.
+    """
+
+    @extend_schema(
+        tags=["performance"],
+        request=MetricOverrideInputSerializer,
+        responses={200: CallMetricsOutputSerializer, **ERRORS},
+    )
+    def post(self, request: Request, meeting_id) -> Response:
+        meeting = selectors.meeting_get_visible(actor=request.user, meeting_id=meeting_id)
+        data = MetricOverrideInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        performance = metric_override(actor=request.user, meeting=meeting, **data.validated_data)
+        body = {
+            "message": "Score overridden",
+            "performance": selectors.performance_payload(performance=performance),
+        }
+        return Response(CallMetricsOutputSerializer(body).data)

@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from chirpworks.pagination import PageParamsSerializer, PaginationSerializer
 from chirpworks.timeframes import DateRangeQuerySerializer
-from meetings.models import PERFORMANCE_METRICS
+from meetings.models import PERFORMANCE_METRICS, ScoreReviewStatus
 from meetings.serializers import MetricSerializer, PerformanceSerializer
 
 
@@ -78,3 +78,22 @@ class UserCallsOutputSerializer(serializers.Serializer):
     calls = UserCallSerializer(many=True)
     total_calls = serializers.IntegerField()
     pagination = PaginationSerializer(required=False, help_text="Only with page or limit.")
+
+
+class ScoreReviewInputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ScoreReviewStatus.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class ScoreReviewOutputSerializer(serializers.Serializer):
+    meeting_id = serializers.UUIDField()
+    seller_id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=ScoreReviewStatus.choices)
+    comment = serializers.CharField(allow_blank=True)
+    reviewed_at = serializers.DateTimeField()
+
+
+class MetricOverrideInputSerializer(serializers.Serializer):
+    metric = serializers.ChoiceField(choices=PERFORMANCE_METRICS)
+    score = serializers.FloatField(min_value=0, max_value=10)
+    reason = serializers.CharField(max_length=2000)

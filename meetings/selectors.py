@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from agencies.deleted import live_buyer_q, live_number_q
 from agencies.models import Agency, Buyer, BuyerNote, BuyerPhone
+from agencies.tracker_selectors import agency_keyword_trackers
 from calls.models import AppCallStatus, MobileAppCall
 from chirpworks.durations import duration_format
 from chirpworks.exceptions import ForbiddenError, NotFoundError
@@ -685,7 +686,7 @@ def meeting_analysis_context(*, meeting: Meeting, previous: int = 3) -> Analysis
         bullets = summary.get("bullets", []) if isinstance(summary, dict) else summary
         if isinstance(bullets, list) and bullets:
             summaries.append(" ".join(str(b) for b in bullets))
-    trackers = (agency.settings or {}).get("keyword_trackers") or {}
+    trackers = agency_keyword_trackers(agency_id=agency.pk)
     return AnalysisContext(
         call_start=meeting.start_time,
         timezone=agency.timezone,
@@ -694,7 +695,7 @@ def meeting_analysis_context(*, meeting: Meeting, previous: int = 3) -> Analysis
         seller_name=meeting.seller.name,
         buyer_name=meeting.buyer.name,
         products=agency_catalogue(agency_id=agency.pk),
-        keyword_trackers=trackers if isinstance(trackers, dict) else {},
+        keyword_trackers=trackers,
         previous_summaries=summaries,
         pii_patterns=agency_pii_patterns(agency),
         # picks the analyser's built-in competitor list; inferred from the catalogue when unset

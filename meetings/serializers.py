@@ -45,9 +45,15 @@ class CallHistoryPageSerializer(serializers.Serializer):
 
 
 class MetricSerializer(serializers.Serializer):
-    score = serializers.FloatField()
+    score = serializers.FloatField(help_text="The score that counts: a manager's override if any.")
     date = serializers.CharField(required=False)
     reason = serializers.CharField(required=False)
+    computed_score = serializers.FloatField(
+        required=False, help_text="With an override: the analysis's own score."
+    )
+    override_reason = serializers.CharField(required=False)
+    overridden_by = serializers.CharField(required=False)
+    overridden_at = serializers.CharField(required=False)
 
 
 class PerformanceSerializer(serializers.Serializer):

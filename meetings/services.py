@@ -34,9 +34,11 @@ from meetings.models import (
     JobStatus,
     Meeting,
     MeetingSource,
+    MetricOverride,
 )
 from meetings.search.documents import KIND_MEETING
 from meetings.search.signals import search_index_enqueue
+from meetings.trackers import meeting_tracker_hits_store
 from rollups.services import rollups_mark_dirty
 from sellers.models import Seller
 
@@ -659,6 +661,25 @@ def _metric(value: Any) -> dict[str, Any] | None:
     return metric
 
 
+def _apply_metric_overrides(performance: CallPerformance) -> None:
+    """A manager's override wins: its score is the metric's, the analysis's is kept beside it."""
+    for override in MetricOverride.objects.filter(meeting_id=performance.meeting_id):
+        computed = getattr(performance, override.metric) or {}
+        computed_score = computed.get("computed_score", computed.get("score"))
+        setattr(
+            performance,
+            override.metric,
+            {
+                **{k: v for k, v in computed.items() if k in ("date", "reason")},
+                "score": override.score,
+                "computed_score": computed_score,
+                "override_reason": override.reason,
+                "overridden_by": str(override.overridden_by_id or ""),
+                "overridden_at": override.updated_at.isoformat(),
+            },
+        )
+
+
 def call_performance_upsert(
     *,
     meeting: Meeting,
@@ -686,6 +707,7 @@ def call_performance_upsert(
         ):
             if name in data:
                 setattr(performance, name, data[name])
+        _apply_metric_overrides(performance)
         scores = [m["score"] for m in performance.metrics().values() if m]
         if scores:
             performance.overall_score = round(fmean(scores), 2)
@@ -740,6 +762,7 @@ def meeting_apply_analysis(*, meeting: Meeting, analysis: dict[str, Any]) -> Act
         performance = analysis.get("performance")
         if isinstance(performance, dict):
             call_performance_upsert(meeting=meeting, data=performance)
+        meeting_tracker_hits_store(meeting=meeting)
         profile = analysis.get("buyer_profile") or {}
         buyer_apply_analysis(
             buyer=meeting.buyer,

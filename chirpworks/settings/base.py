@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "meetings",
     "actions",
     "rollups",
+    "insights",
 ]
 
 MIDDLEWARE = [
@@ -207,6 +208,7 @@ SPECTACULAR_SETTINGS = {
         "SellerRoleEnum": "sellers.models.Role",
         "MeetingSourceEnum": "meetings.models.MeetingSource",
         "ActionStatusEnum": "actions.models.ActionStatus",
+        "ScoreReviewStatusEnum": "meetings.models.ScoreReviewStatus",
     },
 }
 
@@ -472,3 +474,12 @@ CELERY_BEAT_SCHEDULE["buyers-mark-dormant"] = {
     "task": "agencies.tasks.mark_dormant_buyers",
     "schedule": timedelta(hours=24),
 }
+# Insights (call next, deal warnings): refreshed on every change, and nightly for what time alone
+# changes (actions falling overdue, deals going quiet).
+CELERY_BEAT_SCHEDULE["refresh-insights"] = {
+    "task": "insights.tasks.refresh_all_insights",
+    "schedule": crontab(hour=env.int("INSIGHTS_REFRESH_HOUR_UTC", default=21), minute=15),
+}
+TRACKER_RESCAN_DAYS = env.int(
+    "TRACKER_RESCAN_DAYS", default=90
+)  # a changed tracker re-counts calls this recent

@@ -2,7 +2,9 @@
 
 The services that write these models live in other apps; a signal receiver catches every
 ``save()``/``delete()`` (including cascades) without touching them. Bulk writes
-(``bulk_create``/``update``) send no signals: their callers use ``search_index_enqueue``.
+(``bulk_create``/``update``) send no signals: their callers use ``search_index_enqueue``, which
+also sends ``chirpworks.signals.entities_changed`` so that other derived data (insights) hears of
+every change the index hears of.
 """
 
 import uuid
@@ -14,6 +16,7 @@ from django.db.models.signals import post_delete, post_save
 from actions.models import Action
 from agencies.models import Buyer
 from calls.models import MobileAppCall
+from chirpworks.signals import entities_changed
 from meetings.models import Meeting
 from meetings.search.documents import (
     KIND_ACTION,
@@ -47,6 +50,7 @@ def search_index_enqueue(*, kind: str, entity_ids: Iterable[uuid.UUID | str]) ->
     from meetings.search.tasks import index_entities, index_entity
 
     ids = sorted({str(e) for e in entity_ids})
+    entities_changed.send(sender=search_index_enqueue, kind=kind, ids=ids)
     if len(ids) == 1:
         transaction.on_commit(lambda: index_entity.delay(kind, ids[0]), robust=True)
         return

@@ -1,0 +1,84 @@
+"""Writes on an agency's keyword trackers (admins and managers; everyone in the agency reads)."""
+
+import re
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from agencies.models import Tracker
+from chirpworks.exceptions import ApplicationError, ForbiddenError
+from chirpworks.signals import entities_changed
+from sellers.models import Role, Seller
+
+MAX_PHRASES = 50
+
+
+def tracker_phrases_normalise(phrases: list[str]) -> list[str]:
+    """Lower case, single spaces, no blanks or repeats, in the order given."""
+    seen: dict[str, None] = {}
+    for phrase in phrases:
+        key = re.sub(r"\s+", " ", str(phrase)).strip().casefold()
+        if key:
+            seen.setdefault(key, None)
+    if not seen:
+        raise ApplicationError("A tracker needs at least one phrase", code="invalid_tracker")
+    if len(seen) > MAX_PHRASES:
+        raise ApplicationError(f"At most {MAX_PHRASES} phrases", code="invalid_tracker")
+    return list(seen)
+
+
+def _check_writer(actor: Seller) -> None:
+    if actor.role not in (Role.ADMIN, Role.MANAGER):
+        raise ForbiddenError("Only admins and managers manage trackers", code="not_allowed")
+
+
+def _changed(tracker: Tracker) -> None:
+    # Past calls are scanned again for the new phrases (meetings listens: it owns the hits).
+    transaction.on_commit(
+        lambda: entities_changed.send(sender=Tracker, kind="tracker", ids=[str(tracker.pk)])
+    )
+
+
+def tracker_create(*, actor: Seller, name: str, phrases: list[str], speaker: str) -> Tracker:
+    _check_writer(actor)
+    tracker = Tracker(
+        agency_id=actor.agency_id,
+        name=re.sub(r"\s+", " ", name).strip(),
+        phrases=tracker_phrases_normalise(phrases),
+        speaker=speaker,
+        created_by=actor,
+    )
+    try:
+        with transaction.atomic():
+            tracker.full_clean(exclude=["agency", "created_by"], validate_constraints=False)
+            tracker.save()
+            _changed(tracker)
+    except IntegrityError:
+        raise ApplicationError(
+            "A tracker with this name already exists", code="tracker_exists"
+        ) from None
+    return tracker
+
+
+def tracker_update(*, actor: Seller, tracker: Tracker, data: dict[str, Any]) -> Tracker:
+    _check_writer(actor)
+    if "name" in data:
+        tracker.name = re.sub(r"\s+", " ", data["name"]).strip()
+    if "phrases" in data:
+        tracker.phrases = tracker_phrases_normalise(data["phrases"])
+    if "speaker" in data:
+        tracker.speaker = data["speaker"]
+    try:
+        with transaction.atomic():
+            tracker.save()
+            _changed(tracker)
+    except IntegrityError:
+        raise ApplicationError(
+            "A tracker with this name already exists", code="tracker_exists"
+        ) from None
+    return tracker
+
+
+def tracker_delete(*, actor: Seller, tracker: Tracker) -> None:
+    _check_writer(actor)
+    tracker.delete()  # its hits go with it
