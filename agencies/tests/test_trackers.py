@@ -151,7 +151,7 @@ def test_the_analysers_read_the_trackers(agency, seller):
 def test_trackers_in_agency_settings_become_rows(agency):
     import importlib
 
-    migration = importlib.import_module("agencies.migrations.0008_keyword_trackers")
+    migration = importlib.import_module("agencies.migrations.0010_keyword_trackers")
     agency.settings = {
         "keyword_trackers": {"competitors": ["Star Health", " star  health "], "x": 3}
     }
