@@ -208,16 +208,18 @@ def _rollup_counts(
             out_unans=Sum("outgoing_unanswered"),
             in_ans=Sum("incoming_answered"),
             in_unans=Sum("incoming_unanswered"),
+            undisclosed=Sum("undisclosed"),
             phones=_JoinedText("lead_phones"),
         )
         .order_by()
-        .values_list(by, "out_ans", "out_unans", "in_ans", "in_unans", "phones")
+        .values_list(by, "out_ans", "out_unans", "in_ans", "in_unans", "undisclosed", "phones")
     )
     every_phone: set[str] = set()
-    for key, out_ans, out_unans, in_ans, in_unans, joined in rows:
+    for key, out_ans, out_unans, in_ans, in_unans, undisclosed, joined in rows:
         phones = set(joined.split(",")) if joined else set()
         phones.discard("")  # a day without leads stores ""
-        groups[key] = CallCounts(out_ans, out_unans, in_ans, in_unans, len(phones))
+        groups[key] = CallCounts(out_ans, out_unans, in_ans, in_unans, len(phones), undisclosed)
+        total.undisclosed += undisclosed
         total.outgoing_answered += out_ans
         total.outgoing_unanswered += out_unans
         total.incoming_answered += in_ans

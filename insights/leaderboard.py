@@ -12,6 +12,8 @@ from typing import Any
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
 
 from actions.models import Action, ActionStatus
+from agencies.book_services import LIFECYCLE_RANK
+from agencies.models import BuyerLifecycleChange
 from calls.analytics import call_counts_by_seller
 from chirpworks.exceptions import ForbiddenError
 from chirpworks.timeframes import DateRange
@@ -31,14 +33,6 @@ SORT_KEYS = (
     "buyers_moved_forward",
     "warnings_open",
 )
-# How far each deal stage is along; a buyer moved forward when their stage rose in the period.
-STAGE_RANK = {
-    "Discovery & Lead Qualification": 0,
-    "Solution Presentation / Demo": 1,
-    "Stakeholder Alignment": 2,
-    "Negotiation / Approval": 3,
-    "Likely Won": 4,
-}
 
 
 def leaderboard_scope(*, actor: Seller, team_member_ids=None) -> SellerScope:
@@ -58,36 +52,26 @@ def _scores(scope: SellerScope, start, end) -> dict[uuid.UUID, float]:
 
 
 def _moved_forward(scope: SellerScope, date_range: DateRange) -> dict[uuid.UUID, int]:
-    """Buyers whose deal stage in the period rose above their stage before it, per seller."""
-    in_period = (
-        Meeting.objects.filter(
-            scope.q(), start_time__gte=date_range.start, start_time__lt=date_range.end
+    """Buyers moved forward in the lifecycle in the period, per seller: by the seller of the
+    meeting whose analysis moved them, or the seller who moved them by hand."""
+    changes = (
+        BuyerLifecycleChange.objects.filter(
+            created_at__gte=date_range.start,
+            created_at__lt=date_range.end,
+            buyer__agency_id=scope.agency_id,
+            buyer__deleted_at__isnull=True,
         )
-        .exclude(deal_stage__isnull=True)
-        .order_by("start_time")
-        .values_list("buyer_id", "seller_id", "deal_stage")
+        .values_list("buyer_id", "from_state", "to_state", "meeting__seller_id", "actor_id")
+        .order_by()
     )
-    latest: dict[uuid.UUID, tuple[uuid.UUID, int]] = {}
-    for buyer_id, seller_id, stage in in_period:
-        rank = STAGE_RANK.get((stage or {}).get("deal_stage") if isinstance(stage, dict) else None)
-        if rank is not None:
-            latest[buyer_id] = (seller_id, rank)
-    before: dict[uuid.UUID, int] = {}
-    earlier = (
-        Meeting.objects.filter(buyer_id__in=latest, start_time__lt=date_range.start)
-        .exclude(deal_stage__isnull=True)
-        .order_by("start_time")
-        .values_list("buyer_id", "deal_stage")
-    )
-    for buyer_id, stage in earlier:
-        rank = STAGE_RANK.get((stage or {}).get("deal_stage") if isinstance(stage, dict) else None)
-        if rank is not None:
-            before[buyer_id] = rank
-    moved: dict[uuid.UUID, int] = defaultdict(int)
-    for buyer_id, (seller_id, rank) in latest.items():
-        if rank > before.get(buyer_id, 0):
-            moved[seller_id] += 1
-    return moved
+    moved: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    for buyer_id, before, after, meeting_seller, actor in changes:
+        seller_id = meeting_seller or actor
+        if seller_id is None or not scope.allows(seller_id):
+            continue
+        if LIFECYCLE_RANK.get(after, -1) > LIFECYCLE_RANK.get(before, -1) >= 0:
+            moved[seller_id].add(buyer_id)
+    return {seller_id: len(buyers) for seller_id, buyers in moved.items()}
 
 
 def leaderboard(*, scope: SellerScope, date_range: DateRange, sort: str) -> list[dict[str, Any]]:

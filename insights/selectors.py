@@ -28,7 +28,7 @@ def insight_scope(
 def call_next_list(*, scope: SellerScope) -> QuerySet[BuyerInsight]:
     """Buyers worth a call, best first (a score of 0 has nothing to act on)."""
     return (
-        BuyerInsight.objects.filter(scope.q("seller"), score__gt=0)
+        BuyerInsight.objects.filter(scope.q("seller"), score__gt=0, buyer__deleted_at__isnull=True)
         .select_related("buyer", "next_action")
         .order_by("-score", "-last_contacted_at", "buyer_id")
     )
@@ -37,7 +37,7 @@ def call_next_list(*, scope: SellerScope) -> QuerySet[BuyerInsight]:
 def warning_list(
     *, scope: SellerScope, kind: str | None = None, seller_id: uuid.UUID | None = None
 ) -> QuerySet[DealWarning]:
-    warnings = DealWarning.objects.filter(scope.q("seller"))
+    warnings = DealWarning.objects.filter(scope.q("seller"), buyer__deleted_at__isnull=True)
     if kind:
         warnings = warnings.filter(kind=kind)
     if seller_id:

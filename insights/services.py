@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from actions.models import Action, ActionStatus, ActionType
-from agencies.models import Agency, Buyer
+from agencies.models import Agency, Buyer, BuyerPhone
 from calls.models import AppCallStatus, CallType, MobileAppCall
 from insights.config import insight_settings_for
 from insights.facts import (
@@ -62,15 +62,16 @@ def _competitors(extras: Any) -> tuple[str, ...]:
 
 def buyer_facts_load(*, buyer_ids: list[uuid.UUID]) -> list[BuyerFacts]:
     """Everything the rules read about these buyers, in five queries whatever their number."""
+    # A deleted (or merged-away) buyer has no insight: its rows go at this refresh.
     buyers = list(
-        Buyer.objects.filter(pk__in=buyer_ids).values(
+        Buyer.objects.filter(pk__in=buyer_ids, deleted_at__isnull=True).values(
             "id",
             "agency_id",
             "phone",
             "last_contacted_at",
             "last_contacted_by_id",
             "created_by_id",
-            *(["lifecycle"] if _has_field(Buyer, "lifecycle") else []),
+            "lifecycle",
         )
     )
     facts = {
@@ -79,7 +80,7 @@ def buyer_facts_load(*, buyer_ids: list[uuid.UUID]) -> list[BuyerFacts]:
             agency_id=row["agency_id"],
             owner_id=row["last_contacted_by_id"],
             last_contacted_at=row["last_contacted_at"],
-            lifecycle=row.get("lifecycle"),
+            lifecycle=row["lifecycle"],
         )
         for row in buyers
     }
@@ -113,9 +114,14 @@ def buyer_facts_load(*, buyer_ids: list[uuid.UUID]) -> list[BuyerFacts]:
             )
         )
     by_phone = {(row["agency_id"], row["phone"]): row["id"] for row in buyers}
+    # A merged buyer's old numbers are the kept buyer's too (``BuyerPhone``).
+    for agency_id, phone, buyer_id in BuyerPhone.objects.filter(buyer_id__in=facts).values_list(
+        "agency_id", "phone", "buyer_id"
+    ):
+        by_phone[(agency_id, phone)] = buyer_id
     agencies = {row["agency_id"] for row in buyers}
     calls = MobileAppCall.objects.filter(
-        buyer_number__in={row["phone"] for row in buyers}, seller__agency_id__in=agencies
+        buyer_number__in={phone for _, phone in by_phone}, seller__agency_id__in=agencies
     ).order_by("start_time", "id")
     for row in calls.values(
         "id", "buyer_number", "seller__agency_id", "start_time", "status", "call_type", "meeting_id"
@@ -139,10 +145,6 @@ def buyer_facts_load(*, buyer_ids: list[uuid.UUID]) -> list[BuyerFacts]:
     for fact in facts.values():
         fact.owner_id = fact.owner_id or created_by[fact.buyer_id]
     return list(facts.values())
-
-
-def _has_field(model, name: str) -> bool:
-    return any(f.name == name for f in model._meta.get_fields())
 
 
 def _load_pricing_talk(facts: Iterable[BuyerFacts]) -> None:

@@ -29,6 +29,8 @@ class SellerDailyCalls(BaseModel):
     lead_phones = models.TextField(blank=True, default="")
     scored_meetings = models.PositiveIntegerField(default=0)
     score_sum = models.FloatField(default=0)
+    # Meetings whose seller never said the call is recorded (``Meeting.recording_disclosed``).
+    undisclosed = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [

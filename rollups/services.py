@@ -59,6 +59,7 @@ COUNTER_FIELDS = (
     "lead_phones",
     "scored_meetings",
     "score_sum",
+    "undisclosed",
 )
 
 _local = threading.local()
@@ -146,6 +147,7 @@ class DayFigures:
     phones: set[str] = field(default_factory=set)
     scored_meetings: int = 0
     score_sum: float = 0.0
+    undisclosed: int = 0
 
     def count(self, *, outgoing: bool, answered: bool) -> None:
         if outgoing:
@@ -172,6 +174,7 @@ class DayFigures:
             "lead_phones": ",".join(sorted(self.phones)),
             "scored_meetings": self.scored_meetings,
             "score_sum": round(self.score_sum, 6),
+            "undisclosed": self.undisclosed,
         }
 
 
@@ -205,13 +208,17 @@ def daily_figures(
             "direction",
             "buyer__phone",
             "performance__overall_score",
+            "recording_disclosed",
         )
         .order_by()
     )
-    for seller_id, started, ended, direction, phone, score in meetings.iterator(chunk_size=5000):
+    for seller_id, started, ended, direction, phone, score, disclosed in meetings.iterator(
+        chunk_size=5000
+    ):
         day = figures[(seller_id, started.astimezone(tz).date())]
         day.count(outgoing=direction == CallType.OUTGOING, answered=True)
         day.meetings += 1
+        day.undisclosed += disclosed is False
         if ended is not None:
             day.talk_seconds += max(0, int((ended - started).total_seconds()))
         if phone:

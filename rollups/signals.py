@@ -11,7 +11,16 @@ from rollups.services import rollups_mark_dirty
 # The fields a save can change a count with; a save naming only others (analysis, recording)
 # costs nothing here.
 _COUNTED_FIELDS = {
-    Meeting: {"seller", "seller_id", "start_time", "end_time", "direction", "buyer", "buyer_id"},
+    Meeting: {
+        "seller",
+        "seller_id",
+        "start_time",
+        "end_time",
+        "direction",
+        "buyer",
+        "buyer_id",
+        "recording_disclosed",
+    },
     MobileAppCall: {
         "seller",
         "seller_id",

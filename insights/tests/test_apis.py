@@ -27,7 +27,7 @@ def test_a_seller_sees_their_buyers_best_first_with_reasons(refreshed, client_fo
     body = client_for(seller).get(CALL_NEXT).json()
     assert [row["buyer_name"] for row in body["data"]] == ["Arjun", "Bina"]
     top = body["data"][0]
-    assert top["score"] == 124 and top["deal_stage"] == "Negotiation / Approval"
+    assert top["score"] == 127 and top["deal_stage"] == "Negotiation / Approval"
     assert top["next_action"] == {
         "id": str(refreshed.a_overdue.pk),
         "title": "Send revised quote",
@@ -146,3 +146,15 @@ def test_a_bulk_status_change_refreshes_too(
 def test_the_nightly_task_refreshes_all_agencies(book):
     assert tasks.refresh_all_insights() == 4
     assert DealWarning.objects.filter(buyer=book.d).exists()
+
+
+def test_a_deleted_buyer_leaves_both_lists(refreshed, client_for, seller, manager):
+    from django.utils import timezone
+
+    from agencies.models import Buyer
+
+    Buyer.objects.filter(pk=refreshed.a.pk).update(deleted_at=timezone.now())
+    names = [r["buyer_name"] for r in client_for(seller).get(CALL_NEXT).json()["data"]]
+    assert names == ["Bina"]
+    warned = {r["buyer_name"] for r in client_for(manager).get(WARNINGS).json()["data"]}
+    assert warned == {"Bina"}

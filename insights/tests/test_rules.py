@@ -36,8 +36,9 @@ def test_a_buyer_with_everything_wrong_scores_each_component(book, seller):
         "unanswered_calls": 15,
         "open_objections": 5,
         "negative_trend": 10,
+        "lifecycle": 3,  # a new buyer is a lead
     }
-    assert insight.score == 124
+    assert insight.score == 127
     assert insight.seller == seller and insight.deal_stage == NEGOTIATION
     assert insight.next_action_id == book.a_overdue.pk
     assert insight.last_contacted_at == ist(2026, 10, 15, 10)
@@ -79,7 +80,11 @@ def test_every_warning_kind_with_its_start_and_evidence(book):
 def test_a_soon_due_action_and_the_stage_make_the_score(book):
     refresh(book.b)
     insight = BuyerInsight.objects.get(buyer=book.b)
-    assert {r["code"]: r["points"] for r in insight.reasons} == {"due_soon": 20, "deal_stage": 20}
+    assert {r["code"]: r["points"] for r in insight.reasons} == {
+        "due_soon": 20,
+        "deal_stage": 20,
+        "lifecycle": 3,
+    }
     due = next(r for r in insight.reasons if r["code"] == "due_soon")
     assert due["text"] == "'Send the forms' is due 2026-11-19"
     stage_reason = next(r for r in insight.reasons if r["code"] == "deal_stage")
@@ -159,7 +164,7 @@ def test_agency_settings_change_the_weights_and_thresholds(book, agency):
     }
     agency.save()
     refresh(book.a, book.b)
-    assert BuyerInsight.objects.get(buyer=book.b).score == 70  # due soon 20 + stage 50
+    assert BuyerInsight.objects.get(buyer=book.b).score == 73  # due soon 20 + stage 50 + lead 3
     assert "stalled" not in warnings_of(book.a)  # 48 days < 60
 
 
@@ -169,7 +174,7 @@ def test_bad_agency_settings_fall_back_to_the_defaults(book, agency):
     }
     agency.save()
     refresh(book.b)
-    assert BuyerInsight.objects.get(buyer=book.b).score == 40
+    assert BuyerInsight.objects.get(buyer=book.b).score == 43
 
 
 def test_a_buyer_nobody_contacted_or_added_gets_no_insight(agency):
@@ -213,3 +218,35 @@ def test_a_deleted_meeting_is_forgotten(book):
     refresh(book.a)
     assert warnings_of(book.a).keys() == {"ghosted"}
     assert timezone.now() > ist(2026, 11, 12)
+
+
+def test_the_buyers_lifecycle_adds_its_points(book):
+    Buyer.objects.filter(pk=book.b.pk).update(lifecycle="negotiating")
+    refresh(book.b)
+    reasons = {r["code"]: r for r in BuyerInsight.objects.get(buyer=book.b).reasons}
+    assert reasons["lifecycle"]["points"] == 10
+    assert reasons["lifecycle"]["text"] == "Lifecycle: negotiating"
+    Buyer.objects.filter(pk=book.b.pk).update(lifecycle="customer")
+    refresh(book.b)
+    insight = BuyerInsight.objects.get(buyer=book.b)
+    assert {r["code"] for r in insight.reasons} == {"due_soon"}  # a customer is not chased
+    assert not DealWarning.objects.filter(buyer=book.b).exists()
+
+
+def test_a_deleted_buyer_has_no_insight_and_a_merged_number_counts_for_the_kept(book, seller):
+    refresh(book.a, book.b)
+    Buyer.objects.filter(pk=book.a.pk).update(deleted_at=timezone.now())
+    refresh(book.a)
+    assert not BuyerInsight.objects.filter(buyer=book.a).exists()
+    assert not DealWarning.objects.filter(buyer=book.a).exists()
+    # A's number now belongs to B (as a merge leaves it): A's three unanswered calls are B's.
+    from agencies.models import BuyerPhone
+
+    BuyerPhone.objects.create(agency=book.b.agency, buyer=book.b, phone=book.a.phone)
+    for hour, call in enumerate(book.a_calls, start=9):
+        call.start_time = ist(2026, 11, 17, hour)
+        call.save()
+    refresh(book.b)
+    assert warnings_of(book.b)["ghosted"].evidence["app_call_ids"] == [
+        str(c.pk) for c in book.a_calls
+    ]
