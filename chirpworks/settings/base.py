@@ -8,8 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
-from django_guid.integrations import CeleryIntegration
 from celery.schedules import crontab
+from django_guid.integrations import CeleryIntegration
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"

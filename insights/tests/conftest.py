@@ -10,10 +10,10 @@
 
 Expected, worked out by hand:
 - A scores 127 = overdue 30 + 2*7 + stage 20 + cadence 30 (34 days, capped) + 3 calls * 5
-  + 1 objection * 5 + falling sentiment 10 + lifecycle lead 3; warnings overdue_action (10 Nov 18:00), ghosted
-  (12 Nov), no_activity (14 Nov 10:00 = 15 Oct + 30 days), stalled (15 Nov 10:00 = 1 Oct + 45),
-  competitor_mentioned (15 Oct), negative_trend (15 Oct); not pricing_not_discussed (1 Oct
-  talked price).
+  + 1 objection * 5 + falling sentiment 10 + lifecycle lead 3. Its warnings: overdue_action
+  (10 Nov 18:00), ghosted (12 Nov), no_activity (14 Nov 10:00 = 15 Oct + 30 days), stalled
+  (15 Nov 10:00 = 1 Oct + 45), competitor_mentioned (15 Oct), negative_trend (15 Oct); not
+  pricing_not_discussed (1 Oct talked price).
 - B scores 43 = due soon 20 + stage 20 + lead 3; warning pricing_not_discussed (16 Nov).
 - C scores 0 and has no warning: a won deal is not chased.
 """
