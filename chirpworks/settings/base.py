@@ -209,6 +209,8 @@ SPECTACULAR_SETTINGS = {
         "MeetingSourceEnum": "meetings.models.MeetingSource",
         "ActionStatusEnum": "actions.models.ActionStatus",
         "ScoreReviewStatusEnum": "meetings.models.ScoreReviewStatus",
+        "WarningKindEnum": "insights.models.WarningKind",
+        "NoteKindEnum": ["note", "system"],
     },
 }
 
