@@ -15,8 +15,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Debian packages some tests use: headless Chromium (admin dashboard), espeak-ng and sox (speech),
-# faketime (CI's shifted-clock pass).
-SYSTEM_TOOLS := chromium espeak-ng sox faketime
+# faketime (CI's shifted-clock pass), curl (the README walk-through test).
+SYSTEM_TOOLS := chromium espeak-ng sox faketime curl
 system-deps:
 	@missing=""; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
 	if [ -n "$$missing" ]; then \
