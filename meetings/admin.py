@@ -19,6 +19,7 @@ from meetings.models import (
     Job,
     JobStatus,
     Meeting,
+    MeetingCorrection,
     SearchDocument,
     SearchQueryLog,
 )
@@ -169,6 +170,50 @@ def _metrics_table(performance: CallPerformance) -> str:
     )
 
 
+def warnings_html(warnings) -> str:
+    """A meeting's processing warnings, one line each: code, channel, message."""
+    if not warnings:
+        return EMPTY
+    return format_html(
+        "<ul>{}</ul>",
+        format_html_join(
+            "",
+            "<li><strong>{}</strong> ({}): {}</li>",
+            (
+                (w.get("code", "?"), w.get("channel", "-"), w.get("message", ""))
+                for w in warnings
+                if isinstance(w, dict)
+            ),
+        ),
+    )
+
+
+class HasWarningsFilter(admin.SimpleListFilter):
+    title = "processing warnings"
+    parameter_name = "warnings"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "With warnings"), ("no", "Without")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(warnings=[])
+        if self.value() == "no":
+            return queryset.filter(warnings=[])
+        return queryset
+
+
+class CorrectionInline(ReadOnlyInlineMixin, admin.TabularInline):
+    model = MeetingCorrection
+    fields = ["field", "value", "previous", "corrected_by", "created_at"]
+    readonly_fields = fields
+    ordering = ["-created_at"]
+    verbose_name_plural = "Corrections by people (re-analysis keeps them)"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("corrected_by")
+
+
 class CallPerformanceInline(ReadOnlyInlineMixin, admin.StackedInline):
     model = CallPerformance
     fields = ["overall_score", "analyzed_at", "metrics", "overall_summary"]
@@ -209,15 +254,16 @@ class MeetingAdmin(IdSearchMixin, ChangeListDeferMixin, admin.ModelAdmin):
         "duration",
         "job_status",
         "overall_score",
+        "warning_count",
     ]
-    list_filter = [JobStatusFilter, TranscriptFilter, "source", "agency"]
+    list_filter = [JobStatusFilter, TranscriptFilter, HasWarningsFilter, "source", "agency"]
     list_select_related = ["agency", "seller", "buyer", "job", "performance"]
     search_fields = ["title", "seller__name", "seller__email", "buyer__phone", "buyer__name"]
     id_search_fields = ("pk", "job__pk")
     search_help_text = "Title, seller name or email, buyer phone or name; or a meeting or job id."
     date_hierarchy = "start_time"
     ordering = ["-start_time"]
-    inlines = [JobInline, CallPerformanceInline, ActionInline]
+    inlines = [JobInline, CallPerformanceInline, ActionInline, CorrectionInline]
     fieldsets = [
         (
             "Call",
@@ -236,6 +282,7 @@ class MeetingAdmin(IdSearchMixin, ChangeListDeferMixin, admin.ModelAdmin):
                 ]
             },
         ),
+        ("Processing warnings", {"fields": ["warnings_view"]}),
         ("Transcript", {"fields": ["transcript"]}),
         (
             "Analysis",
@@ -254,6 +301,7 @@ class MeetingAdmin(IdSearchMixin, ChangeListDeferMixin, admin.ModelAdmin):
         "end_time",
         "duration",
         "recording",
+        "warnings_view",
         "transcript",
         *_ANALYSIS_VIEWS,
         "id",
@@ -283,6 +331,14 @@ class MeetingAdmin(IdSearchMixin, ChangeListDeferMixin, admin.ModelAdmin):
     def overall_score(self, meeting: Meeting):
         performance = getattr(meeting, "performance", None)
         return performance.overall_score if performance else EMPTY
+
+    @admin.display(description="Warnings")
+    def warning_count(self, meeting: Meeting) -> str:
+        return str(len(meeting.warnings)) if meeting.warnings else EMPTY
+
+    @admin.display(description="Warnings")
+    def warnings_view(self, meeting: Meeting) -> str:
+        return warnings_html(meeting.warnings)
 
     @admin.display(description="Transcript")
     def transcript(self, meeting: Meeting) -> str:
@@ -367,6 +423,7 @@ class JobAdmin(IdSearchMixin, ChangeListDeferMixin, admin.ModelAdmin):
         "started_at",
         "processing_time",
         "short_error",
+        "warning_count",
     ]
     list_filter = ["status", JobErrorFilter, "meeting__agency"]
     list_select_related = ["meeting__agency"]
@@ -385,6 +442,7 @@ class JobAdmin(IdSearchMixin, ChangeListDeferMixin, admin.ModelAdmin):
         "processing_time",
         "audio_location",
         "error",
+        "warnings",
         "updated_at",
     ]
     # Status moves only through the lifecycle services (the actions below), never by hand.
@@ -417,6 +475,14 @@ class JobAdmin(IdSearchMixin, ChangeListDeferMixin, admin.ModelAdmin):
     @admin.display(description="Error", ordering="error")
     def short_error(self, job: Job) -> str:
         return shorten(job.error) or EMPTY
+
+    @admin.display(description="Warnings")
+    def warning_count(self, job: Job) -> str:
+        return str(len(job.meeting.warnings)) if job.meeting.warnings else EMPTY
+
+    @admin.display(description="Warnings")
+    def warnings(self, job: Job) -> str:
+        return warnings_html(job.meeting.warnings)
 
     @admin.action(description="Retry selected failed jobs (and re-send waiting ones)")
     def retry(self, request: HttpRequest, queryset: QuerySet) -> None:
