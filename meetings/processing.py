@@ -96,7 +96,7 @@ def _run_steps(
             raise TransientJobError(str(exc)) from exc
         timings["transcribe"] = time.perf_counter() - began
     began = time.perf_counter()
-    analysis = job_analyse(job=job, segments=transcript.segments, context=context)
+    analysis = job_analyse(job=job, segments=transcript.segments)
     timings["analyse"] = time.perf_counter() - began
     segments = segments_apply_roles(transcript.segments, analysis.get("speaker_roles"))
     return segments, analysis, timings, transcript.warnings

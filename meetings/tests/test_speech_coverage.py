@@ -248,7 +248,10 @@ class RecordingOptions:
         return [RawSegment(0.0, 25.0, SELLER_TEXT)]
 
 
-def test_the_job_gives_the_agency_vocabulary_to_the_model(make_job, catalogue, monkeypatch):
+def test_the_job_gives_the_agency_vocabulary_to_the_model(
+    make_job, catalogue, monkeypatch, settings
+):
+    settings.WHISPER_VOCABULARY = True
     provider = RecordingOptions()
     monkeypatch.setattr("meetings.transcription.get_transcription_provider", lambda: provider)
     job = make_job("d6-mono.ogg")
@@ -263,6 +266,16 @@ def test_the_job_gives_the_agency_vocabulary_to_the_model(make_job, catalogue, m
         assert term in hotwords
     assert job.meeting.seller.name in hotwords
     assert provider.options[0].initial_prompt.startswith("Hello, this is")
+
+
+def test_without_the_vocabulary_setting_the_model_gets_no_prompt(make_job, monkeypatch, settings):
+    settings.WHISPER_VOCABULARY = False
+    provider = RecordingOptions()
+    monkeypatch.setattr("meetings.transcription.get_transcription_provider", lambda: provider)
+
+    assert processing.job_run(job_id=str(make_job("d6-mono.ogg").pk)) == "completed"
+
+    assert (provider.options[0].hotwords, provider.options[0].initial_prompt) == ("", "")
 
 
 # --- mono recordings ----------------------------------------------------------------------------

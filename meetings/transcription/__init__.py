@@ -348,9 +348,10 @@ def recording_transcribe(
                 buyer_name=vocab.buyer_name,
                 agency_name=vocab.agency_name,
             )
-            transcript.segments.extend(attribution.segments)
             transcript.mono_method = attribution.method
-        else:
+        if transcript.mono_method and transcript.mono_method != "single":
+            transcript.segments.extend(attribution.segments)
+        else:  # one speaker label, roles left to the analysis
             transcript.segments.extend(
                 _segment(raw, MONO_SPEAKER, "unknown") for raw in split_at_pauses(raws)
             )
