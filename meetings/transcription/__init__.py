@@ -273,7 +273,8 @@ def channel_transcribe(
         words=_word_count(raws),
         coverage=0.0,
     )
-    if _speech_lost(activity, raws) and _takes_options(type(provider)):
+    can_retry = _takes_options(type(provider)) and getattr(provider, "retries_lost_speech", True)
+    if _speech_lost(activity, raws) and can_retry:
         before = report.words
         retry = [
             raw

@@ -330,12 +330,8 @@ def mono_attribute(
     levels = {k: float(np.median(level[path == k])) for k in (0, 1)}
     # The telephone network cuts what is below 300 Hz: the far side has little of it.
     low_band = {k: float(np.median(raw_features[path == k, -2])) for k in (0, 1)}
-    if use_text:
-        for k in (0, 1):
-            text = " ".join(w.text for w, c in zip(words, path, strict=True) if c == k)
-            evidence[k] = role_cues(
-                text, seller_name=seller_name, buyer_name=buyer_name, agency_name=agency_name
-            )
+    # The acoustic cues decide; text cues only break a tie (on the dev corpus they flipped a
+    # held-out call whose opening was misheard when they were added to the acoustic evidence).
     if use_level:
         louder = 0 if levels[0] >= levels[1] else 1
         if abs(levels[0] - levels[1]) >= LEVEL_MIN_DB:
@@ -343,6 +339,12 @@ def mono_attribute(
         wider = 0 if low_band[0] >= low_band[1] else 1
         if abs(low_band[0] - low_band[1]) >= BAND_MIN_DB:
             evidence[wider] += BAND_PRIOR
+    if use_text and evidence[0] == evidence[1]:
+        for k in (0, 1):
+            text = " ".join(w.text for w, c in zip(words, path, strict=True) if c == k)
+            evidence[k] += role_cues(
+                text, seller_name=seller_name, buyer_name=buyer_name, agency_name=agency_name
+            )
     seller = 0 if evidence[0] - evidence[1] >= 0 else 1
     roles = {seller: "seller", 1 - seller: "buyer"}
     # Speaker 1 is the seller, as on a dual-channel recording.

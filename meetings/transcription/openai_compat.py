@@ -39,6 +39,8 @@ def _confidence(segment: dict[str, Any]) -> float | None:
 
 class OpenAITranscriber:
     name = "openai"
+    # The API has no VAD or no-speech settings to relax: a second pass would only cost again.
+    retries_lost_speech = False
 
     def __init__(self) -> None:
         if not settings.OPENAI_TRANSCRIPTION_BASE_URL:
