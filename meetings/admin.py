@@ -25,6 +25,7 @@ from meetings.models import (
     Job,
     JobStatus,
     Meeting,
+    MeetingCorrection,
     SearchDocument,
     SearchQueryLog,
 )
@@ -175,6 +176,50 @@ def _metrics_table(performance: CallPerformance) -> str:
     )
 
 
+def warnings_html(warnings) -> str:
+    """A meeting's processing warnings, one line each: code, channel, message."""
+    if not warnings:
+        return EMPTY
+    return format_html(
+        "<ul>{}</ul>",
+        format_html_join(
+            "",
+            "<li><strong>{}</strong> ({}): {}</li>",
+            (
+                (w.get("code", "?"), w.get("channel", "-"), w.get("message", ""))
+                for w in warnings
+                if isinstance(w, dict)
+            ),
+        ),
+    )
+
+
+class HasWarningsFilter(admin.SimpleListFilter):
+    title = "processing warnings"
+    parameter_name = "warnings"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "With warnings"), ("no", "Without")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(warnings=[])
+        if self.value() == "no":
+            return queryset.filter(warnings=[])
+        return queryset
+
+
+class CorrectionInline(ReadOnlyInlineMixin, admin.TabularInline):
+    model = MeetingCorrection
+    fields = ["field", "value", "previous", "corrected_by", "created_at"]
+    readonly_fields = fields
+    ordering = ["-created_at"]
+    verbose_name_plural = "Corrections by people (re-analysis keeps them)"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("corrected_by")
+
+
 class CallPerformanceInline(ReadOnlyInlineMixin, admin.StackedInline):
     model = CallPerformance
     fields = ["overall_score", "analyzed_at", "metrics", "overall_summary"]
@@ -238,11 +283,13 @@ class MeetingAdmin(AgencyTimezoneMixin, IdSearchMixin, ChangeListDeferMixin, adm
         "job_status",
         "overall_score",
         "recording_disclosure",
+        "warning_count",
     ]
     list_filter = [
         JobStatusFilter,
         TranscriptFilter,
         RecordingDisclosureFilter,
+        HasWarningsFilter,
         "source",
         "agency",
     ]
@@ -253,7 +300,7 @@ class MeetingAdmin(AgencyTimezoneMixin, IdSearchMixin, ChangeListDeferMixin, adm
     search_help_text = "Title, seller name or email, buyer phone or name; or a meeting or job id."
     date_hierarchy = "start_time"
     ordering = ["-start_time"]
-    inlines = [JobInline, CallPerformanceInline, ActionInline]
+    inlines = [JobInline, CallPerformanceInline, ActionInline, CorrectionInline]
     fieldsets = [
         (
             "Call",
@@ -272,6 +319,7 @@ class MeetingAdmin(AgencyTimezoneMixin, IdSearchMixin, ChangeListDeferMixin, adm
                 ]
             },
         ),
+        ("Processing warnings", {"fields": ["warnings_view"]}),
         ("Transcript", {"fields": ["recording_disclosure", "transcript"]}),
         (
             "Analysis",
@@ -291,6 +339,7 @@ class MeetingAdmin(AgencyTimezoneMixin, IdSearchMixin, ChangeListDeferMixin, adm
         "duration",
         "recording",
         "recording_disclosure",
+        "warnings_view",
         "transcript",
         *_ANALYSIS_VIEWS,
         "id",
@@ -341,7 +390,7 @@ class MeetingAdmin(AgencyTimezoneMixin, IdSearchMixin, ChangeListDeferMixin, adm
         performance = getattr(meeting, "performance", None)
         return performance.overall_score if performance else EMPTY
 
-    @admin.display(description="Recording disclosed", ordering="recording_disclosed")
+    @admin.display(description="Disclosed", ordering="recording_disclosed")
     def recording_disclosure(self, meeting: Meeting) -> str:
         if meeting.recording_disclosed is None:
             return EMPTY
@@ -350,6 +399,14 @@ class MeetingAdmin(AgencyTimezoneMixin, IdSearchMixin, ChangeListDeferMixin, adm
         # Flagged where the agency requires the disclosure (IRDAI: insurance sellers).
         required = meeting.agency.setting_enabled("recording_disclosure_required")
         return "MISSING" if required else "no"
+
+    @admin.display(description="Warnings")
+    def warning_count(self, meeting: Meeting) -> str:
+        return str(len(meeting.warnings)) if meeting.warnings else EMPTY
+
+    @admin.display(description="Warnings")
+    def warnings_view(self, meeting: Meeting) -> str:
+        return warnings_html(meeting.warnings)
 
     @admin.display(description="Transcript")
     def transcript(self, meeting: Meeting) -> str:
@@ -442,6 +499,7 @@ class JobAdmin(AgencyTimezoneMixin, IdSearchMixin, ChangeListDeferMixin, admin.M
         "started",
         "processing_time",
         "short_error",
+        "warning_count",
     ]
     list_display_links = ["short_id"]
     list_filter = ["status", JobErrorFilter, "meeting__agency"]
@@ -461,6 +519,7 @@ class JobAdmin(AgencyTimezoneMixin, IdSearchMixin, ChangeListDeferMixin, admin.M
         "processing_time",
         "audio_location",
         "error",
+        "warnings",
         "updated_at",
     ]
     # Status moves only through the lifecycle services (the actions below), never by hand.
@@ -510,6 +569,14 @@ class JobAdmin(AgencyTimezoneMixin, IdSearchMixin, ChangeListDeferMixin, admin.M
         if not job.error:
             return EMPTY
         return format_html('<span title="{}">{}</span>', job.error, shorten(job.error, 40))
+
+    @admin.display(description="Warnings")
+    def warning_count(self, job: Job) -> str:
+        return str(len(job.meeting.warnings)) if job.meeting.warnings else EMPTY
+
+    @admin.display(description="Warnings")
+    def warnings(self, job: Job) -> str:
+        return warnings_html(job.meeting.warnings)
 
     @admin.action(description="Retry selected failed jobs (and re-send waiting ones)")
     def retry(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -4,12 +4,13 @@ from rest_framework.response import Response
 
 from chirpworks.pagination import Page, page_params, wants_pagination
 from chirpworks.timeframes import date_range_parse
-from meetings import selectors
+from meetings import selectors, services
 from meetings.serializers import (
     CallHistoryPageSerializer,
     CallHistoryQuerySerializer,
     CallRecordSerializer,
     FeedbackSerializer,
+    MeetingCorrectionInputSerializer,
     MeetingDetailSerializer,
     TranscriptionSerializer,
 )
@@ -67,33 +68,62 @@ class CallHistoryApi(AgencyAPIView):
         return Response({"data": records, "pagination": page.meta()})
 
 
+def meeting_detail_body(meeting, *, agency) -> dict:
+    job = getattr(meeting, "job", None)
+    return {
+        "id": meeting.pk,
+        "buyer_id": meeting.buyer_id,
+        "seller_id": meeting.seller_id,
+        "source": meeting.source,
+        "start_time": meeting.start_time,
+        "end_time": meeting.end_time,
+        "transcription": selectors.meeting_transcription_text(meeting=meeting),
+        "direction": meeting.direction or None,
+        "title": meeting.title,
+        "key_discussion_points": meeting.key_discussion_points,
+        "summary": meeting.summary,
+        "type": meeting.type,
+        "detected_call_type": meeting.detected_call_type,
+        "detected_products": meeting.detected_products,
+        "job": job,
+        "performance": selectors.meeting_performance_payload(meeting=meeting),
+        "recording_disclosure": selectors.meeting_recording_disclosure(
+            meeting=meeting, agency=agency
+        ),
+        **selectors.meeting_insights(meeting=meeting),
+    }
+
+
 class MeetingDetailApi(AgencyAPIView):
     @extend_schema(tags=["meetings"], responses={200: MeetingDetailSerializer, **ERRORS})
     def get(self, request: Request, meeting_id) -> Response:
         meeting = selectors.meeting_get_visible(actor=request.user, meeting_id=meeting_id)
-        job = getattr(meeting, "job", None)
-        body = {
-            "id": meeting.pk,
-            "buyer_id": meeting.buyer_id,
-            "seller_id": meeting.seller_id,
-            "source": meeting.source,
-            "start_time": meeting.start_time,
-            "end_time": meeting.end_time,
-            "transcription": selectors.meeting_transcription_text(meeting=meeting),
-            "direction": meeting.direction or None,
-            "title": meeting.title,
-            "key_discussion_points": meeting.key_discussion_points,
-            "summary": meeting.summary,
-            "type": meeting.type,
-            "detected_call_type": meeting.detected_call_type,
-            "detected_products": meeting.detected_products,
-            "job": job,
-            "performance": selectors.meeting_performance_payload(meeting=meeting),
-            "recording_disclosure": selectors.meeting_recording_disclosure(
-                meeting=meeting, agency=request.user.agency
-            ),
-        }
-        return Response(MeetingDetailSerializer(body).data)
+        return Response(
+            MeetingDetailSerializer(meeting_detail_body(meeting, agency=request.user.agency)).data
+        )
+
+    @extend_schema(
+        tags=["meetings"],
+        request=MeetingCorrectionInputSerializer,
+        responses={200: MeetingDetailSerializer, **ERRORS},
+        description="Correct the summary, deal stage or products (seller, manager or admin who "
+        "may see the meeting; never a guest). Corrections are kept with who and when, and a "
+        "later re-analysis leaves them as corrected.",
+    )
+    def patch(self, request: Request, meeting_id) -> Response:
+        meeting = selectors.meeting_get_visible(actor=request.user, meeting_id=meeting_id)
+        data = MeetingCorrectionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.meeting_correct(
+            meeting=meeting,
+            actor=request.user,
+            data=data.validated_data,
+            catalogue=selectors.agency_catalogue(agency_id=meeting.agency_id),
+        )
+        meeting = selectors.meeting_get_visible(actor=request.user, meeting_id=meeting_id)
+        return Response(
+            MeetingDetailSerializer(meeting_detail_body(meeting, agency=request.user.agency)).data
+        )
 
 
 class MeetingTranscriptionApi(AgencyAPIView):

@@ -126,6 +126,9 @@ class Meeting(BaseModel):
     risks = models.JSONField(default=list, blank=True)
     # Figures the analyser derives beyond the contract's fields (sentiment, talk ratio, ...).
     analysis_extras = models.JSONField(default=dict, blank=True)
+    # What processing could not do well, for the app and the admin:
+    # [{"code": str, "message": str, "channel": "seller" | "buyer" | "mono", ...}]
+    warnings = models.JSONField(default=list, blank=True)
     # Whether the seller said the call is recorded (meetings.analysis.disclosure); None until
     # there is a transcript.
     recording_disclosed = models.BooleanField(null=True, blank=True)
@@ -165,6 +168,39 @@ class Meeting(BaseModel):
         if not self.end_time:
             return 0
         return max(0, int((self.end_time - self.start_time).total_seconds()))
+
+
+class CorrectionField(models.TextChoices):
+    SUMMARY = "summary"
+    DEAL_STAGE = "deal_stage"
+    DETECTED_PRODUCTS = "detected_products"
+
+
+class MeetingCorrection(BaseModel):
+    """A person's correction of one analysis field of a meeting: who, when, what it was before.
+
+    The newest correction of a field is the meeting's value; re-analysis never overwrites a
+    corrected field (``meetings.services.meeting_apply_analysis``).
+    """
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="corrections")
+    field = models.CharField(max_length=32, choices=CorrectionField.choices)
+    value = models.JSONField(null=True, blank=True)
+    previous = models.JSONField(null=True, blank=True)
+    corrected_by = models.ForeignKey(
+        "sellers.Seller",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="meeting_corrections",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["meeting", "field", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.field} of {self.meeting_id}"
 
 
 class Job(BaseModel):

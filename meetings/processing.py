@@ -27,8 +27,9 @@ from meetings.selectors import meeting_analysis_context
 from meetings.transcription import (
     TranscriptionError,
     TranscriptionUnavailable,
+    recording_transcribe,
     segments_apply_roles,
-    transcribe_recording,
+    vocabulary_from_context,
 )
 
 logger = logging.getLogger(__name__)
@@ -69,8 +70,8 @@ def recording_file(job: Job):
         yield Path(local.name)
 
 
-def job_analyse(*, job: Job, segments: list[dict[str, Any]]) -> dict[str, Any]:
-    context = meeting_analysis_context(meeting=job.meeting)
+def job_analyse(*, job: Job, segments: list[dict[str, Any]], context: Any = None) -> dict[str, Any]:
+    context = context or meeting_analysis_context(meeting=job.meeting)
     try:
         analysis = get_analysis_provider().analyse(segments=segments, context=context)
     except InvalidAnalysis as exc:
@@ -80,24 +81,28 @@ def job_analyse(*, job: Job, segments: list[dict[str, Any]]) -> dict[str, Any]:
     return analysis
 
 
-def _run_steps(job: Job) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, float]]:
+def _run_steps(
+    job: Job,
+) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, float], list[dict[str, Any]]]:
     timings: dict[str, float] = {}
     began = time.perf_counter()
+    # The agency's vocabulary (products, competitors, names) steers the transcription too.
+    context = meeting_analysis_context(meeting=job.meeting)
     with recording_file(job) as path:
         timings["load"] = time.perf_counter() - began
         began = time.perf_counter()
         try:
-            segments = transcribe_recording(path)
+            transcript = recording_transcribe(path, vocabulary=vocabulary_from_context(context))
         except TranscriptionError as exc:
             raise PermanentJobError(str(exc)) from exc
         except TranscriptionUnavailable as exc:
             raise TransientJobError(str(exc)) from exc
         timings["transcribe"] = time.perf_counter() - began
     began = time.perf_counter()
-    analysis = job_analyse(job=job, segments=segments)
+    analysis = job_analyse(job=job, segments=transcript.segments)
     timings["analyse"] = time.perf_counter() - began
-    segments = segments_apply_roles(segments, analysis.get("speaker_roles"))
-    return segments, analysis, timings
+    segments = segments_apply_roles(transcript.segments, analysis.get("speaker_roles"))
+    return segments, analysis, timings, transcript.warnings
 
 
 @contextmanager
@@ -141,7 +146,7 @@ def job_run(*, job_id: str, final_attempt: bool = False) -> str:
     attempt = job.attempts
     try:
         with job_lease_kept(job_id=job.pk, attempt=attempt):
-            segments, analysis, timings = _run_steps(job)
+            segments, analysis, timings, warnings = _run_steps(job)
     except TransientJobError as exc:
         if final_attempt:
             services.job_fail(
@@ -167,7 +172,7 @@ def job_run(*, job_id: str, final_attempt: bool = False) -> str:
 
     began = time.perf_counter()
     if not services.job_complete_with_results(
-        job=job, attempt=attempt, transcription=segments, analysis=analysis
+        job=job, attempt=attempt, transcription=segments, analysis=analysis, warnings=warnings
     ):
         logger.warning("Job %s was taken over by another worker; results dropped", job_id)
         return "skipped"

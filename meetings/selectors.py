@@ -11,6 +11,7 @@ from django.db.models import (
     Exists,
     FloatField,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -37,12 +38,18 @@ from chirpworks.phones import phone_denorm, phone_raw
 from chirpworks.redaction import agency_pii_patterns
 from chirpworks.timeframes import DateRange
 from meetings.analysis.base import AnalysisContext
+from meetings.insights import (
+    meeting_objections,
+    transcript_talk_metrics,
+    transcript_tracker_hits,
+)
 from meetings.models import (
     PERFORMANCE_METRICS,
     CallPerformance,
     Job,
     JobStatus,
     Meeting,
+    MeetingCorrection,
     MeetingSource,
 )
 from products.models import Product
@@ -425,10 +432,19 @@ def call_history_page_for(
 
 
 def meeting_get_visible(*, actor: Seller, meeting_id: uuid.UUID) -> Meeting:
-    """A meeting the caller may read, with its job and performance; else 404."""
+    """A meeting the caller may read, with its agency, job, performance and corrections (with
+    who made them); else 404."""
     meeting = (
         Meeting.objects.filter(scope_visible(actor=actor).q(), agency_id=actor.agency_id)
-        .select_related("job", "performance")
+        .select_related("agency", "job", "performance")
+        .prefetch_related(
+            Prefetch(
+                "corrections",
+                queryset=MeetingCorrection.objects.select_related("corrected_by").order_by(
+                    "-created_at"
+                ),
+            )
+        )
         .filter(pk=meeting_id)
         .first()
     )
@@ -445,6 +461,39 @@ def meeting_recording_disclosure(*, meeting: Meeting, agency: Agency) -> dict[st
         "disclosed": disclosed,
         "required": required,
         "missing": required and disclosed is False,
+    }
+
+
+def meeting_corrections_payload(*, meeting: Meeting) -> list[dict[str, Any]]:
+    """The latest correction of each corrected field: who and when (from the prefetch)."""
+    latest: dict[str, MeetingCorrection] = {}
+    for correction in meeting.corrections.all():  # newest first
+        latest.setdefault(correction.field, correction)
+    return [
+        {
+            "field": c.field,
+            "corrected_by": c.corrected_by_id,
+            "corrected_by_name": c.corrected_by.name if c.corrected_by else None,
+            "corrected_at": c.created_at,
+        }
+        for c in latest.values()
+    ]
+
+
+def meeting_insights(*, meeting: Meeting) -> dict[str, Any]:
+    """The call_data additions: analysis fields, talk metrics and tracker hits read off the
+    stored transcript (the agency's trackers: one query), warnings and corrections."""
+    trackers = agency_keyword_trackers(agency_id=meeting.agency_id)
+    return {
+        "deal_stage": meeting.deal_stage,
+        "risks": meeting.risks or [],
+        "objections": meeting_objections(meeting.risks, meeting.transcription),
+        "qa_pairs": meeting.qa_pairs or [],
+        "facts": meeting.facts or [],
+        "talk_metrics": transcript_talk_metrics(meeting.transcription),
+        "tracker_hits": transcript_tracker_hits(meeting.transcription, trackers),
+        "warnings": meeting.warnings or [],
+        "corrections": meeting_corrections_payload(meeting=meeting),
     }
 
 

@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from chirpworks.pagination import PageParamsSerializer, PaginationSerializer
 from chirpworks.timeframes import DateRangeQuerySerializer
+from meetings.analysis.base import DEAL_STAGES
 from meetings.models import PERFORMANCE_METRICS, MeetingSource
 from sellers.team_serializers import TeamMembersQuerySerializer
 
@@ -81,6 +82,47 @@ class RecordingDisclosureSerializer(serializers.Serializer):
     missing = serializers.BooleanField(help_text="Required and not said: the call is flagged.")
 
 
+class CorrectionSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    corrected_by = serializers.UUIDField(allow_null=True)
+    corrected_by_name = serializers.CharField(allow_null=True)
+    corrected_at = serializers.DateTimeField()
+
+
+class MeetingCorrectionInputSerializer(serializers.Serializer):
+    """``PATCH /api/meetings/call_data/<id>``: any of the three; nothing else."""
+
+    summary = serializers.ListField(
+        child=serializers.CharField(max_length=1000, allow_blank=False),
+        min_length=1,
+        max_length=10,
+        required=False,
+        help_text="The summary's bullets.",
+    )
+    deal_stage = serializers.ChoiceField(choices=list(DEAL_STAGES), required=False)
+    detected_products = serializers.ListField(
+        child=serializers.CharField(max_length=300),
+        max_length=50,
+        required=False,
+        help_text="Product ids or names from the agency's catalogue ([] = none).",
+    )
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError({"non_field_errors": ["Expected a JSON object"]})
+        unknown = sorted(set(data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError(
+                {
+                    key: ["Not a correctable field (summary, deal_stage, detected_products)"]
+                    for key in unknown
+                }
+            )
+        if isinstance(data.get("summary"), str):
+            data = {**data, "summary": [data["summary"]]}
+        return super().to_internal_value(data)
+
+
 class MeetingDetailSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     buyer_id = serializers.UUIDField()
@@ -101,6 +143,31 @@ class MeetingDetailSerializer(serializers.Serializer):
     job = JobSummarySerializer(allow_null=True)
     performance = PerformanceSerializer(allow_null=True)
     recording_disclosure = RecordingDisclosureSerializer()
+    # Additions (issue 13); the keys above are the contract's.
+    deal_stage = serializers.JSONField(
+        allow_null=True,
+        help_text="{deal_stage, stage_signals: [quoted sentences], stage_reasoning}",
+    )
+    risks = serializers.JSONField(help_text="[{risk, risk_signal, risk_reasoning}]")
+    objections = serializers.JSONField(
+        help_text="[{type, signal, reasoning, speaker, role, start}]: the risks, located in the "
+        "transcript"
+    )
+    qa_pairs = serializers.JSONField(help_text="[{question, answer}]")
+    facts = serializers.JSONField(help_text="[{subject, predicate, object}]")
+    talk_metrics = serializers.JSONField(
+        allow_null=True,
+        help_text="{talk_ratio: {seller, buyer}, talk_seconds, longest_monologue: "
+        "{role, speaker, seconds, start, end}, questions: {seller, buyer, total}}; "
+        "null unless both roles are known",
+    )
+    tracker_hits = serializers.JSONField(
+        help_text="[{tracker, keyword, speaker, role, start, end, text}] for the agency's trackers"
+    )
+    warnings = serializers.JSONField(
+        help_text="[{code, message, channel, ...}], e.g. a channel whose speech was not transcribed"
+    )
+    corrections = CorrectionSerializer(many=True)
 
 
 class TranscriptionSerializer(serializers.Serializer):

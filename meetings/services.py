@@ -30,9 +30,11 @@ from meetings.contacts import meetings_touch_buyers
 from meetings.models import (
     PERFORMANCE_METRICS,
     CallPerformance,
+    CorrectionField,
     Job,
     JobStatus,
     Meeting,
+    MeetingCorrection,
     MeetingSource,
     MetricOverride,
 )
@@ -443,12 +445,19 @@ def job_set_transcription(*, job: Job, transcription: list[dict[str, Any]]) -> M
 
 
 def job_complete_with_results(
-    *, job: Job, attempt: int, transcription: list[dict[str, Any]], analysis: dict[str, Any]
+    *,
+    job: Job,
+    attempt: int,
+    transcription: list[dict[str, Any]],
+    analysis: dict[str, Any],
+    warnings: list[dict[str, Any]] | None = None,
 ) -> bool:
-    """Persist the transcript and the analysis and complete the job, in one transaction.
+    """Persist the transcript, its warnings and the analysis and complete the job, in one
+    transaction.
 
-    False (and nothing written) if this attempt no longer owns the job, e.g. it was re-queued
-    because this worker looked dead.
+    ``warnings`` (e.g. a channel whose speech was not transcribed) replace the meeting's earlier
+    ones: they describe this transcript. False (and nothing written) if this attempt no longer
+    owns the job, e.g. it was re-queued because this worker looked dead.
     """
     with transaction.atomic():
         locked = Job.objects.select_for_update().select_related("meeting").get(pk=job.pk)
@@ -457,7 +466,10 @@ def job_complete_with_results(
         meeting = locked.meeting
         meeting.transcription = transcription
         meeting.recording_disclosed = recording_disclosure(transcription)["disclosed"]
-        meeting.save(update_fields=["transcription", "recording_disclosed", "updated_at"])
+        meeting.warnings = list(warnings or [])
+        meeting.save(
+            update_fields=["transcription", "recording_disclosed", "warnings", "updated_at"]
+        )
         meeting_apply_analysis(meeting=meeting, analysis=analysis)
         _set_status(locked, JobStatus.COMPLETED)
     return True
@@ -736,15 +748,20 @@ def meeting_apply_analysis(*, meeting: Meeting, analysis: dict[str, Any]) -> Act
         for key in ("sentiment", "talk_ratio", "longest_monologue", "speaker_roles", "provider")
     }
     with transaction.atomic():
+        # A field a person corrected keeps the correction, whatever the analysis says now.
+        corrected = meeting_corrected_fields(meeting=meeting)
         meeting.title = (analysis.get("call_title") or meeting.title or "Call")[:300]
-        meeting.summary = bullets if isinstance(bullets, list) else [str(bullets)]
+        if CorrectionField.SUMMARY not in corrected:
+            meeting.summary = bullets if isinstance(bullets, list) else [str(bullets)]
         meeting.key_discussion_points = key_points
         meeting.type = analysis.get("call_type")
         meeting.detected_call_type = analysis.get("detected_call_type")
-        meeting.detected_products = analysis.get("detected_products") or []
+        if CorrectionField.DETECTED_PRODUCTS not in corrected:
+            meeting.detected_products = analysis.get("detected_products") or []
         meeting.qa_pairs = analysis.get("qa_pairs") or []
         meeting.facts = analysis.get("facts") or []
-        meeting.deal_stage = analysis.get("deal_stage")
+        if CorrectionField.DEAL_STAGE not in corrected:
+            meeting.deal_stage = analysis.get("deal_stage")
         meeting.risks = analysis.get("risks") or []
         meeting.analysis_extras = extras
         meeting.save()
@@ -783,6 +800,8 @@ def meeting_update_summary(*, meeting: Meeting, data: dict[str, Any]) -> dict[st
     present in ``data`` are synced in place by title (ids and completed status survive).
     """
     updated: list[str] = []
+    corrected = meeting_corrected_fields(meeting=meeting)
+    kept: list[str] = []
     simple = {
         "call_title": "title",
         "call_type": "type",
@@ -796,6 +815,9 @@ def meeting_update_summary(*, meeting: Meeting, data: dict[str, Any]) -> dict[st
     with transaction.atomic():
         for key, field in simple.items():
             if key in data:
+                if field in corrected:
+                    kept.append(field)
+                    continue
                 setattr(meeting, field, data[key])
                 updated.append(field)
         if "call_summary" in data:
@@ -806,8 +828,11 @@ def meeting_update_summary(*, meeting: Meeting, data: dict[str, Any]) -> dict[st
                     meeting.key_discussion_points = summary.pop("key_discussion_points")
                     updated.append("key_discussion_points")
                 summary = summary.get("bullets", summary)
-            meeting.summary = summary if isinstance(summary, list | dict) else [summary]
-            updated.append("summary")
+            if CorrectionField.SUMMARY in corrected:
+                kept.append("summary")
+            else:
+                meeting.summary = summary if isinstance(summary, list | dict) else [summary]
+                updated.append("summary")
         if "title" in updated:
             meeting.title = (meeting.title or "Call")[:300]
         if updated:
@@ -827,11 +852,110 @@ def meeting_update_summary(*, meeting: Meeting, data: dict[str, Any]) -> dict[st
             result = action_sync_for_meeting(meeting=meeting, proposals=proposals, types=types)
     return {
         "updated_fields": updated,
+        "kept_corrections": kept,
         "actions_created": len(result.created_ids),
         "created_action_ids": result.created_ids,
         "actions_updated": len(result.updated_ids),
         "actions_deleted": len(result.deleted_ids),
     }
+
+
+# =================================================================================================
+# Corrections by people (issue 13)
+# =================================================================================================
+
+
+def meeting_corrected_fields(*, meeting: Meeting) -> set[str]:
+    """The analysis fields of ``meeting`` a person has corrected (re-analysis keeps them)."""
+    return set(
+        MeetingCorrection.objects.filter(meeting=meeting).values_list("field", flat=True).distinct()
+    )
+
+
+def _corrected_products(
+    *, meeting: Meeting, wanted: list[str], catalogue: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    by_id = {str(p["id"]): p for p in catalogue}
+    by_name = {str(p["name"]).strip().lower(): p for p in catalogue}
+    current = {
+        str(item.get("product_id") or item.get("product_name", "")).lower(): item
+        for item in meeting.detected_products or []
+        if isinstance(item, dict)
+    }
+    products: list[dict[str, Any]] = []
+    unknown = []
+    for value in wanted:
+        product = by_id.get(value.strip()) or by_name.get(value.strip().lower())
+        if product is None:
+            unknown.append(value)
+            continue
+        if any(p["product_id"] == str(product["id"]) for p in products):
+            continue
+        kept = current.get(str(product["id"]).lower()) or current.get(product["name"].lower())
+        products.append(
+            {
+                "product_id": str(product["id"]),
+                "product_name": product["name"],
+                "features": list((kept or {}).get("features") or []),
+                "mentions": int((kept or {}).get("mentions") or 0),
+                "interest_level": (kept or {}).get("interest_level") or "medium",
+            }
+        )
+    if unknown:
+        raise ApplicationError(
+            "Unknown products (not in the agency's catalogue): " + ", ".join(unknown),
+            code="unknown_product",
+            extra={"unknown_products": unknown},
+        )
+    return products
+
+
+def meeting_correct(
+    *, meeting: Meeting, actor: Seller, data: dict[str, Any], catalogue: list[dict[str, Any]]
+) -> list[MeetingCorrection]:
+    """A person's corrections of the summary, deal stage and products, kept with who and when.
+
+    ``data`` is validated input (``MeetingCorrectionSerializer``): ``summary`` (bullets),
+    ``deal_stage`` (one of the stages), ``detected_products`` (catalogue ids or names). All of it
+    is checked before anything is written; everything is written in one transaction.
+    """
+    values: dict[str, Any] = {}
+    if "summary" in data:
+        values[CorrectionField.SUMMARY] = list(data["summary"])
+    if "deal_stage" in data:
+        previous = meeting.deal_stage if isinstance(meeting.deal_stage, dict) else {}
+        same = previous.get("deal_stage") == data["deal_stage"]
+        values[CorrectionField.DEAL_STAGE] = {
+            "deal_stage": data["deal_stage"],
+            "stage_signals": list(previous.get("stage_signals") or []) if same else [],
+            "stage_reasoning": [f"Set by {actor.name or actor.email}"],
+        }
+    if "detected_products" in data:
+        values[CorrectionField.DETECTED_PRODUCTS] = _corrected_products(
+            meeting=meeting, wanted=list(data["detected_products"]), catalogue=catalogue
+        )
+    if not values:
+        raise ApplicationError(
+            "Nothing to correct: send summary, deal_stage or detected_products",
+            code="no_data",
+        )
+    corrections = [
+        MeetingCorrection(
+            meeting=meeting,
+            field=field,
+            value=value,
+            previous=getattr(meeting, field),
+            corrected_by=actor,
+        )
+        for field, value in values.items()
+    ]
+    with transaction.atomic():
+        MeetingCorrection.objects.bulk_create(corrections)
+        for field, value in values.items():
+            setattr(meeting, field, value)
+        meeting.save(update_fields=[*values, "updated_at"])
+    logger.info("Meeting %s corrected by %s: %s", meeting.pk, actor.pk, ", ".join(values))
+    return corrections
 
 
 # =================================================================================================

@@ -186,6 +186,9 @@ class CallSummaryOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     message = serializers.CharField()
     updated_fields = serializers.ListField(child=serializers.CharField())
+    kept_corrections = serializers.ListField(
+        child=serializers.CharField(), help_text="Fields a person corrected: left as corrected."
+    )
     actions_created = serializers.IntegerField()
     created_action_ids = serializers.ListField(child=serializers.UUIDField())
     actions_updated = serializers.IntegerField()

@@ -311,6 +311,16 @@ class TestMeetingDetail:
             "job",
             "performance",
             "recording_disclosure",
+            # additions of issue 13
+            "deal_stage",
+            "risks",
+            "objections",
+            "qa_pairs",
+            "facts",
+            "talk_metrics",
+            "tracker_hits",
+            "warnings",
+            "corrections",
         }
         assert json.loads(body["transcription"]) == transcript  # a JSON string, as the app parses
         assert set(body["job"]) == {"id", "status", "start_time", "end_time"}

@@ -60,7 +60,7 @@ def test_stereo_recording_is_processed_end_to_end(make_job, catalogue):
     assert Action.objects.filter(meeting=meeting).exists()
 
 
-def test_mono_recording_gets_unknown_roles(make_job):
+def test_mono_recording_gets_two_speakers_with_roles(make_job):
     job = make_job("d2-mono.mp3")
 
     tasks.process_job.delay(str(job.pk))
@@ -68,11 +68,15 @@ def test_mono_recording_gets_unknown_roles(make_job):
     job.refresh_from_db()
     assert job.status == JobStatus.COMPLETED
     segments = job.meeting.transcription
-    assert segments and {s["role"] for s in segments} == {"unknown"}
+    assert {(s["speaker"], s["role"]) for s in segments} == {
+        ("Speaker 1", "seller"),
+        ("Speaker 2", "buyer"),
+    }
     assert any("comparison" in s["text"].lower() for s in segments)
 
 
-def test_mono_roles_come_from_the_analysis(make_job, monkeypatch):
+def test_mono_roles_come_from_the_analysis_without_attribution(make_job, monkeypatch, settings):
+    settings.TRANSCRIPTION_MONO_SPEAKERS = False
     job = make_job("d2-mono.mp3")
     original = processing.job_analyse
 
@@ -311,7 +315,7 @@ def test_soft_time_limit_fails_the_job(make_job, monkeypatch, settings):
     def too_slow(*args, **kwargs):
         raise SoftTimeLimitExceeded
 
-    monkeypatch.setattr(processing, "transcribe_recording", too_slow)
+    monkeypatch.setattr(processing, "recording_transcribe", too_slow)
     job = make_job("d6-mono.ogg")
 
     assert tasks.process_job.delay(str(job.pk)).get() == "failed"

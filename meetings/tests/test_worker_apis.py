@@ -263,6 +263,7 @@ def test_put_summary(worker, job):
         "id",
         "message",
         "updated_fields",
+        "kept_corrections",
         "actions_created",
         "created_action_ids",
         "actions_updated",

@@ -14,7 +14,12 @@ import openai
 from django.conf import settings
 
 from meetings.transcription.audio import wav_bytes
-from meetings.transcription.base import RawSegment, TranscriptionError, TranscriptionUnavailable
+from meetings.transcription.base import (
+    DecodeOptions,
+    RawSegment,
+    TranscriptionError,
+    TranscriptionUnavailable,
+)
 
 
 def _as_dict(response: Any) -> dict[str, Any]:
@@ -34,6 +39,8 @@ def _confidence(segment: dict[str, Any]) -> float | None:
 
 class OpenAITranscriber:
     name = "openai"
+    # The API has no VAD or no-speech settings to relax: a second pass would only cost again.
+    retries_lost_speech = False
 
     def __init__(self) -> None:
         if not settings.OPENAI_TRANSCRIPTION_BASE_URL:
@@ -49,13 +56,20 @@ class OpenAITranscriber:
     def health(self) -> dict[str, str]:
         return {"provider": self.name, "model": settings.OPENAI_TRANSCRIPTION_MODEL}
 
-    def transcribe(self, *, samples: np.ndarray, sample_rate: int) -> list[RawSegment]:
+    def transcribe(
+        self, *, samples: np.ndarray, sample_rate: int, options: DecodeOptions | None = None
+    ) -> list[RawSegment]:
+        # The API has no VAD or filter settings; the vocabulary goes in as the prompt.
+        prompt = (
+            " ".join(p for p in (options.initial_prompt, options.hotwords) if p) if options else ""
+        )
         try:
             response = self.client.audio.transcriptions.create(
                 model=settings.OPENAI_TRANSCRIPTION_MODEL,
                 file=("channel.wav", wav_bytes(samples, sample_rate), "audio/wav"),
                 response_format="verbose_json",
                 language=settings.WHISPER_LANGUAGE or openai.omit,
+                prompt=prompt or openai.omit,
             )
         except (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError) as e:
             # APITimeoutError is an APIConnectionError.

@@ -10,13 +10,18 @@ import threading
 from functools import cache
 from pathlib import Path
 
+import ctranslate2
 import numpy as np
 from django.conf import settings
 
-from meetings.transcription.base import RawSegment, TranscriptionError
+from meetings.transcription.base import DecodeOptions, RawSegment, TranscriptionError
 
 BUNDLED_MODEL_NAME = "tiny.en"
+RANDOM_SEED = 13
 _load_lock = threading.Lock()
+# The random seed is process-wide in CTranslate2: one decode at a time per process keeps the
+# temperature fallback repeatable (a worker runs one job at a time anyway).
+_decode_lock = threading.Lock()
 
 
 def whisper_model_source(value: str) -> str:
@@ -75,29 +80,58 @@ class FasterWhisperTranscriber:
             return {"provider": self.name, "model": Path(model).name}
         return {"provider": self.name, "model": source}
 
-    def transcribe(self, *, samples: np.ndarray, sample_rate: int) -> list[RawSegment]:
+    def transcribe(
+        self, *, samples: np.ndarray, sample_rate: int, options: DecodeOptions | None = None
+    ) -> list[RawSegment]:
+        """One channel, decoded deterministically: the same samples give the same segments.
+
+        Greedy or beam search at temperature 0, falling back to higher temperatures only when a
+        window's output looks degenerate (compression ratio, log-probability); the fallback's
+        sampling is seeded, so even then the output is repeatable.
+        """
+        options = options or DecodeOptions()
         model = whisper_model()
-        segments, _info = model.transcribe(
-            samples,
-            language=settings.WHISPER_LANGUAGE or None,
-            beam_size=settings.WHISPER_BEAM_SIZE,
-            vad_filter=settings.WHISPER_VAD,
-            condition_on_previous_text=False,
-            # Word alignment tightens segment bounds, so two channels interleave correctly.
-            word_timestamps=settings.WHISPER_WORD_TIMESTAMPS,
-        )
+        with _decode_lock:
+            ctranslate2.set_random_seed(RANDOM_SEED)
+            segments, _info = model.transcribe(
+                samples,
+                language=settings.WHISPER_LANGUAGE or None,
+                beam_size=settings.WHISPER_BEAM_SIZE,
+                best_of=settings.WHISPER_BEAM_SIZE,
+                temperature=list(settings.WHISPER_TEMPERATURES),
+                compression_ratio_threshold=2.4,
+                log_prob_threshold=options.log_prob_threshold,
+                no_speech_threshold=options.no_speech_threshold,
+                # Conditioning on the previous window lets one misheard phrase repeat itself
+                # through the rest of a call; the vocabulary rides along as hotwords instead.
+                condition_on_previous_text=False,
+                initial_prompt=options.initial_prompt or None,
+                hotwords=options.hotwords or None,
+                vad_filter=options.vad_filter,
+                vad_parameters=(options.vad_parameters or None) if options.vad_filter else None,
+                # Word alignment tightens segment bounds, so two channels interleave correctly,
+                # and lets a mono recording be split where the speaker changes.
+                word_timestamps=settings.WHISPER_WORD_TIMESTAMPS,
+            )
+            segments = list(segments)  # decoding happens while iterating
         result = []
         for segment in segments:
             text = segment.text.strip()
             if not text:
                 continue
             confidence = min(1.0, max(0.0, math.exp(segment.avg_logprob)))
+            words = tuple(
+                (round(w.start, 2), round(w.end, 2), w.word.strip())
+                for w in (segment.words or ())
+                if w.word.strip()
+            )
             result.append(
                 RawSegment(
                     start=round(segment.start, 2),
                     end=round(segment.end, 2),
                     text=text,
                     confidence=round(confidence, 3),
+                    words=words,
                 )
             )
         return result
