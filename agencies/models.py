@@ -298,7 +298,7 @@ class Tracker(BaseModel):
 
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="trackers")
     name = models.CharField(max_length=100)
-    phrases = models.JSONField(default=list)  # normalised: lower case, single spaces, no repeats
+    phrases = models.JSONField(default=list)  # single spaces, no repeats in any case
     speaker = models.CharField(
         max_length=8, choices=TrackerSpeaker.choices, default=TrackerSpeaker.ANY
     )

@@ -14,17 +14,18 @@ MAX_PHRASES = 50
 
 
 def tracker_phrases_normalise(phrases: list[str]) -> list[str]:
-    """Lower case, single spaces, no blanks or repeats, in the order given."""
-    seen: dict[str, None] = {}
+    """Single spaces, no blanks, no repeats in any case (the first spelling kept: it is also
+    the spelling the speech model is given as a hint), in the order given."""
+    seen: dict[str, str] = {}
     for phrase in phrases:
-        key = re.sub(r"\s+", " ", str(phrase)).strip().casefold()
-        if key:
-            seen.setdefault(key, None)
+        text = re.sub(r"\s+", " ", str(phrase)).strip()
+        if text:
+            seen.setdefault(text.casefold(), text)
     if not seen:
         raise ApplicationError("A tracker needs at least one phrase", code="invalid_tracker")
     if len(seen) > MAX_PHRASES:
         raise ApplicationError(f"At most {MAX_PHRASES} phrases", code="invalid_tracker")
-    return list(seen)
+    return list(seen.values())
 
 
 def _check_writer(actor: Seller) -> None:

@@ -282,8 +282,7 @@ class MeetingAdmin(AgencyTimezoneMixin, IdSearchMixin, ChangeListDeferMixin, adm
         "duration",
         "job_status",
         "overall_score",
-        "recording_disclosure",
-        "warning_count",
+        "flags",
     ]
     list_filter = [
         JobStatusFilter,
@@ -399,6 +398,16 @@ class MeetingAdmin(AgencyTimezoneMixin, IdSearchMixin, ChangeListDeferMixin, adm
         # Flagged where the agency requires the disclosure (IRDAI: insurance sellers).
         required = meeting.agency.setting_enabled("recording_disclosure_required")
         return "MISSING" if required else "no"
+
+    @admin.display(description="Flags")
+    def flags(self, meeting: Meeting) -> str:
+        """One narrow column for the list: a missing recording disclosure, processing warnings."""
+        parts = []
+        if self.recording_disclosure(meeting) == "MISSING":
+            parts.append("MISSING disclosure")
+        if meeting.warnings:
+            parts.append(f"{len(meeting.warnings)} warn")
+        return ", ".join(parts) or EMPTY
 
     @admin.display(description="Warnings")
     def warning_count(self, meeting: Meeting) -> str:

@@ -32,6 +32,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
+from agencies.deleted import live_buyer_q, live_number_q
 from calls.models import AppCallStatus, CallType, MobileAppCall
 from meetings.models import Meeting
 from meetings.selectors import CALL_DEDUP_WINDOW, meeting_twin_exists
@@ -201,6 +202,7 @@ def daily_figures(
             start_time__lt=end,
             direction__in=[CallType.INCOMING, CallType.OUTGOING],
         )
+        .filter(live_buyer_q(agency_id=agency_id))  # a deleted buyer's calls are hidden
         .values_list(
             "seller_id",
             "start_time",
@@ -233,7 +235,10 @@ def daily_figures(
             start_time__gte=start,
             start_time__lt=end,
         )
-        .filter(~meeting_twin_exists(agency_id=agency_id, start=start, end=end))
+        .filter(
+            ~meeting_twin_exists(agency_id=agency_id, start=start, end=end),
+            live_number_q(agency_id=agency_id),
+        )
         .values_list("seller_id", "start_time", "status", "call_type", "buyer_number", "duration")
         .order_by()
     )

@@ -4,6 +4,7 @@
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
+from agencies.models import Buyer, BuyerPhone
 from calls.models import MobileAppCall
 from meetings.models import CallPerformance, Meeting
 from rollups.services import rollups_mark_dirty
@@ -80,3 +81,34 @@ def _mark_scored_meeting(sender, instance, **kwargs) -> None:
             "seller_id", "start_time"
         )
     )
+
+
+@receiver(pre_save, sender=Buyer)
+def _remember_buyer_state(sender, instance, **kwargs) -> None:
+    if instance._state.adding:
+        return
+    instance._rollup_previous_state = (
+        Buyer.objects.filter(pk=instance.pk).values_list("deleted_at", "merged_into_id").first()
+    )
+
+
+@receiver(post_save, sender=Buyer)
+def _mark_hidden_or_shown_buyer(sender, instance, created=False, **kwargs) -> None:
+    """A buyer deleted, restored or merged away hides or shows its calls: their days change."""
+    if created:
+        return
+    previous = getattr(instance, "_rollup_previous_state", None)
+    if previous is None or previous == (instance.deleted_at, instance.merged_into_id):
+        return
+    buyer_ids = [instance.pk, *([instance.merged_into_id] if instance.merged_into_id else [])]
+    phones = {
+        instance.phone,
+        *BuyerPhone.objects.filter(buyer_id__in=buyer_ids).values_list("phone", flat=True),
+    }
+    marks = list(
+        Meeting.objects.filter(buyer_id__in=buyer_ids).values_list("seller_id", "start_time")
+    )
+    marks += MobileAppCall.objects.filter(
+        seller__agency_id=instance.agency_id, buyer_number__in=phones
+    ).values_list("seller_id", "start_time")
+    rollups_mark_dirty(seller_times=marks)

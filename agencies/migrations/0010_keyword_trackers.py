@@ -18,8 +18,12 @@ def trackers_from_settings(apps, schema_editor):
         for name, phrases in trackers.items():
             if not isinstance(phrases, list):
                 continue
-            cleaned = list(dict.fromkeys(" ".join(str(p).split()).casefold() for p in phrases))
-            cleaned = [p for p in cleaned if p]
+            spelled: dict[str, str] = {}
+            for phrase in phrases:
+                text = " ".join(str(phrase).split())
+                if text:
+                    spelled.setdefault(text.casefold(), text)
+            cleaned = list(spelled.values())
             if cleaned:
                 Tracker.objects.get_or_create(
                     agency=agency, name=str(name)[:100], defaults={"phrases": cleaned}

@@ -124,6 +124,7 @@ def test_the_exotel_api_token_is_write_only(staff_client, agency):
         "exotel_api_key": "acme-key",
         "exotel_api_token": "acme-token-secret",
         "exotel_api_host": "api.in.exotel.com",
+        "buyer_dormant_after_days": "60",
     }
     assert staff_client.post(url, form).status_code == 302
     agency.refresh_from_db()

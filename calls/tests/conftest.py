@@ -93,7 +93,23 @@ def make_exotel_call(db) -> Callable[..., ExotelCall]:
     return make
 
 
-class RecordingServer:
+class LoopbackRecordingHost:
+    """A test server on 127.0.0.1 (``self.url``) that the SSRF guard may be told to trust."""
+
+    url: str
+
+    @property
+    def netloc(self) -> str:
+        return self.url.removeprefix("http://")
+
+    def allow(self, settings) -> None:
+        """Let the SSRF guard fetch from this loopback server, with credentials (tests only)."""
+        settings.EXOTEL_DOWNLOAD_ALLOW_LOOPBACK = True
+        settings.EXOTEL_RECORDING_HOSTS = [*settings.EXOTEL_RECORDING_HOSTS, self.netloc]
+        settings.EXOTEL_CREDENTIAL_HOSTS = [*settings.EXOTEL_CREDENTIAL_HOSTS, self.netloc]
+
+
+class RecordingServer(LoopbackRecordingHost):
     """A real HTTP server on 127.0.0.1 that answers queued responses and checks basic auth.
 
     A queued response may be ``(status, body, content_type, {header: value})``. With
@@ -139,16 +155,6 @@ class RecordingServer:
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
-    @property
-    def netloc(self) -> str:
-        return self.url.removeprefix("http://")
-
-    def allow(self, settings) -> None:
-        """Let the SSRF guard fetch from this loopback server, with credentials (tests only)."""
-        settings.EXOTEL_DOWNLOAD_ALLOW_LOOPBACK = True
-        settings.EXOTEL_RECORDING_HOSTS = [*settings.EXOTEL_RECORDING_HOSTS, self.netloc]
-        settings.EXOTEL_CREDENTIAL_HOSTS = [*settings.EXOTEL_CREDENTIAL_HOSTS, self.netloc]
-
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
@@ -175,7 +181,7 @@ def listener(settings):
     server.close()
 
 
-class FakeExotel:
+class FakeExotel(LoopbackRecordingHost):
     """Exotel's Bulk Call Details API on 127.0.0.1: ``GET /v1/Accounts/<sid>/Calls.json``.
 
     Filters the rows in ``calls`` by ``DateCreated`` (``gte:…;lte:…``, account time) and
@@ -278,5 +284,6 @@ def fake_exotel(settings, agency):
     settings.EXOTEL_API_TOKEN = "exo-token-456"
     server = FakeExotel("chirpworks1", "exo-key-123", "exo-token-456", agency.tzinfo)
     settings.EXOTEL_API_HOST = server.url
+    server.allow(settings)  # its recordings are downloaded from 127.0.0.1
     yield server
     server.close()

@@ -243,6 +243,7 @@ class TestCredentials:
         from calls.tests.conftest import FakeExotel
 
         own = FakeExotel("agency-sid", "agency-key", "agency-token-secret", agency.tzinfo)
+        own.allow(settings)
         try:
             agency.exotel_account_sid = "agency-sid"
             agency.exotel_api_key = "agency-key"

@@ -34,6 +34,7 @@ def production_settings(database_url: str, **env: str) -> dict:
         "DJANGO_SECRET_KEY": "production-test-key",
         "DJANGO_ALLOWED_HOSTS": "api.example.com",
         "DATABASE_URL": database_url,
+        "EMAIL_URL": "smtp+tls://mailer:pw@smtp.example.com:587",  # production requires one
         **env,
     }
     done = subprocess.run(  # noqa: S603 - our own interpreter and script

@@ -36,6 +36,7 @@ PRODUCTION_ENV = {
     "JWT_SIGNING_KEY": "y" * 50,
     "DJANGO_ALLOWED_HOSTS": "api.example.com",
     "DATABASE_URL": "postgres://chirpworks:pw@db.example:5432/chirpworks",
+    "EMAIL_URL": "smtp+tls://mailer:pw@smtp.example.com:587",  # production refuses to start without
 }
 
 

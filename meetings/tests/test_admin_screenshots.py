@@ -103,11 +103,12 @@ def test_meetings_list_fits_1400_px(meetings, console):
     console.goto(f"{console.base}/admin/meetings/meeting/")
     _fits(console)
     headers = console.locator("#result_list thead th").all_inner_texts()
-    assert [h.strip().upper() for h in headers[-4:]] == [
+    assert [h.strip().upper() for h in headers[-5:]] == [
         "START (AGENCY TIME)",
         "DURATION",
         "JOB",
         "SCORE",
+        "FLAGS",
     ]
     assert "18 Nov 10:30 IST" in console.locator("#result_list").inner_text()
     console.screenshot(path=str(SCREENSHOTS / "admin-meetings.png"), full_page=True)

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from agencies.models import Tracker
 from meetings import processing
 from meetings.models import MeetingCorrection
 from meetings.tests.factories import ist, make_meeting
@@ -33,7 +34,7 @@ def analysed(seller, catalogue):
     """A completed meeting with a transcript, analysed by the real offline analyser."""
     meeting = make_meeting(seller, start=ist(2026, 11, 16, 11, 0), transcription=TRANSCRIPT)
     agency = meeting.agency
-    agency.settings = {"keyword_trackers": {"competitors": ["Star Health"]}}
+    Tracker.objects.create(agency=agency, name="competitors", phrases=["Star Health"])
     agency.save()
     assert processing.job_reanalyse(job_id=str(meeting.job.pk)) == "completed"
     meeting.refresh_from_db()

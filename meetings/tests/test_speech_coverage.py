@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from agencies.models import Tracker
 from meetings import processing
 from meetings.models import JobStatus
 from meetings.tests.conftest import RECORDINGS
@@ -256,7 +257,7 @@ def test_the_job_gives_the_agency_vocabulary_to_the_model(
     monkeypatch.setattr("meetings.transcription.get_transcription_provider", lambda: provider)
     job = make_job("d6-mono.ogg")
     agency = job.meeting.agency
-    agency.settings = {"keyword_trackers": {"competitors": ["Star Health"]}}
+    Tracker.objects.create(agency=agency, name="competitors", phrases=["Star Health"])
     agency.save()
 
     assert processing.job_run(job_id=str(job.pk)) == "completed"
