@@ -36,7 +36,18 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS_DIR = Path(os.environ.get("CORPUS_DEV_DIR") or ROOT.parent.parent / "shared" / "corpus-dev")
+# shared/ sits beside the checkout (../shared), or beside its worktree folder; CORPUS_DEV_DIR wins.
+CORPUS_DIR = Path(
+    os.environ.get("CORPUS_DEV_DIR")
+    or next(
+        (
+            base / "shared" / "corpus-dev"
+            for base in (ROOT.parent, ROOT.parent.parent)
+            if (base / "shared" / "corpus-dev").is_dir()
+        ),
+        ROOT.parent / "shared" / "corpus-dev",
+    )
+)
 AUDIO_DIR = ROOT / "var" / "corpus-dev"
 # The analysis bench's split (kept here too until that branch's corpus module is merged).
 HELDOUT_AGENCIES = ("Kaveri Finserv", "SuryaKiran Solar")

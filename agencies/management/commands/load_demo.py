@@ -21,11 +21,11 @@ from django.core.files import File
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
-from mutagen import File as AudioFile
 
 from agencies.models import Agency, Buyer
 from agencies.services import agency_create
 from calls.models import ExotelCall, MobileAppCall, RecordingStatus
+from calls.recordings import audio_probe
 from calls.services import app_calls_sync, calls_reconcile, exotel_call_ingest
 from meetings.models import Job, JobStatus, Meeting
 from meetings.services import job_enqueue
@@ -300,8 +300,8 @@ def _start_time(call: DemoCall, now: datetime) -> datetime:
 def _store_recording(call: ExotelCall, path: Path) -> None:
     """What ``exotel_recording_download`` does after a download, from a local file."""
     with path.open("rb") as audio:
-        call.recording.save(f"{call.call_sid}{path.suffix}", File(audio), save=False)
-    info = AudioFile(path)
-    call.recording_duration = round(info.info.length, 2) if info is not None else None
+        probe = audio_probe(audio)  # decoded, as downloads are
+        call.recording.save(f"{call.pk}{path.suffix}", File(audio), save=False)
+    call.recording_duration = round(probe.duration, 2) if probe is not None else None
     call.recording_status = RecordingStatus.STORED
     call.save(update_fields=["recording", "recording_duration", "recording_status", "updated_at"])
