@@ -90,14 +90,16 @@ _PHONE_INTL = re.compile(
     rf"(?<![\w+])(?:\+|00)[1-9]\d{{0,2}}{_SEP}\(?\d{{1,5}}\)?(?:{_SEP}\d){{5,11}}{_NA}"
 )
 _AADHAAR = re.compile(rf"{_NB}[2-9]\d{{3}}{_SEP}\d{{4}}{_SEP}\d{{4}}{_NA}")
-_CARD = re.compile(rf"{_NB}\d(?:{_SEP}\d){{12,18}}{_NA}")
+# Not the digits after a decimal point ("succeeded in 0.0174470330002805s" is no card).
+_CARD = re.compile(rf"(?<!\d\.){_NB}\d(?:{_SEP}\d){{12,18}}{_NA}")
 _PHONE = re.compile(
     rf"{_NB}(?:"
     rf"(?:(?:91|0){_SEP})?[6-9](?:{_SEP}\d){{9}}"  # mobiles: 98765 43210, 09876543210, 91 98...
     rf"|0\d{{2,4}}{_SEP}\d(?:{_SEP}\d){{5,7}}"  # landlines with an STD code: 080 4711 2233
     rf"){_NA}"
 )
-_DIGIT_RUN = re.compile(rf"{_NB}\d(?:{_SEP}\d){{8,17}}{_NA}")
+# Not the digits after a decimal point, as for cards.
+_DIGIT_RUN = re.compile(rf"(?<!\d\.){_NB}\d(?:{_SEP}\d){{8,17}}{_NA}")
 _PAN = re.compile(
     r"(?<![A-Za-z0-9])[A-Za-z]{3}[PCHFATBLJGpchfatbljg][A-Za-z]\d{4}[A-Za-z](?![A-Za-z0-9])"
 )

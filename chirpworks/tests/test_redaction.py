@@ -103,3 +103,9 @@ def test_transcript_redact_copies_and_keeps_the_original():
     assert redacted[0]["text"] == "call [PHONE]"
     assert redacted[1]["translation"] == "mail [EMAIL]"
     assert segments[0]["text"] == "call 98123 45678"  # the stored transcript stays whole
+
+
+def test_the_digits_of_a_decimal_number_are_no_card():
+    # A Celery line read "succeeded in 0.[CARD]s": 0174470330002805 passes the Luhn check.
+    assert pii_redact("succeeded in 0.0174470330002805s") == "succeeded in 0.0174470330002805s"
+    assert pii_redact("card 4111 1111 1111 1111 on file") == "card [CARD] on file"
