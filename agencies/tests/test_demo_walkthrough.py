@@ -91,12 +91,13 @@ def demo_is_a_week_ending_now():
 
 def readme_walkthrough_answers_with_content(live_server, tmp_path):
     script = PRELUDE + walkthrough().replace(BASE_URL, live_server.url)
+    # coreutils' `timeout` bounds the walkthrough, not subprocess's own timeout: that polls with
+    # time.sleep, which fails with EINVAL under libfaketime (CI's shifted-clock pass).
     run = subprocess.run(  # noqa: S603
-        ["bash", "-c", script],  # noqa: S607
+        ["timeout", "300", "bash", "-c", script],  # noqa: S607
         env={"PATH": "/usr/bin:/bin", "WALK_PYTHON": sys.executable, "WALK_OUT": str(tmp_path)},
         capture_output=True,
         text=True,
-        timeout=300,
         check=False,
     )
     assert run.returncode == 0, run.stderr + run.stdout[-2000:]
