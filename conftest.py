@@ -1,5 +1,8 @@
 """Shared fixtures: agencies, people in each role, and API clients authenticated as them."""
 
+import os
+import select
+import time
 from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -14,6 +17,17 @@ from rest_framework.test import APIClient
 from agencies.models import Agency
 from sellers.models import Role, Seller
 from sellers.services import tokens_issue
+
+
+def _sleep_without_clock_nanosleep(seconds: float) -> None:
+    select.select([], [], [], seconds)
+
+
+# Under libfaketime with FAKETIME_DONT_FAKE_MONOTONIC (CI's shifted-clock pass), Python's
+# time.sleep (clock_nanosleep on an absolute monotonic deadline) fails with EINVAL, and so does
+# anything that polls with it, such as subprocess.run(timeout=...). select's relative timeout works.
+if "faketime" in os.environ.get("LD_PRELOAD", ""):
+    time.sleep = _sleep_without_clock_nanosleep
 
 _phone_counter = iter(range(10_000, 99_999))
 
