@@ -12,7 +12,7 @@ from agencies.book_services import (
     buyers_restore_by_call,
     buyers_route,
 )
-from agencies.buyer_selectors import buyer_search_cache_invalidate
+from agencies.buyer_search_cache import buyer_search_cache_invalidate
 from agencies.models import Agency, Buyer, BuyerPhone, generate_webhook_secret
 from chirpworks.bulk import bulk_update_rows
 from chirpworks.exceptions import ConflictError

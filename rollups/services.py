@@ -14,7 +14,7 @@ How a row stays right:
   and the nightly ``rollups.tasks.repair_recent_rollups`` the last days, for whatever a writer
   forgot to mark.
 
-A call's day is its start's agency-local date. An app call is counted as ``calls.analytics``
+A call's day is its start's agency-local date. An app call is counted as ``rollups.analytics``
 counts it, so a mark also covers the days of its twin window (``CALL_DEDUP_WINDOW``) and of the
 reconciliation tolerance: a meeting created at 00:00:03 can hide an app call of 23:59:58.
 """
@@ -189,7 +189,7 @@ def daily_figures(
 ) -> dict[tuple[uuid.UUID, date], DayFigures]:
     """Each (seller, local day)'s figures over the calls starting in ``[start, end)``.
 
-    The counting rules of ``calls.analytics`` (which the hand-checked and property tests hold
+    The counting rules of ``rollups.analytics`` (which the hand-checked and property tests hold
     this to): meetings in their direction, answered; unlinked app calls that are not a meeting's
     twin by status; leads the distinct phones of answered calls.
     """
