@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-deps run test lint format migrate demo schema clean
+.PHONY: install system-deps run test lint lint-imports format migrate demo schema clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Each app imports only the apps below it: the layers contract in pyproject.toml (issue 12).
+lint-imports: install
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -9,7 +9,6 @@ from chirpworks.admin_display import (
     details,
     local_time,
 )
-from meetings.models import Meeting
 
 
 @admin.register(Action)
@@ -61,7 +60,9 @@ class ActionAdmin(AgencyTimezoneMixin, IdSearchMixin, admin.ModelAdmin):
 
     @admin.display(description="Meeting")
     def meeting_link(self, action: Action) -> str:
-        return admin_link(Meeting, action.meeting_id, "Open meeting")
+        return admin_link(
+            Action._meta.get_field("meeting").related_model, action.meeting_id, "Open meeting"
+        )
 
     @admin.display(description="Signals")
     def signals_view(self, action: Action) -> str:

@@ -12,7 +12,7 @@ from actions.serializers import (
     ActionUpdateInputSerializer,
 )
 from chirpworks.pagination import paginate, wants_pagination
-from sellers.app_views import AgencyAPIView
+from chirpworks.views import AgencyAPIView
 from sellers.serializers import MessageSerializer
 
 ERRORS = {

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Value
@@ -16,11 +16,13 @@ from django.utils import timezone
 from actions.models import Action, ActionStatus
 from actions.selectors import actions_in_scope
 from chirpworks.exceptions import NotFoundError
-from meetings.models import Meeting
 from meetings.search.documents import KIND_ACTION
 from meetings.search.signals import search_index_enqueue
 from sellers.access_selectors import scope_visible
 from sellers.models import Seller
+
+if TYPE_CHECKING:  # actions sit below meetings: Action's FK reaches Meeting by its string name
+    from meetings.models import Meeting
 
 EDITABLE_FIELDS = ("title", "description", "due_date")
 TITLE_MAX = 300
@@ -105,7 +107,7 @@ def action_title_key(title: str) -> str:
 
 @transaction.atomic
 def action_sync_for_meeting(
-    *, meeting: Meeting, proposals: list[ActionProposal], types: Iterable[str]
+    *, meeting: "Meeting", proposals: list[ActionProposal], types: Iterable[str]
 ) -> ActionSyncResult:
     """Make ``meeting``'s actions of ``types`` match ``proposals``, in place.
 

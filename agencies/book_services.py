@@ -10,14 +10,13 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from actions.models import Action
-from agencies.buyer_selectors import buyer_search_cache_invalidate
+from agencies.buyer_search_cache import buyer_search_cache_invalidate
 from agencies.enrichment import PROFILE_FIELDS, phones_heard, profile_extract
 from agencies.models import (
     Agency,
@@ -31,11 +30,13 @@ from agencies.models import (
     LifecycleCause,
     NoteKind,
 )
+from agencies.selectors import buyers_route
 from chirpworks.exceptions import ApplicationError, ConflictError
-from meetings.models import Meeting, SearchDocument
-from meetings.search.documents import KIND_ACTION, KIND_BUYER, KIND_MEETING, KIND_MOBILE_CALL
-from meetings.search.signals import search_index_enqueue
+from chirpworks.signals import buyers_merged, buyers_visibility_changed
 from sellers.models import Seller
+
+if TYPE_CHECKING:  # agencies sit below meetings: a note's FK reaches Meeting by its string name
+    from meetings.models import Meeting
 
 logger = logging.getLogger(__name__)
 
@@ -312,7 +313,7 @@ def _note_create(
     buyer: Buyer,
     text: str,
     author: Seller | None,
-    meeting: Meeting | None = None,
+    meeting: "Meeting | None" = None,
     kind: str = NoteKind.NOTE,
 ) -> BuyerNote:
     note = BuyerNote(
@@ -332,7 +333,7 @@ def _note_create(
 
 
 def buyer_note_add(
-    *, actor: Seller, buyer: Buyer, text: str, meeting: Meeting | None = None
+    *, actor: Seller, buyer: Buyer, text: str, meeting: "Meeting | None" = None
 ) -> BuyerNote:
     """A seller's note on a buyer, or on one of the buyer's meetings."""
     text = text.strip()
@@ -347,7 +348,7 @@ def buyer_note_add(
 
 
 def buyer_enrich_from_analysis(
-    *, buyer: Buyer, meeting: Meeting, analysis: dict[str, Any]
+    *, buyer: Buyer, meeting: "Meeting", analysis: dict[str, Any]
 ) -> list[str]:
     """Fold the details said on ``meeting`` into the profile, each with its meeting and date.
 
@@ -397,24 +398,7 @@ def buyer_enrich_from_analysis(
 
 def _reindex_buyer_world(buyer_ids: list[uuid.UUID], phones: list[str]) -> None:
     """Re-index what search shows of these buyers: profiles, meetings, actions, app calls."""
-    from calls.models import MobileAppCall
-
-    search_index_enqueue(kind=KIND_BUYER, entity_ids=buyer_ids)
-    search_index_enqueue(
-        kind=KIND_MEETING,
-        entity_ids=Meeting.objects.filter(buyer_id__in=buyer_ids).values_list("pk", flat=True),
-    )
-    search_index_enqueue(
-        kind=KIND_ACTION,
-        entity_ids=Action.objects.filter(buyer_id__in=buyer_ids).values_list("pk", flat=True),
-    )
-    if phones:
-        search_index_enqueue(
-            kind=KIND_MOBILE_CALL,
-            entity_ids=MobileAppCall.objects.filter(
-                buyer_number__in=phones, meeting__isnull=True
-            ).values_list("pk", flat=True),
-        )
+    buyers_visibility_changed.send(Buyer, buyer_ids=buyer_ids, phones=phones)
 
 
 def _phones_of(buyer: Buyer) -> list[str]:
@@ -487,7 +471,11 @@ def buyers_purge_deleted(*, older_than: datetime, dry_run: bool = False) -> Purg
     calls, actions and notes; their audit rows stay."""
     buyers = Buyer.objects.filter(deleted_at__lt=older_than)
     ids = list(buyers.values_list("pk", flat=True))
-    meetings = Meeting.objects.filter(buyer_id__in=ids).count() if ids else 0
+    meetings = (
+        Buyer.objects.filter(pk__in=ids).aggregate(meetings=Count("meetings"))["meetings"]
+        if ids
+        else 0
+    )
     if dry_run or not ids:
         return PurgeResult(len(ids), meetings)
     for start in range(0, len(ids), 200):
@@ -501,47 +489,6 @@ def buyers_purge_deleted(*, older_than: datetime, dry_run: bool = False) -> Purg
 
 
 # --- Routing calls to buyers (find-or-create) ------------------------------------------------
-
-
-def buyers_route(*, agency_ids: set[uuid.UUID], phones: set[str]) -> dict[tuple, Buyer]:
-    """``{(agency_id, phone): Buyer}`` of the live buyer each known number belongs to.
-
-    A number is a buyer's own, a merged-away buyer's (followed to the buyer it went into) or an
-    alternate. Two queries, whatever the count (a merge chain is followed in memory).
-    """
-    if not phones:
-        return {}
-    own = {
-        (b.agency_id, b.phone): b
-        for b in Buyer.objects.filter(agency_id__in=agency_ids, phone__in=phones)
-    }
-    alternates = {
-        (p.agency_id, p.phone): p.buyer_id
-        for p in BuyerPhone.objects.filter(agency_id__in=agency_ids, phone__in=phones)
-    }
-    needed = {b.merged_into_id for b in own.values() if b.merged_into_id} | set(alternates.values())
-    targets: dict[uuid.UUID, Buyer] = {}
-    while needed - targets.keys():
-        fetched = Buyer.objects.filter(pk__in=needed - targets.keys())
-        for buyer in fetched:
-            targets[buyer.pk] = buyer
-            if buyer.merged_into_id:
-                needed.add(buyer.merged_into_id)
-        if not fetched:
-            break
-
-    def live(buyer: Buyer) -> Buyer:
-        seen = set()
-        while buyer.merged_into_id and buyer.merged_into_id in targets and buyer.pk not in seen:
-            seen.add(buyer.pk)
-            buyer = targets[buyer.merged_into_id]
-        return buyer
-
-    routed = {key: live(buyer) for key, buyer in own.items()}
-    for key, buyer_id in alternates.items():
-        if key not in routed or routed[key].merged_into_id:
-            routed[key] = live(targets[buyer_id]) if buyer_id in targets else routed.get(key)
-    return {key: buyer for key, buyer in routed.items() if buyer is not None}
 
 
 def buyers_lock_routed(*, buyers: dict[tuple, Buyer]) -> dict[tuple, Buyer]:
@@ -616,16 +563,19 @@ def buyers_merge(*, actor: Seller | None, keep: Buyer, merge: list[Buyer]) -> Bu
         if any(b.agency_id != kept.agency_id for b in absorbed):
             raise ApplicationError("Buyers of different agencies", code="agency_mismatch")
 
+        elsewhere: dict[str, int] = {}
+        for _receiver, counts in buyers_merged.send(
+            Buyer, agency_id=kept.agency_id, kept_id=kept.pk, merged_ids=merge_ids
+        ):
+            elsewhere.update(counts)
         moved = {
-            "meetings": Meeting.objects.filter(buyer_id__in=merge_ids).update(buyer=kept),
-            "actions": Action.objects.filter(buyer_id__in=merge_ids).update(buyer=kept),
+            "meetings": elsewhere.get("meetings", 0),
+            "actions": elsewhere.get("actions", 0),
             "notes": BuyerNote.objects.filter(buyer_id__in=merge_ids).update(buyer=kept),
             "lifecycle_changes": BuyerLifecycleChange.objects.filter(buyer_id__in=merge_ids).update(
                 buyer=kept
             ),
-            "search_documents": SearchDocument.objects.filter(
-                agency_id=kept.agency_id, buyer_id__in=merge_ids
-            ).update(buyer_id=kept.pk),
+            "search_documents": elsewhere.get("search_documents", 0),
         }
         BuyerPhone.objects.filter(buyer_id__in=merge_ids).update(buyer=kept)
         BuyerPhone.objects.bulk_create(

@@ -2,7 +2,7 @@ import uuid
 
 from django.db.models import QuerySet
 
-from agencies.models import Agency
+from agencies.models import Agency, Buyer, BuyerPhone
 from chirpworks.exceptions import ApplicationError, NotFoundError
 from products.models import Product
 from sellers.models import Seller
@@ -57,3 +57,44 @@ def product_get_for(*, actor: Seller, product_id: uuid.UUID) -> Product:
     if product is None:
         raise NotFoundError("Product not found", code="product_not_found")
     return product
+
+
+def buyers_route(*, agency_ids: set[uuid.UUID], phones: set[str]) -> dict[tuple, Buyer]:
+    """``{(agency_id, phone): Buyer}`` of the live buyer each known number belongs to.
+
+    A number is a buyer's own, a merged-away buyer's (followed to the buyer it went into) or an
+    alternate. Two queries, whatever the count (a merge chain is followed in memory).
+    """
+    if not phones:
+        return {}
+    own = {
+        (b.agency_id, b.phone): b
+        for b in Buyer.objects.filter(agency_id__in=agency_ids, phone__in=phones)
+    }
+    alternates = {
+        (p.agency_id, p.phone): p.buyer_id
+        for p in BuyerPhone.objects.filter(agency_id__in=agency_ids, phone__in=phones)
+    }
+    needed = {b.merged_into_id for b in own.values() if b.merged_into_id} | set(alternates.values())
+    targets: dict[uuid.UUID, Buyer] = {}
+    while needed - targets.keys():
+        fetched = Buyer.objects.filter(pk__in=needed - targets.keys())
+        for buyer in fetched:
+            targets[buyer.pk] = buyer
+            if buyer.merged_into_id:
+                needed.add(buyer.merged_into_id)
+        if not fetched:
+            break
+
+    def live(buyer: Buyer) -> Buyer:
+        seen = set()
+        while buyer.merged_into_id and buyer.merged_into_id in targets and buyer.pk not in seen:
+            seen.add(buyer.pk)
+            buyer = targets[buyer.merged_into_id]
+        return buyer
+
+    routed = {key: live(buyer) for key, buyer in own.items()}
+    for key, buyer_id in alternates.items():
+        if key not in routed or routed[key].merged_into_id:
+            routed[key] = live(targets[buyer_id]) if buyer_id in targets else routed.get(key)
+    return {key: buyer for key, buyer in routed.items() if buyer is not None}

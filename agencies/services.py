@@ -10,10 +10,10 @@ from agencies.book_services import (
     buyer_enrich_from_analysis,
     buyers_lock_routed,
     buyers_restore_by_call,
-    buyers_route,
 )
-from agencies.buyer_selectors import buyer_search_cache_invalidate
+from agencies.buyer_search_cache import buyer_search_cache_invalidate
 from agencies.models import Agency, Buyer, BuyerPhone, generate_webhook_secret
+from agencies.selectors import buyers_route
 from chirpworks.bulk import bulk_update_rows
 from chirpworks.exceptions import ConflictError
 from chirpworks.phones import phone_parse
@@ -67,7 +67,7 @@ def buyer_find_or_create(
     """The agency's buyer that ``phone`` (parsed to E.164) belongs to, created if new; race-safe.
 
     The number may be a buyer's own, an alternate, or a merged-away buyer's: the call lands on
-    the buyer it now belongs to (``book_services.buyers_route``). A deleted buyer is restored,
+    the buyer it now belongs to (``agencies.selectors.buyers_route``). A deleted buyer is restored,
     with a note, by the new call. Concurrent callers for one new number all get the same row:
     the unique (agency, phone) constraint makes the losers' INSERT fail inside a savepoint, and
     they read the winner's row. ``last_contacted_at`` / ``last_contacted_by`` only ever move

@@ -11,7 +11,7 @@ from agencies.tracker_serializers import (
     TrackerSerializer,
     TrackerUpdateSerializer,
 )
-from sellers.app_views import AgencyAPIView
+from chirpworks.views import AgencyAPIView
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid input: {error, code}"),

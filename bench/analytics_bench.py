@@ -54,10 +54,10 @@ from django.db.models.functions import TruncDate  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from agencies.models import Agency, Buyer  # noqa: E402
-from calls import analytics  # noqa: E402
 from calls.models import AppCallStatus, MobileAppCall  # noqa: E402
 from chirpworks.timeframes import DateRange, local_today  # noqa: E402
 from meetings.models import Meeting  # noqa: E402
+from rollups import analytics  # noqa: E402
 from rollups.services import rollups_rebuild  # noqa: E402
 from sellers.access_selectors import SellerScope  # noqa: E402
 from sellers.models import Role, Seller  # noqa: E402

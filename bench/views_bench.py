@@ -37,7 +37,7 @@ from django.db import connection  # noqa: E402
 from django.test import override_settings  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
-from agencies.buyer_selectors import buyer_search_cache_invalidate  # noqa: E402
+from agencies.buyer_search_cache import buyer_search_cache_invalidate  # noqa: E402
 from agencies.models import Agency, Buyer  # noqa: E402
 from chirpworks.timeframes import local_today  # noqa: E402
 from sellers.models import Seller  # noqa: E402

@@ -18,7 +18,7 @@ from calls.serializers import (
 )
 from chirpworks.exceptions import ApplicationError
 from chirpworks.parsers import FormParser, JSONParser, MultiPartParser
-from sellers.permissions import GuestsReadOnly
+from chirpworks.permissions import GuestsReadOnly
 
 ERRORS = {
     401: OpenApiResponse(description="Not authenticated: {error, code, msg}"),

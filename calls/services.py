@@ -47,6 +47,7 @@ from chirpworks.bulk import bulk_update_rows
 from chirpworks.exceptions import ApplicationError, ForbiddenError
 from chirpworks.outages import task_send, task_send_on_commit
 from chirpworks.phones import InvalidPhoneNumber, phone_parse
+from chirpworks.signals import calls_written
 from chirpworks.timeframes import within_date_bounds
 from meetings.search.documents import KIND_MOBILE_CALL
 from meetings.search.signals import search_index_enqueue
@@ -56,7 +57,6 @@ from meetings.services import (
     meetings_create_for_calls,
     meetings_fill_from_app_calls,
 )
-from rollups.services import rollups_mark_dirty
 from sellers.models import Seller
 
 logger = logging.getLogger(__name__)
@@ -177,7 +177,9 @@ def app_calls_sync(*, seller: Seller, items: list) -> AppCallSyncResult:
             result.created += 1
             result.results.append({"index": index, "appCallId": app_call_id, "status": "created"})
         MobileAppCall.objects.bulk_create(new_calls, batch_size=BULK_BATCH_SIZE)
-        rollups_mark_dirty(seller_times=[(seller.pk, c.start_time) for c in new_calls])
+        calls_written.send(
+            MobileAppCall, seller_times=[(seller.pk, c.start_time) for c in new_calls]
+        )
         search_index_enqueue(kind=KIND_MOBILE_CALL, entity_ids=[c.pk for c in new_calls])
         if any(call.status == AppCallStatus.PROCESSING for call in new_calls):
             _enqueue_reconcile(seller_id=seller.pk)
@@ -1348,7 +1350,9 @@ def _write_outcome(outcome: _Outcome, now: datetime) -> None:
         ["meeting"],
         common={"reconciled_at": now, "updated_at": now},
     )
-    rollups_mark_dirty(seller_times=[(app.seller_id, app.start_time) for app in app_links])
+    calls_written.send(
+        MobileAppCall, seller_times=[(app.seller_id, app.start_time) for app in app_links]
+    )
     # A reconciled app call is searched as its meeting: drop its own documents.
     search_index_enqueue(kind=KIND_MOBILE_CALL, entity_ids=[app.pk for app in app_links])
     bulk_update_rows(

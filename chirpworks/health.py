@@ -1,4 +1,10 @@
-"""Health checks for ``GET /api/health/``: each returns a small dict and raises nothing."""
+"""Health checks for ``GET /api/health/``: each returns a small dict and raises nothing.
+
+The project's own checks live here; apps whose work the report covers (the job queue, the
+backlog, the speech model) fill their slots from ``AppConfig.ready`` with ``check_register`` and
+``backlog_register``, so this module imports no app. ``CHECK_ORDER`` and ``BACKLOG_ORDER`` fix the
+report's key order, which is part of the /health output.
+"""
 
 import time
 import uuid
@@ -61,27 +67,11 @@ def check_workers() -> dict[str, Any]:
     return {"seen": len(workers)}
 
 
-def check_queue() -> dict[str, Any]:
-    from meetings.models import Job, JobStatus
-
-    waiting = Job.objects.filter(status=JobStatus.INIT)
-    oldest = waiting.order_by("created_at").values_list("created_at", flat=True).first()
-    age = (timezone.now() - oldest).total_seconds() if oldest else 0.0
-    return {"waiting_jobs": waiting.count(), "oldest_waiting_seconds": round(age)}
-
-
 def check_backlog() -> dict[str, Any]:
     """Work that should have moved and has not: jobs whose worker's lease ran out (stuck), jobs
     and recording downloads waiting past HEALTH_OVERDUE_AFTER (overdue). Any of them makes the
     report "degraded": the service answers, but something (a worker, beat, the broker) is off."""
-    from calls.services import exotel_recordings_overdue
-    from meetings.services import jobs_overdue, jobs_stuck
-
-    counts = {
-        "stuck_jobs": jobs_stuck().count(),
-        "overdue_jobs": jobs_overdue().count(),
-        "overdue_recordings": exotel_recordings_overdue().count(),
-    }
+    counts = {name: BACKLOG[name]() for name in BACKLOG_ORDER if name in BACKLOG}
     return {**counts, "degraded": any(counts.values())}
 
 
@@ -91,29 +81,47 @@ def check_storage() -> dict[str, Any]:
     return {"backend": settings.STORAGES["default"]["BACKEND"].rsplit(".", 1)[-1]}
 
 
-def check_speech_model() -> dict[str, Any]:
-    from meetings.transcription import get_transcription_provider
-
-    provider = get_transcription_provider()
-    return provider.health() if hasattr(provider, "health") else {"provider": provider.name}
-
+CHECK_ORDER = (
+    "database",
+    "cache",
+    "broker",
+    "workers",
+    "queue",
+    "backlog",
+    "storage",
+    "speech_model",
+)
+BACKLOG_ORDER = ("stuck_jobs", "overdue_jobs", "overdue_recordings")
 
 CHECKS: dict[str, Check] = {
     "database": check_database,
     "cache": check_cache,
     "broker": check_broker,
     "workers": check_workers,
-    "queue": check_queue,
     "backlog": check_backlog,
     "storage": check_storage,
-    "speech_model": check_speech_model,
 }
+BACKLOG: dict[str, Callable[[], int]] = {}
+
+
+def check_register(*, name: str, check: Check) -> None:
+    """An app adds (or replaces) the check reported under ``name``."""
+    if name not in CHECK_ORDER:
+        raise ValueError(f"unknown health check {name!r}: add it to CHECK_ORDER")
+    CHECKS[name] = check
+
+
+def backlog_register(*, name: str, count: Callable[[], int]) -> None:
+    """An app adds a count of its overdue or stuck work to the backlog check."""
+    if name not in BACKLOG_ORDER:
+        raise ValueError(f"unknown backlog count {name!r}: add it to BACKLOG_ORDER")
+    BACKLOG[name] = count
 
 
 def health_report() -> tuple[bool, dict[str, Any]]:
     """(healthy, report): "unhealthy" (503) when a check fails; "degraded" (still 200, so a load
     balancer keeps the web process) when work is stuck or overdue; else "ok"."""
-    results = {name: _timed(check) for name, check in CHECKS.items()}
+    results = {name: _timed(CHECKS[name]) for name in CHECK_ORDER if name in CHECKS}
     healthy = all(result["ok"] for result in results.values())
     if not healthy:
         status = "unhealthy"

@@ -7,15 +7,18 @@ from calls.apis import LastSyncedCallTimestampApi
 from chirpworks.exceptions import json_not_found
 from chirpworks.metrics import metrics_view
 from chirpworks.views import HealthApi, HelloApi
+from insights.buyer_apis import MeetingNoteApi
 from insights.urls import analytics_urlpatterns as insight_analytics_urlpatterns
 from insights.urls import buyer_urlpatterns as insight_buyer_urlpatterns
 from meetings.dashboard import ops_dashboard
 from meetings.tracker_apis import TrackerHitsApi
-from sellers.team_apis import TeamApi
+from meetings.user_apis import GetUserApi
+from rollups.team_apis import TeamApi
 from sellers.urls import auth_urlpatterns, user_urlpatterns
 
 api_urlpatterns = [
     path("auth/", include(auth_urlpatterns)),
+    path("user/get_user", GetUserApi.as_view(), name="user-get"),
     path("user/", include(user_urlpatterns)),
     path("agency/trackers/hits", TrackerHitsApi.as_view(), name="agency-tracker-hits"),
     path("agency/", include("agencies.urls")),
@@ -26,13 +29,15 @@ api_urlpatterns = [
         LastSyncedCallTimestampApi.as_view(),
         name="meetings-last-synced",
     ),
+    # A note on a meeting is the buyer book's (insights), mounted beside the meetings' routes.
+    path("meetings/notes/<uuid:meeting_id>", MeetingNoteApi.as_view(), name="meetings-notes"),
     path("meetings/", include("meetings.urls")),
     path("performance/", include("meetings.performance_urls")),
     path("actions/", include("actions.urls")),
     path("buyers/", include(insight_buyer_urlpatterns)),
-    path("buyers/", include("agencies.buyer_urls")),
+    path("buyers/", include("insights.buyer_urls")),
     path("analytics/", include(insight_analytics_urlpatterns)),
-    path("analytics/", include("calls.analytics_urls")),
+    path("analytics/", include("rollups.analytics_urls")),
     path("user/team", TeamApi.as_view(), name="user-team"),
     path("call_records/", include("calls.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,11 +1,30 @@
+"""The project's own views (hello, health) and ``AgencyAPIView``, the base of every app's views."""
+
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chirpworks.health import health_report
+from chirpworks.permissions import GuestsReadOnly, IsAgencyMember
+
+
+# No docstring: drf-spectacular would show a base class's docstring on every subclass.
+# Agency members only, guests read-only; responses show datetimes in the caller's agency timezone
+# (``+05:30`` for Asia/Kolkata), as the old backend showed IST.
+class AgencyAPIView(APIView):
+    permission_classes = [IsAuthenticated, IsAgencyMember, GuestsReadOnly]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        timezone.activate(request.user.agency.tzinfo)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        timezone.deactivate()
+        return super().finalize_response(request, response, *args, **kwargs)
 
 
 class HelloApi(APIView):

@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from chirpworks.pagination import paginate
 from chirpworks.phones import phone_denorm
 from chirpworks.timeframes import DateRangeQuerySerializer, date_range_parse
+from chirpworks.views import AgencyAPIView
 from insights import leaderboard, selectors
 from insights.serializers import (
     CallNextOutputSerializer,
@@ -15,7 +16,6 @@ from insights.serializers import (
     WarningQuerySerializer,
 )
 from sellers.access_selectors import seller_get_visible
-from sellers.app_views import AgencyAPIView
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid input: {error, code}"),

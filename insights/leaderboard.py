@@ -14,11 +14,11 @@ from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q,
 from actions.models import Action, ActionStatus
 from agencies.book_services import LIFECYCLE_RANK
 from agencies.models import BuyerLifecycleChange
-from calls.analytics import call_counts_by_seller
 from chirpworks.exceptions import ForbiddenError
 from chirpworks.timeframes import DateRange
 from insights.models import DealWarning
 from meetings.models import Meeting
+from rollups.analytics import call_counts_by_seller
 from sellers.access_selectors import SellerScope, scope_team
 from sellers.models import Role, Seller
 

@@ -4,6 +4,7 @@ from rest_framework.response import Response
 
 from chirpworks.pagination import Page, page_params, wants_pagination
 from chirpworks.timeframes import date_range_parse
+from chirpworks.views import AgencyAPIView
 from meetings import selectors, services
 from meetings.serializers import (
     CallHistoryPageSerializer,
@@ -14,7 +15,6 @@ from meetings.serializers import (
     MeetingDetailSerializer,
     TranscriptionSerializer,
 )
-from sellers.app_views import AgencyAPIView
 from sellers.team_serializers import TeamMembersQuerySerializer
 
 ERRORS = {

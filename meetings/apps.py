@@ -5,9 +5,11 @@ class MeetingsConfig(AppConfig):
     name = "meetings"
 
     def ready(self) -> None:
-        from meetings import contacts, tracker_tasks
+        from meetings import buyer_receivers, contacts, health, tracker_tasks
         from meetings.search import signals, tasks  # noqa: F401  (registers the Celery task)
 
         signals.connect()
         contacts.connect()
+        buyer_receivers.connect()
         tracker_tasks.connect()
+        health.register()

@@ -141,7 +141,7 @@ class Meeting(BaseModel):
             models.Index(fields=["seller", "start_time"]),
             models.Index(fields=["agency", "start_time"]),
             models.Index(fields=["buyer", "start_time"]),
-            # The buyers a scope's sellers met (``agencies.buyer_selectors.buyer_visible_q``),
+            # The buyers a scope's sellers met (``insights.buyer_selectors.buyer_visible_q``),
             # read from the index alone instead of every meeting row.
             models.Index(fields=["seller", "buyer"]),
         ]

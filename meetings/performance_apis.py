@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from chirpworks.pagination import paginate, wants_pagination
 from chirpworks.timeframes import DateRangeQuerySerializer, date_range_parse
+from chirpworks.views import AgencyAPIView
 from meetings import selectors
 from meetings.performance_serializers import (
     CallMetricsOutputSerializer,
@@ -22,7 +23,6 @@ from meetings.performance_services import call_score_review, metric_override, pe
 from meetings.worker_apis import CallMetricsApi as WorkerCallMetricsApi
 from meetings.worker_auth import HasWorkerServiceToken
 from sellers.access_selectors import seller_get_visible
-from sellers.app_views import AgencyAPIView
 from sellers.serializers import MessageSerializer
 
 ERRORS = {

@@ -24,6 +24,7 @@ from calls.models import ExotelCall
 from chirpworks.exceptions import ApplicationError, ConflictError
 from chirpworks.outages import task_send
 from chirpworks.phones import phone_denorm
+from chirpworks.signals import calls_written
 from chirpworks.timeframes import within_date_bounds
 from meetings.analysis.disclosure import recording_disclosure
 from meetings.contacts import meetings_touch_buyers
@@ -41,7 +42,6 @@ from meetings.models import (
 from meetings.search.documents import KIND_MEETING
 from meetings.search.signals import search_index_enqueue
 from meetings.trackers import meeting_tracker_hits_store
-from rollups.services import rollups_mark_dirty
 from sellers.models import Seller
 
 logger = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ def meetings_create_for_calls(*, specs: Iterable[CallMeetingSpec]) -> list[Meeti
     with transaction.atomic():
         Meeting.objects.bulk_create(meetings, batch_size=BULK_BATCH_SIZE)
         Job.objects.bulk_create(jobs, batch_size=BULK_BATCH_SIZE)
-        rollups_mark_dirty(seller_times=[(m.seller_id, m.start_time) for m in meetings])
+        calls_written.send(Meeting, seller_times=[(m.seller_id, m.start_time) for m in meetings])
         # bulk_create sends no post_save: the buyers' last contacts move forward here.
         meetings_touch_buyers(meetings=meetings)
         search_index_enqueue(kind=KIND_MEETING, entity_ids=[m.pk for m in meetings])

@@ -5,10 +5,10 @@ from rest_framework.response import Response
 
 from agencies.models import TrackerSpeaker
 from chirpworks.timeframes import DateRangeQuerySerializer, date_range_parse
+from chirpworks.views import AgencyAPIView
 from meetings.selectors import meeting_get_visible
 from meetings.trackers import meeting_tracker_hits, tracker_hits_summary
 from sellers.access_selectors import scope_team, scope_visible
-from sellers.app_views import AgencyAPIView
 from sellers.team_serializers import TeamMembersQuerySerializer
 
 ERRORS = {

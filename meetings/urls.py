@@ -1,6 +1,5 @@
 from django.urls import path
 
-from agencies.buyer_apis import MeetingNoteApi
 from meetings import apis
 
 urlpatterns = [
@@ -16,5 +15,4 @@ urlpatterns = [
         name="meetings-feedback",
     ),
     path("call_data/<uuid:meeting_id>", apis.MeetingDetailApi.as_view(), name="meetings-detail"),
-    path("notes/<uuid:meeting_id>", MeetingNoteApi.as_view(), name="meetings-notes"),
 ]

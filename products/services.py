@@ -1,10 +1,12 @@
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 
-from agencies.models import Agency
 from chirpworks.exceptions import ConflictError
 from products.models import Product
+
+if TYPE_CHECKING:  # products sit below agencies: the Agency model is reached by the string FK
+    from agencies.models import Agency
 
 UPDATABLE_FIELDS = ("name", "description", "features")
 
@@ -22,7 +24,7 @@ def _save(product: Product, *, update_fields: list[str] | None = None) -> Produc
 
 
 def product_create(
-    *, agency: Agency, name: str, description: str = "", features: list[dict] | None = None
+    *, agency: "Agency", name: str, description: str = "", features: list[dict] | None = None
 ) -> Product:
     product = Product(
         agency=agency, name=name.strip(), description=description, features=features or []

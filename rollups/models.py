@@ -4,7 +4,7 @@ from chirpworks.models import BaseModel
 
 
 class SellerDailyCalls(BaseModel):
-    """One seller's calls on one agency-local day, counted as ``calls.analytics`` counts them.
+    """One seller's calls on one agency-local day, counted as ``rollups.analytics`` counts them.
 
     Derived data: ``rollups.services.daily_rollups_refresh`` recomputes a row from the meetings and
     app calls whenever they change; ``manage.py rollups_rebuild`` recomputes any range.

@@ -1,11 +1,12 @@
-"""Single-row writes of the rollups' sources mark their days (bulk writers call
-``rollups_mark_dirty`` themselves: bulk_create and update() send no signals)."""
+"""Single-row writes of the rollups' sources mark their days; bulk writers (bulk_create and
+update() send no signals) send ``chirpworks.signals.calls_written``, which marks theirs."""
 
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from agencies.models import Buyer, BuyerPhone
 from calls.models import MobileAppCall
+from chirpworks.signals import calls_written
 from meetings.models import CallPerformance, Meeting
 from rollups.services import rollups_mark_dirty
 
@@ -34,6 +35,11 @@ _COUNTED_FIELDS = {
         "meeting_id",
     },
 }
+
+
+@receiver(calls_written)
+def _mark_written_calls(sender, *, seller_times, **kwargs) -> None:
+    rollups_mark_dirty(seller_times=seller_times)
 
 
 def _counted_change(sender, update_fields) -> bool:

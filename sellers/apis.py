@@ -6,8 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chirpworks.exceptions import AuthenticationError
-from chirpworks.phones import phone_denorm, phone_raw
-from meetings.selectors import performance_summary
+from chirpworks.phones import phone_raw
 from sellers import services
 from sellers.permissions import IsAgencyAdmin
 from sellers.serializers import (
@@ -24,7 +23,6 @@ from sellers.serializers import (
     TestTokenInputSerializer,
     TestTokenOutputSerializer,
     TokenPairSerializer,
-    UserOutputSerializer,
 )
 
 ERRORS = {
@@ -166,25 +164,6 @@ class GenerateTestTokenApi(APIView):
             },
         }
         return Response(TestTokenOutputSerializer(body).data)
-
-
-class GetUserApi(APIView):
-    @extend_schema(tags=["user"], responses={200: UserOutputSerializer, **ERRORS})
-    def get(self, request: Request) -> Response:
-        seller = request.user
-        body = {
-            "id": seller.pk,
-            "username": seller.username,
-            "email": seller.email,
-            "phone": phone_denorm(seller.phone),
-            "role": seller.role,
-            "name": seller.name,
-            "agency_id": seller.agency_id,
-            "agency_name": seller.agency.name if seller.agency else None,
-            "manager_id": seller.manager_id,
-            "last_week_performance_analysis": performance_summary(seller=seller, days=7),
-        }
-        return Response(UserOutputSerializer(body).data)
 
 
 class SetManagerApi(APIView):

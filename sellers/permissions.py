@@ -1,4 +1,4 @@
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.permissions import BasePermission
 
 
 class IsAgencyAdmin(BasePermission):
@@ -16,16 +16,6 @@ class IsStaff(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return bool(request.user and request.user.is_staff)
-
-
-class GuestsReadOnly(BasePermission):
-    """Guests may log in and read their own data, never write."""
-
-    message = "Guests have read-only access"
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(user) and (request.method in SAFE_METHODS or user.role != "guest")
 
 
 class GuestsOnlyIfAgencyAllows(BasePermission):

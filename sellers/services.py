@@ -4,6 +4,7 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -19,7 +20,6 @@ from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import AccessToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
-from agencies.models import Agency
 from chirpworks.exceptions import (
     ApplicationError,
     AuthenticationError,
@@ -32,6 +32,9 @@ from sellers.lockout import auth_failure_record, auth_failures_check, auth_failu
 from sellers.models import RevokedAccessToken, RevokedSession, Role, Seller
 from sellers.selectors import seller_chain_ids
 from sellers.tokens import SESSION_ID_CLAIM, SESSION_VERSION_CLAIM, SellerRefreshToken
+
+if TYPE_CHECKING:  # sellers sit below agencies: Seller's FK reaches Agency by its string name
+    from agencies.models import Agency
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +70,7 @@ def seller_send_password_email(*, seller: Seller, password: str) -> None:
 
 def seller_create(
     *,
-    agency: Agency,
+    agency: "Agency",
     email: str,
     name: str,
     phone: str,
@@ -118,7 +121,8 @@ def seller_signup(
     role: str | None = None,
     password: str | None = None,
 ) -> Seller:
-    agency = Agency.objects.filter(name__iexact=agency_name.strip()).first()
+    agencies = Seller._meta.get_field("agency").related_model.objects
+    agency = agencies.filter(name__iexact=agency_name.strip()).first()
     if agency is None:
         raise ApplicationError("Invalid Agency Name", code="invalid_agency")
     granted = role if role in SELF_SERVICE_ROLES else Role.USER

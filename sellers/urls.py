@@ -12,6 +12,5 @@ auth_urlpatterns = [
 ]
 
 user_urlpatterns = [
-    path("get_user", apis.GetUserApi.as_view(), name="user-get"),
     path("set_manager", apis.SetManagerApi.as_view(), name="user-set-manager"),
 ]

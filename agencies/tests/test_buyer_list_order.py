@@ -12,9 +12,9 @@ import pytest
 from django.apps import apps
 from django.db.models import F
 
-from agencies.buyer_selectors import buyer_list, buyers_of_agency, with_last_contact
 from agencies.models import Buyer
 from agencies.services import buyers_touch_contacts
+from insights.buyer_selectors import buyer_list, buyers_of_agency, with_last_contact
 from meetings.models import Meeting
 from meetings.services import CallMeetingSpec, meetings_create_for_calls
 from meetings.tests.factories import ist, make_buyer, make_meeting

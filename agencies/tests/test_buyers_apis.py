@@ -2,8 +2,8 @@ import pytest
 from django.db import connection
 from django.test import override_settings
 
-from agencies.buyer_selectors import trigram_similarity
 from agencies.models import Buyer
+from insights.buyer_selectors import trigram_similarity
 from meetings.tests.factories import ist, make_action, make_app_call, make_buyer, make_meeting
 
 pytestmark = pytest.mark.django_db

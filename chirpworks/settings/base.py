@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "actions",
     "rollups",
     "insights",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -150,7 +151,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["sellers.authentication.SellerJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        "sellers.permissions.GuestsReadOnly",
+        "chirpworks.permissions.GuestsReadOnly",
     ],
     "DEFAULT_RENDERER_CLASSES": ["chirpworks.renderers.FastJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [

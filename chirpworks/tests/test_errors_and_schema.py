@@ -24,7 +24,7 @@ def test_malformed_json_is_400(api_client):
 
 
 def test_unhandled_errors_are_json_500_without_details(client_for, seller, monkeypatch):
-    from sellers import apis
+    from meetings import user_apis as apis
 
     def explode(**kwargs):
         raise RuntimeError("secret internals")

@@ -337,7 +337,7 @@ def _buyer_documents(buyer: Buyer) -> list[DocumentSpec]:
         _clip(" ".join(lines)),
         meta,
         buyer_id=buyer.pk,
-        # Whose profile it is, as the buyer endpoints see it (``agencies.buyer_selectors``):
+        # Whose profile it is, as the buyer endpoints see it (``insights.buyer_selectors``):
         # the seller who contacted the buyer last, else the one who added them.
         seller_id=buyer.last_contacted_by_id or buyer.created_by_id,
         occurred_at=buyer.last_contacted_at,

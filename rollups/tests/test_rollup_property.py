@@ -3,7 +3,7 @@
 Random calls of three sellers (one a manager) in a DST-free agency timezone, many of them within
 seconds of a local midnight (the rollup's day boundary) and many app calls within seconds of a
 meeting (twins, counted once) or linked to one; random whole-day ranges. The reference is
-``calls.analytics._call_totals``: the grouped statement over the calls themselves that served
+``rollups.analytics._call_totals``: the grouped statement over the calls themselves that served
 every range before the rollups and still serves hourly series.
 """
 
@@ -18,11 +18,10 @@ from django.db.models.functions import TruncDate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calls import analytics
 from calls.models import AppCallStatus
 from chirpworks.timeframes import DateRange
 from meetings.tests.factories import make_app_call, make_buyer, make_meeting
-from rollups import services
+from rollups import analytics, services
 from sellers.access_selectors import SellerScope
 from sellers.models import Role
 

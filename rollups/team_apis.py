@@ -4,9 +4,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from chirpworks.timeframes import DateRangeQuerySerializer, date_range_parse
-from sellers.app_views import AgencyAPIView
+from chirpworks.views import AgencyAPIView
+from rollups.team_selectors import team_overview
 from sellers.models import Role
-from sellers.team_selectors import team_overview
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 365

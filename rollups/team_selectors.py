@@ -6,10 +6,10 @@ from django.db.models import Count, Q
 
 from actions.models import Action, ActionStatus
 from agencies.deleted import live_buyer_q
-from calls.analytics import CallCounts, call_counts_by_seller
 from chirpworks.exceptions import ForbiddenError
 from chirpworks.phones import phone_denorm
 from chirpworks.timeframes import DateRange
+from rollups.analytics import CallCounts, call_counts_by_seller
 from sellers.access_selectors import scope_team
 from sellers.models import Role, Seller
 

@@ -1,6 +1,6 @@
 """The grouped analytics statement gives the figures of the counting rules, call by call.
 
-``reference`` applies the rules of ``calls.analytics`` (as the previous implementation did, in
+``reference`` applies the rules of ``rollups.analytics`` (as the previous implementation did, in
 Python over every call) to random calls around the range ends, in an Indian and a US agency
 (a DST change inside the range), by hour, by day and by seller: managers are not counted, and an
 unlinked app call within 5 s of a meeting of the same seller and buyer phone (its twin, wherever

@@ -5,9 +5,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from actions import selectors as action_selectors
-from agencies import book_selectors, book_services, services
-from agencies import buyer_selectors as selectors
-from agencies.buyer_serializers import (
+from agencies import book_services, services
+from agencies.buyer_search_cache import buyer_search_rate_limit
+from chirpworks.pagination import Page, paginate
+from chirpworks.phones import phone_denorm
+from chirpworks.views import AgencyAPIView
+from insights import book_selectors
+from insights import buyer_selectors as selectors
+from insights.buyer_serializers import (
     AuditOutputSerializer,
     BuyerActionsCountSerializer,
     BuyerActionsSerializer,
@@ -31,13 +36,10 @@ from agencies.buyer_serializers import (
     PageQuerySerializer,
     TimelineOutputSerializer,
 )
-from chirpworks.pagination import Page, paginate
-from chirpworks.phones import phone_denorm
 from meetings.selectors import call_history_records
 from meetings.serializers import CallRecordSerializer
 from meetings.worker_auth import WorkerPrincipal, WorkerServiceTokenAuthentication
 from sellers.access_selectors import scope_visible
-from sellers.app_views import AgencyAPIView
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid input: {error, code}"),
@@ -253,7 +255,7 @@ class BuyerSearchApi(AgencyAPIView):
     def get(self, request: Request) -> Response:
         query = BuyerSearchQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        rate_limit = selectors.buyer_search_rate_limit(actor=request.user)
+        rate_limit = buyer_search_rate_limit(actor=request.user)
         body = selectors.buyer_search(actor=request.user, **query.validated_data)
         return Response(BuyerSearchOutputSerializer({**body, "rate_limit": rate_limit}).data)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from calls import analytics_apis as apis
+from rollups import analytics_apis as apis
 
 urlpatterns = [
     path("total_call_data", apis.TotalCallDataApi.as_view(), name="analytics-total"),

@@ -22,7 +22,6 @@ from django.utils import timezone
 
 from actions.models import Action, ActionStatus
 from agencies.book_services import AUDIT_ACTIONS
-from agencies.buyer_selectors import buyers_visible
 from agencies.models import (
     Buyer,
     BuyerLifecycleChange,
@@ -32,6 +31,7 @@ from agencies.models import (
 )
 from chirpworks.exceptions import ForbiddenError, NotFoundError
 from chirpworks.phones import phone_denorm
+from insights.buyer_selectors import buyers_visible
 from meetings.models import Meeting
 from sellers.access_selectors import scope_visible, seller_can_manage
 from sellers.models import Role, Seller

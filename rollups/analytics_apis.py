@@ -2,8 +2,10 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from calls import analytics
-from calls.analytics_serializers import (
+from chirpworks.timeframes import DateRangeQuerySerializer, date_range_parse
+from chirpworks.views import AgencyAPIView
+from rollups import analytics
+from rollups.analytics_serializers import (
     AnalyticsQuerySerializer,
     CallMetricsSerializer,
     CallSeriesSerializer,
@@ -11,8 +13,6 @@ from calls.analytics_serializers import (
     SellerSeriesSerializer,
     TeamCallDataSerializer,
 )
-from chirpworks.timeframes import DateRangeQuerySerializer, date_range_parse
-from sellers.app_views import AgencyAPIView
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid input: {error, code}"),

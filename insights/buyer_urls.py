@@ -1,6 +1,6 @@
 from django.urls import path
 
-from agencies import buyer_apis as apis
+from insights import buyer_apis as apis
 
 urlpatterns = [
     path("all", apis.BuyerListApi.as_view(), name="buyers-all"),

@@ -16,11 +16,9 @@ import re
 import time
 import uuid
 from collections import OrderedDict
-from datetime import UTC, datetime
-from email.utils import format_datetime
+from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
@@ -41,9 +39,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from agencies.buyer_search_cache import buyer_search_cache_version
 from agencies.models import Buyer
-from chirpworks.exceptions import ApplicationError, NotFoundError
-from chirpworks.outages import cache_best_effort
+from chirpworks.exceptions import NotFoundError
 from chirpworks.phones import phone_denorm
 from meetings.models import Meeting
 from sellers.access_selectors import SellerScope, scope_visible
@@ -416,24 +414,6 @@ def _suggestions(rows: list[tuple[Buyer, float, str]], limit: int) -> list[str]:
     return suggestions[:limit]
 
 
-def _cache_version(agency_id: uuid.UUID) -> int:
-    return cache.get_or_set(f"buyer-search-version:{agency_id}", 1, None)
-
-
-def buyer_search_cache_invalidate(*, agency_id: uuid.UUID) -> None:
-    """A buyer was created or changed: cached searches of the agency are stale."""
-    key = f"buyer-search-version:{agency_id}"
-
-    def bump() -> None:
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 2, None)
-
-    # The buyer is saved by now: a cache outage must not turn that into an error.
-    cache_best_effort(bump, what="buyer search cache invalidation")
-
-
 def _scope_key(scope: SellerScope) -> str:
     """Callers who see the same sellers see the same buyers, so they share cached searches."""
     if scope.seller_ids is None:
@@ -454,7 +434,7 @@ def buyer_search(
     started = time.perf_counter()
     q = q.strip()
     scope = scope_visible(actor=actor)
-    version = _cache_version(actor.agency_id)
+    version = buyer_search_cache_version(agency_id=actor.agency_id)
     digest = hashlib.sha256(q.lower().encode()).hexdigest()
     key = (
         f"buyer-search:{actor.agency_id}:{version}:{_scope_key(scope)}:"
@@ -485,30 +465,3 @@ def buyer_search(
 
 def _elapsed_ms(started: float) -> int:
     return round((time.perf_counter() - started) * 1000)
-
-
-def buyer_search_rate_limit(*, actor: Seller) -> dict[str, Any]:
-    """Count this search against the caller's per-minute budget; over it, 429 with the budget."""
-    allowed = getattr(settings, "BUYER_SEARCH_RATE_PER_MINUTE", 10)
-    window = int(time.time() // 60)
-    key = f"buyer-search-rate:{actor.pk}:{window}"
-    cache.add(key, 0, 120)
-    try:
-        made = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, 120)
-        made = 1
-    reset = datetime.fromtimestamp((window + 1) * 60, tz=UTC)
-    budget = {
-        "requests_made": made,
-        "requests_remaining": max(0, allowed - made),
-        "reset_time": format_datetime(reset, usegmt=True),
-    }
-    if made > allowed:
-        raise ApplicationError(
-            "Rate limit exceeded. Try again later.",
-            code="RATE_LIMIT_EXCEEDED",
-            status_code=429,
-            extra={"rate_limit": budget},
-        )
-    return budget
