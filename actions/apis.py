@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,15 +12,9 @@ from actions.serializers import (
     ActionUpdateInputSerializer,
 )
 from chirpworks.pagination import paginate, wants_pagination
+from chirpworks.schema import ERRORS
 from chirpworks.views import AgencyAPIView
 from sellers.serializers import MessageSerializer
-
-ERRORS = {
-    400: OpenApiResponse(description="Invalid input: {error, code}"),
-    401: OpenApiResponse(description="Not authenticated: {error, code, msg}"),
-    403: OpenApiResponse(description="Not allowed: {error, code}"),
-    404: OpenApiResponse(description="Not found (or another agency's): {error, code}"),
-}
 
 
 class ActionListApi(AgencyAPIView):

@@ -23,16 +23,10 @@ from agencies.serializers import (
     UpdateDescriptionOutputSerializer,
 )
 from chirpworks.phones import phone_raw
+from chirpworks.schema import ERRORS
 from products import services as product_services
 from sellers import services as seller_services
 from sellers.permissions import IsAgencyAdmin, IsStaff
-
-ERRORS = {
-    400: OpenApiResponse(description="Invalid input: {error, code}"),
-    401: OpenApiResponse(description="Not authenticated: {error, code, msg}"),
-    403: OpenApiResponse(description="Not allowed: {error, code}"),
-    404: OpenApiResponse(description="Not found (or another agency's): {error, code}"),
-}
 
 
 def _agency_from_query(request: Request):

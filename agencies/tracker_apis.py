@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -11,14 +11,10 @@ from agencies.tracker_serializers import (
     TrackerSerializer,
     TrackerUpdateSerializer,
 )
+from chirpworks.schema import error_responses
 from chirpworks.views import AgencyAPIView
 
-ERRORS = {
-    400: OpenApiResponse(description="Invalid input: {error, code}"),
-    401: OpenApiResponse(description="Not authenticated: {error, code, msg}"),
-    403: OpenApiResponse(description="Not allowed (admins and managers write): {error, code}"),
-    404: OpenApiResponse(description="Not found (or another agency's): {error, code}"),
-}
+ERRORS = error_responses(described={403: "Not allowed (admins and managers write): {error, code}"})
 
 
 class TrackerListApi(AgencyAPIView):

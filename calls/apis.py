@@ -19,11 +19,9 @@ from calls.serializers import (
 from chirpworks.exceptions import ApplicationError
 from chirpworks.parsers import FormParser, JSONParser, MultiPartParser
 from chirpworks.permissions import GuestsReadOnly
+from chirpworks.schema import error_responses
 
-ERRORS = {
-    401: OpenApiResponse(description="Not authenticated: {error, code, msg}"),
-    403: OpenApiResponse(description="Forbidden: {error, code}"),
-}
+ERRORS = error_responses(statuses=(401, 403), described={403: "Forbidden: {error, code}"})
 
 
 class AppCallRecordsApi(APIView):

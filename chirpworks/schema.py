@@ -7,7 +7,10 @@ unavailable Redis or broker (503). A view's own description of a status is kept;
 is added where the view gave none.
 """
 
+from collections.abc import Iterable, Mapping
 from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -33,6 +36,27 @@ COMMON_ERRORS = {
     "429": "Throttled: {error, code, retry_after}",
     "503": "A service ChirpWorks depends on (Redis, the broker) is down: {error, code}",
 }
+# What a view's ``responses`` say of its errors; ``error_responses`` narrows or rewords them.
+ERROR_DESCRIPTIONS = {
+    400: "Invalid input: {error, code}",
+    401: "Not authenticated: {error, code, msg}",
+    403: "Not allowed: {error, code}",
+    404: "Not found (or another agency's): {error, code}",
+}
+
+
+def error_responses(
+    *, statuses: Iterable[int] = (400, 401, 403, 404), described: Mapping[int, str] | None = None
+) -> dict[int, OpenApiResponse]:
+    """The error answers a view declares: the usual words, or the view's own where it has them."""
+    described = described or {}
+    return {
+        status: OpenApiResponse(description=described.get(status) or ERROR_DESCRIPTIONS[status])
+        for status in statuses
+    }
+
+
+ERRORS = error_responses()
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 METHODS = {"get", "put", "post", "patch", "delete"}
 

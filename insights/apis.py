@@ -1,9 +1,10 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from chirpworks.pagination import paginate
 from chirpworks.phones import phone_denorm
+from chirpworks.schema import ERRORS
 from chirpworks.timeframes import DateRangeQuerySerializer, date_range_parse
 from chirpworks.views import AgencyAPIView
 from insights import leaderboard, selectors
@@ -16,13 +17,6 @@ from insights.serializers import (
     WarningQuerySerializer,
 )
 from sellers.access_selectors import seller_get_visible
-
-ERRORS = {
-    400: OpenApiResponse(description="Invalid input: {error, code}"),
-    401: OpenApiResponse(description="Not authenticated: {error, code, msg}"),
-    403: OpenApiResponse(description="Not allowed: {error, code}"),
-    404: OpenApiResponse(description="Not found (or another agency's): {error, code}"),
-}
 
 
 class CallNextApi(AgencyAPIView):

@@ -9,6 +9,7 @@ from agencies import book_services, services
 from agencies.buyer_search_cache import buyer_search_rate_limit
 from chirpworks.pagination import Page, paginate
 from chirpworks.phones import phone_denorm
+from chirpworks.schema import error_responses
 from chirpworks.views import AgencyAPIView
 from insights import book_selectors
 from insights import buyer_selectors as selectors
@@ -41,12 +42,9 @@ from meetings.serializers import CallRecordSerializer
 from meetings.worker_auth import WorkerPrincipal, WorkerServiceTokenAuthentication
 from sellers.access_selectors import scope_visible
 
-ERRORS = {
-    400: OpenApiResponse(description="Invalid input: {error, code}"),
-    401: OpenApiResponse(description="Not authenticated: {error, code, msg}"),
-    403: OpenApiResponse(description="Not allowed: {error, code}"),
-    404: OpenApiResponse(description="Not found, or not a buyer the caller may see: {error, code}"),
-}
+ERRORS = error_responses(
+    described={404: "Not found, or not a buyer the caller may see: {error, code}"}
+)
 
 
 class BuyerListApi(AgencyAPIView):

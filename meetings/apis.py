@@ -3,6 +3,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from chirpworks.pagination import Page, page_params, wants_pagination
+from chirpworks.schema import ERRORS
 from chirpworks.timeframes import date_range_parse
 from chirpworks.views import AgencyAPIView
 from meetings import selectors, services
@@ -16,13 +17,6 @@ from meetings.serializers import (
     TranscriptionSerializer,
 )
 from sellers.team_serializers import TeamMembersQuerySerializer
-
-ERRORS = {
-    400: OpenApiResponse(description="Invalid input: {error, code}"),
-    401: OpenApiResponse(description="Not authenticated: {error, code, msg}"),
-    403: OpenApiResponse(description="Not allowed: {error, code}"),
-    404: OpenApiResponse(description="Not found (or another agency's): {error, code}"),
-}
 
 
 class CallHistoryApi(AgencyAPIView):

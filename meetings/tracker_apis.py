@@ -1,22 +1,16 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from agencies.models import TrackerSpeaker
+from chirpworks.schema import ERRORS
 from chirpworks.timeframes import DateRangeQuerySerializer, date_range_parse
 from chirpworks.views import AgencyAPIView
 from meetings.selectors import meeting_get_visible
 from meetings.trackers import meeting_tracker_hits, tracker_hits_summary
 from sellers.access_selectors import scope_team, scope_visible
 from sellers.team_serializers import TeamMembersQuerySerializer
-
-ERRORS = {
-    400: OpenApiResponse(description="Invalid input: {error, code}"),
-    401: OpenApiResponse(description="Not authenticated: {error, code, msg}"),
-    403: OpenApiResponse(description="Not allowed: {error, code}"),
-    404: OpenApiResponse(description="Not found (or another agency's): {error, code}"),
-}
 
 
 class TrackerHitsQuerySerializer(TeamMembersQuerySerializer, DateRangeQuerySerializer):

@@ -7,13 +7,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chirpworks.phones import phone_denorm
+from chirpworks.schema import error_responses
 from meetings.selectors import performance_summary
-from sellers.apis import ERRORS
 from sellers.serializers import UserOutputSerializer
 
 
 class GetUserApi(APIView):
-    @extend_schema(tags=["user"], responses={200: UserOutputSerializer, **ERRORS})
+    @extend_schema(
+        tags=["user"], responses={200: UserOutputSerializer, **error_responses(statuses=(400, 401))}
+    )
     def get(self, request: Request) -> Response:
         seller = request.user
         body = {

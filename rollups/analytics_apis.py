@@ -1,7 +1,8 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from chirpworks.schema import ERRORS
 from chirpworks.timeframes import DateRangeQuerySerializer, date_range_parse
 from chirpworks.views import AgencyAPIView
 from rollups import analytics
@@ -13,13 +14,6 @@ from rollups.analytics_serializers import (
     SellerSeriesSerializer,
     TeamCallDataSerializer,
 )
-
-ERRORS = {
-    400: OpenApiResponse(description="Invalid input: {error, code}"),
-    401: OpenApiResponse(description="Not authenticated: {error, code, msg}"),
-    403: OpenApiResponse(description="Not allowed: {error, code}"),
-    404: OpenApiResponse(description="Not found (or another agency's): {error, code}"),
-}
 
 
 def _query(request: Request):

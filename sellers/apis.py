@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from chirpworks.exceptions import AuthenticationError
 from chirpworks.phones import phone_raw
+from chirpworks.schema import error_responses
 from sellers import services
 from sellers.permissions import IsAgencyAdmin
 from sellers.serializers import (
@@ -25,10 +26,7 @@ from sellers.serializers import (
     TokenPairSerializer,
 )
 
-ERRORS = {
-    400: OpenApiResponse(description="Invalid input: {error, code}"),
-    401: OpenApiResponse(description="Not authenticated: {error, code, msg}"),
-}
+ERRORS = error_responses(statuses=(400, 401))
 
 
 class SignupApi(APIView):
