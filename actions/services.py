@@ -16,6 +16,7 @@ from django.utils import timezone
 from actions.models import Action, ActionStatus
 from actions.selectors import actions_in_scope
 from chirpworks.exceptions import NotFoundError
+from chirpworks.updates import model_assign
 from meetings.search.documents import KIND_ACTION
 from meetings.search.signals import search_index_enqueue
 from sellers.access_selectors import scope_visible
@@ -67,17 +68,14 @@ def action_bulk_update_status(*, actor: Seller, items: list[dict[str, Any]]) -> 
 
 def action_update(*, action: Action, data: dict[str, Any]) -> Action:
     """Edit ``title``, ``description`` and ``due_date``; a text description becomes {"text"}."""
-    changed = [name for name in EDITABLE_FIELDS if name in data]
-    for name in changed:
-        value = data[name]
-        if name == "description" and isinstance(value, str):
-            value = {"text": value}
-        setattr(action, name, value)
+    if isinstance(data.get("description"), str):
+        data = {**data, "description": {"text": data["description"]}}
+    changed = model_assign(instance=action, fields=EDITABLE_FIELDS, data=data)
     if changed:
         # Related rows are unchanged: skip their existence checks.
         action.full_clean(exclude=["meeting", "seller", "buyer"], validate_unique=False)
         with transaction.atomic():
-            action.save(update_fields=[*changed, "updated_at"])
+            action.save(update_fields=changed)
     return action
 
 

@@ -17,6 +17,7 @@ from agencies.selectors import buyers_route
 from chirpworks.bulk import bulk_update_rows
 from chirpworks.exceptions import ConflictError
 from chirpworks.phones import phone_parse
+from chirpworks.updates import model_assign
 from meetings.search.documents import KIND_BUYER
 from meetings.search.signals import search_index_enqueue
 from sellers.models import Seller
@@ -214,14 +215,13 @@ def buyer_update_profile(
 
     Shared by the app (seller token, ``actor``) and the processing workers (service token).
     """
-    changed = [field for field in BUYER_PROFILE_FIELDS if field in data and data[field] is not None]
-    for field in changed:
-        setattr(buyer, field, data[field])
+    given = {field: value for field, value in data.items() if value is not None}
+    changed = model_assign(instance=buyer, fields=BUYER_PROFILE_FIELDS, data=given)
     if changed:
         buyer._history_user = actor
         buyer._change_reason = f"edit|{'user' if actor else 'worker'}|{','.join(changed)}"
         with transaction.atomic():
-            buyer.save(update_fields=[*changed, "updated_at"])
+            buyer.save(update_fields=changed)
         buyer_search_cache_invalidate(agency_id=buyer.agency_id)
     return buyer
 

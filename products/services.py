@@ -3,6 +3,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import IntegrityError, transaction
 
 from chirpworks.exceptions import ConflictError
+from chirpworks.updates import model_assign
 from products.models import Product
 
 if TYPE_CHECKING:  # products sit below agencies: the Agency model is reached by the string FK
@@ -34,10 +35,9 @@ def product_create(
 
 def product_update(*, product: Product, data: dict[str, Any]) -> Product:
     """Change any of ``name``, ``description``, ``features``; other keys are rejected upstream."""
-    changed = [field for field in UPDATABLE_FIELDS if field in data]
-    for field in changed:
-        value = data[field]
-        setattr(product, field, value.strip() if field == "name" else value)
+    if isinstance(data.get("name"), str):
+        data = {**data, "name": data["name"].strip()}
+    changed = model_assign(instance=product, fields=UPDATABLE_FIELDS, data=data)
     if not changed:
         return product
-    return _save(product, update_fields=[*changed, "updated_at"])
+    return _save(product, update_fields=changed)
