@@ -32,9 +32,15 @@ from agencies.models import (
     NoteKind,
 )
 from chirpworks.exceptions import ApplicationError, ConflictError
-from meetings.models import Meeting, SearchDocument
-from meetings.search.documents import KIND_ACTION, KIND_BUYER, KIND_MEETING, KIND_MOBILE_CALL
-from meetings.search.signals import search_index_enqueue
+from chirpworks.signals import (
+    KIND_ACTION,
+    KIND_BUYER,
+    KIND_MEETING,
+    KIND_MOBILE_CALL,
+    buyers_merged_send,
+    entities_changed_send,
+)
+from meetings.models import Meeting
 from sellers.models import Seller
 
 logger = logging.getLogger(__name__)
@@ -395,23 +401,26 @@ def buyer_enrich_from_analysis(
 # --- Soft delete, restore, purge -------------------------------------------------------------
 
 
-def _reindex_buyer_world(buyer_ids: list[uuid.UUID], phones: list[str]) -> None:
-    """Re-index what search shows of these buyers: profiles, meetings, actions, app calls."""
+def _buyer_world_changed(buyer_ids: list[uuid.UUID], phones: list[str]) -> None:
+    """These buyers changed, and with them their meetings, actions and unreconciled app calls."""
     from calls.models import MobileAppCall
 
-    search_index_enqueue(kind=KIND_BUYER, entity_ids=buyer_ids)
-    search_index_enqueue(
+    entities_changed_send(sender=Buyer, kind=KIND_BUYER, ids=buyer_ids)
+    entities_changed_send(
+        sender=Meeting,
         kind=KIND_MEETING,
-        entity_ids=Meeting.objects.filter(buyer_id__in=buyer_ids).values_list("pk", flat=True),
+        ids=Meeting.objects.filter(buyer_id__in=buyer_ids).values_list("pk", flat=True),
     )
-    search_index_enqueue(
+    entities_changed_send(
+        sender=Action,
         kind=KIND_ACTION,
-        entity_ids=Action.objects.filter(buyer_id__in=buyer_ids).values_list("pk", flat=True),
+        ids=Action.objects.filter(buyer_id__in=buyer_ids).values_list("pk", flat=True),
     )
     if phones:
-        search_index_enqueue(
+        entities_changed_send(
+            sender=MobileAppCall,
             kind=KIND_MOBILE_CALL,
-            entity_ids=MobileAppCall.objects.filter(
+            ids=MobileAppCall.objects.filter(
                 buyer_number__in=phones, meeting__isnull=True
             ).values_list("pk", flat=True),
         )
@@ -430,7 +439,7 @@ def buyer_soft_delete(*, actor: Seller, buyer: Buyer) -> Buyer:
         buyer.deleted_at = timezone.now()
         buyer.deleted_by = actor
         _save(buyer, action="delete", actor=actor, fields=["deleted_at", "deleted_by"])
-        _reindex_buyer_world([buyer.pk], _phones_of(buyer))
+        _buyer_world_changed([buyer.pk], _phones_of(buyer))
     buyer_search_cache_invalidate(agency_id=buyer.agency_id)
     return buyer
 
@@ -460,7 +469,7 @@ def buyer_restore(
         )
         if note:
             _note_create(buyer=buyer, text=note, author=None, kind=NoteKind.SYSTEM)
-        _reindex_buyer_world([buyer.pk], _phones_of(buyer))
+        _buyer_world_changed([buyer.pk], _phones_of(buyer))
     buyer_search_cache_invalidate(agency_id=buyer.agency_id)
     return buyer
 
@@ -623,9 +632,10 @@ def buyers_merge(*, actor: Seller | None, keep: Buyer, merge: list[Buyer]) -> Bu
             "lifecycle_changes": BuyerLifecycleChange.objects.filter(buyer_id__in=merge_ids).update(
                 buyer=kept
             ),
-            "search_documents": SearchDocument.objects.filter(
-                agency_id=kept.agency_id, buyer_id__in=merge_ids
-            ).update(buyer_id=kept.pk),
+            # Derived copies in higher apps (the search index's documents).
+            **buyers_merged_send(
+                sender=Buyer, agency_id=kept.agency_id, kept_id=kept.pk, merged_ids=merge_ids
+            ),
         }
         BuyerPhone.objects.filter(buyer_id__in=merge_ids).update(buyer=kept)
         BuyerPhone.objects.bulk_create(
@@ -697,6 +707,6 @@ def buyers_merge(*, actor: Seller | None, keep: Buyer, merge: list[Buyer]) -> Bu
                 fields=["merged_into", "deleted_at", "deleted_by", "tag_names"],
             )
         _save(kept, action="merge", actor=actor, detail=f"merge {record.pk}")
-        _reindex_buyer_world([kept.pk, *merge_ids], [b.phone for b in absorbed])
+        _buyer_world_changed([kept.pk, *merge_ids], [b.phone for b in absorbed])
     buyer_search_cache_invalidate(agency_id=kept.agency_id)
     return record

@@ -47,9 +47,8 @@ from chirpworks.bulk import bulk_update_rows
 from chirpworks.exceptions import ApplicationError, ForbiddenError
 from chirpworks.outages import task_send, task_send_on_commit
 from chirpworks.phones import InvalidPhoneNumber, phone_parse
+from chirpworks.signals import KIND_MOBILE_CALL, entities_changed_send
 from chirpworks.timeframes import within_date_bounds
-from meetings.search.documents import KIND_MOBILE_CALL
-from meetings.search.signals import search_index_enqueue
 from meetings.services import (
     CallMeetingSpec,
     meetings_attach_recordings,
@@ -178,7 +177,9 @@ def app_calls_sync(*, seller: Seller, items: list) -> AppCallSyncResult:
             result.results.append({"index": index, "appCallId": app_call_id, "status": "created"})
         MobileAppCall.objects.bulk_create(new_calls, batch_size=BULK_BATCH_SIZE)
         rollups_mark_dirty(seller_times=[(seller.pk, c.start_time) for c in new_calls])
-        search_index_enqueue(kind=KIND_MOBILE_CALL, entity_ids=[c.pk for c in new_calls])
+        entities_changed_send(
+            sender=MobileAppCall, kind=KIND_MOBILE_CALL, ids=[c.pk for c in new_calls]
+        )
         if any(call.status == AppCallStatus.PROCESSING for call in new_calls):
             _enqueue_reconcile(seller_id=seller.pk)
     return result
@@ -1350,7 +1351,9 @@ def _write_outcome(outcome: _Outcome, now: datetime) -> None:
     )
     rollups_mark_dirty(seller_times=[(app.seller_id, app.start_time) for app in app_links])
     # A reconciled app call is searched as its meeting: drop its own documents.
-    search_index_enqueue(kind=KIND_MOBILE_CALL, entity_ids=[app.pk for app in app_links])
+    entities_changed_send(
+        sender=MobileAppCall, kind=KIND_MOBILE_CALL, ids=[app.pk for app in app_links]
+    )
     bulk_update_rows(
         ExotelCall,
         {exo.pk: (exo.meeting_id, exo.mobile_call_id) for exo in exotel_links},

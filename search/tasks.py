@@ -1,8 +1,8 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from meetings.search.embeddings import EmbeddingError
-from meetings.search.index import search_index_entities, search_index_entity
+from search.embeddings import EmbeddingError
+from search.index import search_index_entities, search_index_entity
 
 
 @shared_task(
