@@ -27,19 +27,14 @@ from search.documents import (
     SELLER_PROFILE,
 )
 from search.embeddings import EmbeddingError, get_embedding_provider
-from search.intents import (
-    analytics_answer,
-    analytics_scope_for,
-    date_window_parse,
-    default_window,
-    intent_detect,
-)
+from search.intents import analytics_answer, analytics_scope_for, intent_detect
 from search.retrieval import (
     SearchHit,
     query_terms,
     search_documents,
     search_scope_for,
 )
+from search.windows import date_window_parse, default_window
 from sellers.models import Seller
 
 logger = logging.getLogger(__name__)

@@ -41,7 +41,7 @@ def no_broker(monkeypatch):
         call_tasks.download_exotel_recording,
         call_tasks.reconcile_calls,
         meeting_tasks.process_job,
-        # The search app's indexing tasks, by their registered names (meetings doesn't import it).
+        # The search app's indexing tasks, looked up by their registered names.
         current_app.tasks["meetings.search.index_entity"],
         current_app.tasks["meetings.search.index_entities"],
     ):

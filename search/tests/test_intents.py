@@ -16,7 +16,8 @@ from calls.models import AppCallStatus, CallType, MobileAppCall
 from meetings.tests.meeting_factories import make_buyer, make_meeting
 from products.models import Product
 from search import intents
-from search.intents import date_window_parse, format_duration, intent_detect
+from search.intents import format_duration, intent_detect
+from search.windows import date_window_parse
 
 pytestmark = pytest.mark.django_db
 

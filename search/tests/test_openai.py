@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import os
 import re
 import threading
 import time
@@ -18,7 +19,12 @@ from search.embeddings import EmbeddingError, OpenAICompatibleEmbeddings
 from search.index import search_index_rebuild_agency
 from search.models import SearchDocument
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    # CI's shifted-clock pass (libfaketime) left this file out by its old path
+    # (meetings/tests/test_search_openai.py): its server timeouts stall under the faked clock.
+    pytest.mark.skipif("FAKETIME" in os.environ, reason="timeouts stall under libfaketime"),
+]
 
 ANSWER = "/api/search/answer"
 SEARCH = "/api/search/"
