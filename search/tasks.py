@@ -5,6 +5,7 @@ from search.embeddings import EmbeddingError
 from search.index import search_index_entities, search_index_entity
 
 
+# Named as before search left meetings: messages queued by an older release still run.
 @shared_task(
     name="meetings.search.index_entity",
     ignore_result=True,
