@@ -16,9 +16,8 @@ from django.utils import timezone
 from actions.models import Action, ActionStatus
 from actions.selectors import actions_in_scope
 from chirpworks.exceptions import NotFoundError
+from chirpworks.signals import KIND_ACTION, entities_changed_send
 from chirpworks.updates import model_assign
-from meetings.search.documents import KIND_ACTION
-from meetings.search.signals import search_index_enqueue
 from sellers.access_selectors import scope_visible
 from sellers.models import Seller
 
@@ -62,7 +61,7 @@ def action_bulk_update_status(*, actor: Seller, items: list[dict[str, Any]]) -> 
             Action.objects.filter(pk__in=ids).update(
                 status=status, completed_at=completed_at, updated_at=now
             )
-        search_index_enqueue(kind=KIND_ACTION, entity_ids=wanted)
+        entities_changed_send(sender=Action, kind=KIND_ACTION, ids=wanted)
     return len(wanted)
 
 
@@ -169,7 +168,9 @@ def action_sync_for_meeting(
             to_update, ["type", "description", "due_date", "reasoning", "signals", "updated_at"]
         )
     Action.objects.bulk_create(to_create)
-    search_index_enqueue(kind=KIND_ACTION, entity_ids=[a.pk for a in [*to_create, *to_update]])
+    entities_changed_send(
+        sender=Action, kind=KIND_ACTION, ids=[a.pk for a in [*to_create, *to_update]]
+    )
     return ActionSyncResult(
         created_ids=[str(a.pk) for a in to_create],
         updated_ids=[str(a.pk) for a in to_update],

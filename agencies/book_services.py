@@ -32,7 +32,7 @@ from agencies.models import (
 )
 from agencies.selectors import buyers_route
 from chirpworks.exceptions import ApplicationError, ConflictError
-from chirpworks.signals import buyers_merged, buyers_visibility_changed
+from chirpworks.signals import buyers_merged_send, buyers_visibility_changed
 from sellers.models import Seller
 
 if TYPE_CHECKING:  # agencies sit below meetings: a note's FK reaches Meeting by its string name
@@ -563,11 +563,9 @@ def buyers_merge(*, actor: Seller | None, keep: Buyer, merge: list[Buyer]) -> Bu
         if any(b.agency_id != kept.agency_id for b in absorbed):
             raise ApplicationError("Buyers of different agencies", code="agency_mismatch")
 
-        elsewhere: dict[str, int] = {}
-        for _receiver, counts in buyers_merged.send(
-            Buyer, agency_id=kept.agency_id, kept_id=kept.pk, merged_ids=merge_ids
-        ):
-            elsewhere.update(counts)
+        elsewhere = buyers_merged_send(
+            sender=Buyer, agency_id=kept.agency_id, kept_id=kept.pk, merged_ids=merge_ids
+        )
         moved = {
             "meetings": elsewhere.get("meetings", 0),
             "actions": elsewhere.get("actions", 0),

@@ -17,9 +17,8 @@ from agencies.selectors import buyers_route
 from chirpworks.bulk import bulk_update_rows
 from chirpworks.exceptions import ConflictError
 from chirpworks.phones import phone_parse
+from chirpworks.signals import KIND_BUYER, entities_changed_send
 from chirpworks.updates import model_assign
-from meetings.search.documents import KIND_BUYER
-from meetings.search.signals import search_index_enqueue
 from sellers.models import Seller
 
 logger = logging.getLogger(__name__)
@@ -129,7 +128,7 @@ def buyers_find_or_create_bulk(*, agency_phones: set[tuple[uuid.UUID, str]]) -> 
             default_change_reason="create|system|call",
         )
         buyers.update(created)
-        search_index_enqueue(kind=KIND_BUYER, entity_ids=[b.pk for b in created.values()])
+        entities_changed_send(sender=Buyer, kind=KIND_BUYER, ids=[b.pk for b in created.values()])
     buyers = buyers_lock_routed(buyers=buyers)
     deleted = {b.pk: b for b in buyers.values() if b.deleted_at is not None}
     if deleted:

@@ -92,7 +92,7 @@ def setup_django(database_url: str | None) -> None:
     call_command("migrate", verbosity=0)
     from django.db.models.signals import post_delete, post_save
 
-    from meetings.search.signals import SOURCES
+    from search.receivers import SOURCES
 
     for model in SOURCES:  # the bench indexes explicitly; no tasks may be queued
         post_save.disconnect(sender=model, dispatch_uid=f"search-save-{model.__name__}")
@@ -163,8 +163,8 @@ def make_people(agency, rng):
 
 
 def generate_documents(agency, meetings, count, rng) -> float:
-    from meetings.models import SearchDocument
-    from meetings.search.embeddings import get_embedding_provider, vector_to_bytes
+    from search.embeddings import get_embedding_provider, vector_to_bytes
+    from search.models import SearchDocument
 
     provider = get_embedding_provider()
     types = [t for t, weight in TYPE_MIX for _ in range(weight)]
@@ -258,10 +258,11 @@ def main() -> None:
     from rest_framework.throttling import ScopedRateThrottle
 
     from agencies.models import Agency
-    from meetings.models import Meeting, SearchDocument
-    from meetings.search.embeddings import get_embedding_provider
-    from meetings.search.index import search_index_entity
-    from meetings.search.retrieval import search_documents, search_scope_for
+    from meetings.models import Meeting
+    from search.embeddings import get_embedding_provider
+    from search.index import search_index_entity
+    from search.models import SearchDocument
+    from search.retrieval import search_documents, search_scope_for
     from sellers.models import Seller
     from sellers.services import tokens_issue
 

@@ -47,10 +47,8 @@ from chirpworks.bulk import bulk_update_rows
 from chirpworks.exceptions import ApplicationError, ForbiddenError
 from chirpworks.outages import task_send, task_send_on_commit
 from chirpworks.phones import InvalidPhoneNumber, phone_parse
-from chirpworks.signals import calls_written
+from chirpworks.signals import KIND_MOBILE_CALL, calls_written, entities_changed_send
 from chirpworks.timeframes import within_date_bounds
-from meetings.search.documents import KIND_MOBILE_CALL
-from meetings.search.signals import search_index_enqueue
 from meetings.services import (
     CallMeetingSpec,
     meetings_attach_recordings,
@@ -180,7 +178,9 @@ def app_calls_sync(*, seller: Seller, items: list) -> AppCallSyncResult:
         calls_written.send(
             MobileAppCall, seller_times=[(seller.pk, c.start_time) for c in new_calls]
         )
-        search_index_enqueue(kind=KIND_MOBILE_CALL, entity_ids=[c.pk for c in new_calls])
+        entities_changed_send(
+            sender=MobileAppCall, kind=KIND_MOBILE_CALL, ids=[c.pk for c in new_calls]
+        )
         if any(call.status == AppCallStatus.PROCESSING for call in new_calls):
             _enqueue_reconcile(seller_id=seller.pk)
     return result
@@ -1354,7 +1354,9 @@ def _write_outcome(outcome: _Outcome, now: datetime) -> None:
         MobileAppCall, seller_times=[(app.seller_id, app.start_time) for app in app_links]
     )
     # A reconciled app call is searched as its meeting: drop its own documents.
-    search_index_enqueue(kind=KIND_MOBILE_CALL, entity_ids=[app.pk for app in app_links])
+    entities_changed_send(
+        sender=MobileAppCall, kind=KIND_MOBILE_CALL, ids=[app.pk for app in app_links]
+    )
     bulk_update_rows(
         ExotelCall,
         {exo.pk: (exo.meeting_id, exo.mobile_call_id) for exo in exotel_links},

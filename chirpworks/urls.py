@@ -47,7 +47,7 @@ api_urlpatterns = [
 ]
 # Worker endpoints (service token): /api/jobs/*, /api/analysis/*, summary PUT, metrics POST.
 api_urlpatterns.append(path("", include("meetings.worker_urls")))
-api_urlpatterns += [path("search/", include("meetings.search_urls"))]
+api_urlpatterns += [path("search/", include("search.urls"))]
 
 urlpatterns = [
     path("admin/ops-dashboard/", ops_dashboard, name="ops-dashboard"),

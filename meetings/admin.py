@@ -13,7 +13,6 @@ from chirpworks.admin_display import (
     clock,
     details,
     local_time,
-    pretty_json,
     shorten,
     stage_badge,
     table,
@@ -26,8 +25,6 @@ from meetings.models import (
     JobStatus,
     Meeting,
     MeetingCorrection,
-    SearchDocument,
-    SearchQueryLog,
 )
 from meetings.services import jobs_retry, meetings_trigger_analysis
 
@@ -660,53 +657,3 @@ class CallPerformanceAdmin(AgencyTimezoneMixin, ChangeListDeferMixin, admin.Mode
     @admin.display(description="Overall performance summary")
     def overall_summary(self, performance: CallPerformance) -> str:
         return details(performance.overall_performance_summary)
-
-
-class ReadOnlyAdminMixin:
-    """Derived data: browsable, never edited by hand (rebuild_search_index recreates it)."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-
-@admin.register(SearchDocument)
-class SearchDocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["type", "entity_kind", "short_text", "agency", "occurred_at", "updated_at"]
-    list_filter = ["type", "entity_kind", "agency"]
-    list_select_related = ["agency"]
-    search_fields = ["text", "=entity_id", "=meeting_id", "=buyer_id"]
-    date_hierarchy = "updated_at"
-    exclude = ["embedding"]
-    readonly_fields = ["pretty_meta"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).defer("embedding")
-
-    @admin.display(description="text")
-    def short_text(self, document: SearchDocument) -> str:
-        return shorten(document.text, 120)
-
-    @admin.display(description="meta")
-    def pretty_meta(self, document: SearchDocument) -> str:
-        return pretty_json(document.meta)
-
-
-@admin.register(SearchQueryLog)
-class SearchQueryLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = [
-        "query",
-        "endpoint",
-        "intent",
-        "results_count",
-        "duration_ms",
-        "seller",
-        "agency",
-        "created_at",
-    ]
-    list_filter = ["endpoint", "intent", "agency"]
-    list_select_related = ["agency", "seller"]
-    search_fields = ["query"]
-    date_hierarchy = "created_at"

@@ -6,9 +6,7 @@ class MeetingsConfig(AppConfig):
 
     def ready(self) -> None:
         from meetings import buyer_receivers, contacts, health, tracker_tasks
-        from meetings.search import signals, tasks  # noqa: F401  (registers the Celery task)
 
-        signals.connect()
         contacts.connect()
         buyer_receivers.connect()
         tracker_tasks.connect()

@@ -24,7 +24,7 @@ from calls.models import ExotelCall
 from chirpworks.exceptions import ApplicationError, ConflictError
 from chirpworks.outages import task_send
 from chirpworks.phones import phone_denorm
-from chirpworks.signals import calls_written
+from chirpworks.signals import KIND_MEETING, calls_written, entities_changed_send
 from chirpworks.timeframes import within_date_bounds
 from meetings.analysis.disclosure import recording_disclosure
 from meetings.contacts import meetings_touch_buyers
@@ -39,8 +39,6 @@ from meetings.models import (
     MeetingSource,
     MetricOverride,
 )
-from meetings.search.documents import KIND_MEETING
-from meetings.search.signals import search_index_enqueue
 from meetings.trackers import meeting_tracker_hits_store
 from sellers.models import Seller
 
@@ -113,7 +111,7 @@ def meetings_create_for_calls(*, specs: Iterable[CallMeetingSpec]) -> list[Meeti
         calls_written.send(Meeting, seller_times=[(m.seller_id, m.start_time) for m in meetings])
         # bulk_create sends no post_save: the buyers' last contacts move forward here.
         meetings_touch_buyers(meetings=meetings)
-        search_index_enqueue(kind=KIND_MEETING, entity_ids=[m.pk for m in meetings])
+        entities_changed_send(sender=Meeting, kind=KIND_MEETING, ids=[m.pk for m in meetings])
     queued = [str(job.pk) for job in jobs if job.status == JobStatus.INIT]
     if queued:
         transaction.on_commit(lambda: jobs_enqueue(job_ids=queued))

@@ -14,7 +14,7 @@ from agencies.models import Buyer, BuyerLifecycleChange
 from agencies.tasks import mark_dormant_buyers
 from meetings.services import meeting_apply_analysis
 from meetings.tests.factories import ist, make_buyer, make_meeting
-from meetings.tests.search_factories import transcript
+from meetings.tests.meeting_factories import transcript
 from meetings.tests.test_services import analysis
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,7 @@ from django.utils import timezone
 from agencies.models import Buyer, BuyerNote, NoteKind
 from agencies.services import buyer_find_or_create, buyers_find_or_create_bulk
 from calls.services import calls_reconcile
-from meetings.models import Meeting, SearchDocument
-from meetings.search.index import search_index_rebuild_agency
+from meetings.models import Meeting
 from meetings.tests.factories import ist, make_action, make_app_call, make_buyer, make_meeting
 
 pytestmark = pytest.mark.django_db
@@ -57,35 +56,6 @@ def test_deleted_buyer_is_absent_from_lists_and_counts(
     assert search["results"] == [] and search["suggestions"] == [] and search["total_count"] == 0
     groups = client_for(book.admin).get("/api/buyers/duplicates").json()["groups"]
     assert all(str(book.buyer.pk) not in {b["id"] for b in g["buyers"]} for g in groups)
-
-
-def test_deleted_buyer_vanishes_from_search_and_answers(
-    book, client_for, django_capture_on_commit_callbacks
-):
-    Meeting.objects.filter(pk=book.meeting.pk).update(title="Zebra crossing plot for Bina")
-    search_index_rebuild_agency(agency_id=book.agency.pk)
-    client = client_for(book.seller)
-    body = {"query": "Bina Shah zebra crossing plot", "k": 50}
-    hits = client.post("/api/search/", body, format="json").json()["results"]
-    assert any(hit["buyer_id"] == str(book.buyer.pk) for hit in hits)
-    question = {"query": "how many calls did I make this month?"}
-    counted = client.post("/api/search/answer", question, format="json").json()["answer"]
-
-    _delete(client_for, book, django_capture_on_commit_callbacks)
-
-    assert not SearchDocument.objects.filter(buyer_id=book.buyer.pk).exists()
-    hits = client.post("/api/search/", body, format="json").json()["results"]
-    assert not any(hit["buyer_id"] == str(book.buyer.pk) for hit in hits)
-    answer = client.post("/api/search/answer", question, format="json").json()["answer"]
-    assert answer != counted
-    # A rebuild keeps them out too.
-    search_index_rebuild_agency(agency_id=book.agency.pk)
-    assert not SearchDocument.objects.filter(buyer_id=book.buyer.pk).exists()
-
-    with django_capture_on_commit_callbacks(execute=True):
-        client_for(book.admin).post(f"/api/buyers/restore/{book.buyer.pk}")
-    assert SearchDocument.objects.filter(buyer_id=book.buyer.pk).exists()
-    assert client.post("/api/search/answer", question, format="json").json()["answer"] == counted
 
 
 def test_restore_brings_everything_back(book, client_for, django_capture_on_commit_callbacks):

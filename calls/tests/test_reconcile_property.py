@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from celery import current_app
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -129,14 +130,12 @@ def scenarios(draw):
 
 @pytest.fixture
 def world(settings, agency, make_seller, monkeypatch, enqueued_jobs):
-    from meetings.search import tasks as search_tasks
-
     settings.EXOTEL_RECORDING_FETCHER = f"{__name__}.WavFetcher"
     settings.CALL_RECONCILE_GRACE_MINUTES = 15
     settings.CALL_MATCH_TOLERANCE_SECONDS = 10
-    # Search indexing is another feature; here it would only cost time.
-    monkeypatch.setattr(search_tasks.index_entity, "delay", lambda *a, **k: None)
-    monkeypatch.setattr(search_tasks.index_entities, "delay", lambda *a, **k: None)
+    # Search indexing (its tasks, by registered name) is another feature; here it only costs time.
+    for name in ("meetings.search.index_entity", "meetings.search.index_entities"):
+        monkeypatch.setattr(current_app.tasks[name], "delay", lambda *a, **k: None)
     agency.settings = {"exotel_numbers": [EXOPHONE]}
     agency.save()
     sellers = [make_seller(agency, phone=f"+91981000000{i}") for i in range(SELLERS)]

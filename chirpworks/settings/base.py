@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "actions",
     "rollups",
     "insights",
+    "search",  # above every domain app: it imports them, none of them imports it
     "demo",
 ]
 
@@ -463,10 +464,11 @@ CELERY_BEAT_SCHEDULE["cleanup-recordings"] = {
     "schedule": timedelta(hours=24),
 }
 
-# Search and answers (meetings.search): offline WordLlama embeddings by default; any
-# OpenAI-compatible /v1/embeddings endpoint when SEARCH_EMBEDDINGS_PROVIDER names the other class.
+# Search and answers (the search app): offline WordLlama embeddings by default; any
+# OpenAI-compatible /v1/embeddings endpoint when SEARCH_EMBEDDINGS_PROVIDER names the other class
+# (a path under the old package, meetings.search., still works).
 SEARCH_EMBEDDINGS_PROVIDER = env(
-    "SEARCH_EMBEDDINGS_PROVIDER", default="meetings.search.embeddings.WordLlamaEmbeddings"
+    "SEARCH_EMBEDDINGS_PROVIDER", default="search.embeddings.WordLlamaEmbeddings"
 )
 SEARCH_WORDLLAMA_DIM = env.int("SEARCH_WORDLLAMA_DIM", default=128)  # 64, 128 or 256
 SEARCH_EMBEDDINGS_BASE_URL = env("SEARCH_EMBEDDINGS_BASE_URL", default="")

@@ -11,6 +11,7 @@ import socket
 from datetime import timedelta
 
 import pytest
+from celery import current_app
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -36,14 +37,13 @@ def broker_down(*args, **kwargs):
 @pytest.fixture
 def no_broker(monkeypatch):
     """Every task we send fails to reach the broker."""
-    from meetings.search import tasks as search_tasks
-
     for task in (
         call_tasks.download_exotel_recording,
         call_tasks.reconcile_calls,
         meeting_tasks.process_job,
-        search_tasks.index_entity,
-        search_tasks.index_entities,
+        # The search app's indexing tasks, looked up by their registered names.
+        current_app.tasks["meetings.search.index_entity"],
+        current_app.tasks["meetings.search.index_entities"],
     ):
         monkeypatch.setattr(task, "delay", broker_down)
         monkeypatch.setattr(task, "apply_async", broker_down)

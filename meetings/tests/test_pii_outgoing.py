@@ -1,4 +1,5 @@
-"""Personal data is redacted from every copy of a transcript that leaves the process.
+"""Personal data is redacted from every copy of a transcript that leaves the process (the analysis
+LLM here; the search index, answers and embeddings in ``search/tests/test_pii_outgoing.py``).
 
 Local fake OpenAI-compatible servers (127.0.0.1) record what they were sent; the assertions are
 on that. The stored transcript stays whole.
@@ -12,17 +13,13 @@ from django.utils import timezone
 from model_bakery import baker
 
 from meetings.analysis import _provider as analysis_provider_cache
-from meetings.models import Job, SearchDocument
+from meetings.models import Job
 from meetings.processing import job_analyse
-from meetings.search.embeddings import OpenAICompatibleEmbeddings
-from meetings.search.index import search_index_rebuild_agency
-from meetings.tests import test_analysis_llm, test_search_openai
-from meetings.tests.search_factories import make_buyer, make_meeting, transcript
-from meetings.tests.test_search_openai import _base_url
+from meetings.tests import test_analysis_llm
+from meetings.tests.meeting_factories import make_meeting, transcript
 
-# The fake OpenAI-compatible servers of the LLM and search tests, reused as they are.
+# The fake OpenAI-compatible server of the LLM tests, reused as it is.
 llm_server = test_analysis_llm.llm_server
-fake_openai = test_search_openai.fake_openai
 
 pytestmark = pytest.mark.django_db
 
@@ -92,51 +89,6 @@ def test_the_llm_analyser_receives_a_redacted_transcript(pii_meeting, llm_server
     assert segments[0]["text"] == LINES[0][1]
     pii_meeting.refresh_from_db()
     assert [s["text"] for s in pii_meeting.transcription] == [line for _, line in LINES]
-
-
-def test_the_search_index_holds_no_personal_data_from_calls(pii_meeting, pii_agency):
-    search_index_rebuild_agency(agency_id=pii_agency.pk)
-    texts = list(
-        SearchDocument.objects.filter(meeting_id=pii_meeting.pk).values_list("text", flat=True)
-    )
-    assert texts
-    _assert_clean(" ".join(texts))
-    assert any("[AADHAAR]" in t for t in texts)
-    pii_meeting.refresh_from_db()
-    assert pii_meeting.transcription[0]["text"] == LINES[0][1]
-
-
-def test_search_answers_send_redacted_passages(
-    pii_meeting, pii_agency, fake_openai, settings, client_for, seller
-):
-    settings.SEARCH_LLM_BASE_URL = _base_url(fake_openai)
-    settings.SEARCH_LLM_MODEL = "test-chat"
-    buyer = make_buyer(pii_agency, name="", email="buyer@example.com")
-    make_meeting(
-        seller,
-        buyer=buyer,
-        start=timezone.now() - timedelta(days=2),
-        transcription=transcript(("buyer", "What is the premium for my card 4111 1111 1111 1111?")),
-    )
-    search_index_rebuild_agency(agency_id=pii_agency.pk)
-    response = client_for(seller).post(
-        "/api/search/answer",
-        {"query": "what did the buyer say about the premium card?"},
-        format="json",
-    )
-    assert response.status_code == 200
-    chats = [body for path, body, _ in fake_openai.requests if path == "/v1/chat/completions"]
-    assert chats
-    sent = chats[-1]["messages"][1]["content"]
-    _assert_clean(sent)
-    assert buyer.phone[3:] not in sent and "buyer@example.com" not in sent
-
-
-def test_external_embeddings_receive_redacted_text(fake_openai):
-    provider = OpenAICompatibleEmbeddings(base_url=_base_url(fake_openai), model="emb")
-    provider.embed([f"call me on {SECRETS['phone']}", f"aadhaar {AADHAAR}", "plain words"])
-    ((_, body, _),) = fake_openai.requests
-    assert body["input"] == ["call me on [PHONE]", "aadhaar [AADHAAR]", "plain words"]
 
 
 def test_agency_settings_refuse_a_broken_pattern(agency):

@@ -10,7 +10,7 @@ from model_bakery import baker
 from meetings import services
 from meetings.analysis.disclosure import recording_disclosure, sentence_discloses_recording
 from meetings.models import Job, JobStatus
-from meetings.tests.search_factories import make_meeting, transcript
+from meetings.tests.meeting_factories import make_meeting, transcript
 from sellers.models import Role
 
 DISCLOSED = [

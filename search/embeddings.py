@@ -134,8 +134,13 @@ class OpenAICompatibleEmbeddings:
         return normalise_rows(np.asarray(rows, dtype=np.float32))
 
 
+LEGACY_PREFIX = "meetings.search."  # where the providers lived before search was its own app
+
+
 @lru_cache(maxsize=4)
 def _provider(path: str) -> EmbeddingProvider:
+    if path.startswith(LEGACY_PREFIX):
+        path = "search." + path.removeprefix(LEGACY_PREFIX)
     return import_string(path)()
 
 

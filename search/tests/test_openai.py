@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
-from meetings.models import SearchDocument
-from meetings.search import embeddings
-from meetings.search.embeddings import EmbeddingError, OpenAICompatibleEmbeddings
-from meetings.search.index import search_index_rebuild_agency
-from meetings.tests.search_factories import make_meeting, transcript
+from meetings.tests.meeting_factories import make_meeting, transcript
+from search import embeddings
+from search.embeddings import EmbeddingError, OpenAICompatibleEmbeddings
+from search.index import search_index_rebuild_agency
+from search.models import SearchDocument
 
 pytestmark = pytest.mark.django_db
 
@@ -195,9 +195,7 @@ class TestEmbeddingsProvider:
     def test_index_and_search_with_it_then_fall_back_to_full_text(
         self, settings, fake_openai, agency, seller, client_for
     ):
-        settings.SEARCH_EMBEDDINGS_PROVIDER = (
-            "meetings.search.embeddings.OpenAICompatibleEmbeddings"
-        )
+        settings.SEARCH_EMBEDDINGS_PROVIDER = "search.embeddings.OpenAICompatibleEmbeddings"
         settings.SEARCH_EMBEDDINGS_BASE_URL = _base_url(fake_openai)
         settings.SEARCH_EMBEDDINGS_MODEL = "test-embed"
         embeddings._provider.cache_clear()

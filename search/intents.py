@@ -2,9 +2,9 @@
 
 ``intent_detect`` recognises a fixed set of questions by pattern (count calls, calls per seller or
 product, answered and missed rates, average duration, top sellers, top products, a time series,
-count buyers); ``date_window_parse`` reads the period ("yesterday", "this week", "last month",
-"last 7 days", ISO dates) in the agency's timezone; ``analytics_answer`` counts with the ORM
-within the caller's access rules. The question is never turned into SQL.
+count buyers); ``search.windows.date_window_parse`` reads the period in the agency's timezone;
+``analytics_answer`` counts with the ORM within the caller's access rules. The question is never
+turned into SQL.
 
 What is counted (contract §4.3's call history): a call is a meeting, or an app call that was
 never reconciled into one. A meeting is answered when it lasted more than 0 s; an unreconciled
@@ -13,10 +13,9 @@ app call is answered when its status is ``Processing``, missed when ``Missed`` o
 
 import re
 import uuid
-from calendar import monthrange
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,6 +26,7 @@ from agencies.deleted import live_buyer_q, live_number_q
 from calls.models import AppCallStatus, MobileAppCall
 from meetings.models import Meeting
 from products.models import Product
+from search.windows import DateWindow, month_start
 from sellers.models import Role, Seller
 from sellers.selectors import seller_visible_ids
 
@@ -120,115 +120,6 @@ def intent_detect(question: str) -> str | None:
         if pattern.search(text):
             return intent
     return None
-
-
-@dataclass(frozen=True)
-class DateWindow:
-    start: datetime  # inclusive, aware
-    end: datetime  # exclusive, aware
-    label: str
-    phrase: str  # the words of the question that named it ("" for the default)
-
-    def as_source(self, tz: ZoneInfo) -> dict[str, str]:
-        return {
-            "start": self.start.astimezone(tz).isoformat(),
-            "end": self.end.astimezone(tz).isoformat(),
-            "label": self.label,
-            "timezone": str(tz),
-        }
-
-
-def _midnight(day: date, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=tz)
-
-
-def _month_start(day: date, months_back: int = 0) -> date:
-    month_index = day.year * 12 + day.month - 1 - months_back
-    return date(month_index // 12, month_index % 12 + 1, 1)
-
-
-_ISO = r"(\d{4}-\d{2}-\d{2})"
-_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
-_NUMBER = r"(\d{1,3}|one|two|three|four|five|six|seven)"
-
-
-def date_window_parse(question: str, *, now: datetime, tz: ZoneInfo) -> DateWindow | None:
-    """The period a question names, in the agency's timezone; None when it names none."""
-    text = " ".join(question.lower().split())
-    today = now.astimezone(tz).date()
-    tomorrow = today + timedelta(days=1)
-
-    def window(start: date, end: date, label: str, phrase: str) -> DateWindow:
-        return DateWindow(_midnight(start, tz), _midnight(end, tz), label, phrase)
-
-    if match := re.search(rf"\b(?:between|from) {_ISO} (?:and|to|until) {_ISO}", text):
-        first, last = date.fromisoformat(match[1]), date.fromisoformat(match[2])
-        first, last = min(first, last), max(first, last)
-        return window(first, last + timedelta(days=1), f"{first} to {last}", match[0])
-    if match := re.search(rf"\bsince {_ISO}", text):
-        start = date.fromisoformat(match[1])
-        return window(start, tomorrow, f"since {start}", match[0])
-    if match := re.search(rf"\b(?:on )?{_ISO}", text):
-        day = date.fromisoformat(match[1])
-        return window(day, day + timedelta(days=1), str(day), match[0])
-    if match := re.search(
-        rf"\b(?:in the )?(?:last|past|previous) {_NUMBER} (day|week|month)s?", text
-    ):
-        count = int(_NUMBERS.get(match[1], match[1]) or 1)
-        unit = match[2]
-        if unit == "month":
-            start = _month_start(today, count - 1)
-            label = f"the last {count} months"
-        else:
-            days = count * (7 if unit == "week" else 1)
-            start = today - timedelta(days=days - 1)
-            label = f"the last {count} {unit}s"
-        return window(start, tomorrow, label, match[0])
-
-    monday = today - timedelta(days=today.weekday())
-    this_month = _month_start(today)
-    fixed = [
-        (r"\btoday\b", today, tomorrow, "today"),
-        (r"\byesterday\b", today - timedelta(days=1), today, "yesterday"),
-        (r"\b(?:this|current) week\b", monday, monday + timedelta(days=7), "this week"),
-        (
-            r"\b(?:last|previous|past) week\b",
-            monday - timedelta(days=7),
-            monday,
-            "last week",
-        ),
-        (
-            r"\b(?:this|current) month\b",
-            this_month,
-            this_month + timedelta(days=monthrange(today.year, today.month)[1]),
-            "this month",
-        ),
-        (r"\b(?:last|previous|past) month\b", _month_start(today, 1), this_month, "last month"),
-        (
-            r"\b(?:this|current) year\b",
-            date(today.year, 1, 1),
-            date(today.year + 1, 1, 1),
-            "this year",
-        ),
-        (
-            r"\b(?:last|previous|past) year\b",
-            date(today.year - 1, 1, 1),
-            date(today.year, 1, 1),
-            "last year",
-        ),
-    ]
-    for pattern, start, end, label in fixed:
-        if match := re.search(pattern, text):
-            return window(start, end, label, match[0])
-    return None
-
-
-def default_window(*, now: datetime, tz: ZoneInfo) -> DateWindow:
-    """The old system's default: from the start of last month until now."""
-    today = now.astimezone(tz).date()
-    start = _midnight(_month_start(today, 1), tz)
-    end = _midnight(today + timedelta(days=1), tz)
-    return DateWindow(start, end, "since the start of last month", "")
 
 
 def format_duration(seconds: float) -> str:
@@ -408,7 +299,7 @@ def _series(scope: AnalyticsScope, window: DateWindow, *, now: datetime, tz: Zon
             step = key + timedelta(days=7)
         else:
             key = day.replace(day=1)
-            step = _month_start(key, -1)
+            step = month_start(key, -1)
         series.append({"period": key.isoformat(), "calls": counts.get(key, 0)})
         day = step
     return series

@@ -19,27 +19,22 @@ from django.conf import settings
 from django.utils import timezone
 
 from chirpworks.redaction import pii_redactor
-from meetings.search.documents import (
+from search.documents import (
     ACTION_ITEM,
     BUYER_PROFILE,
     MOBILE_CALL,
     PRODUCT_CATALOG,
     SELLER_PROFILE,
 )
-from meetings.search.embeddings import EmbeddingError, get_embedding_provider
-from meetings.search.intents import (
-    analytics_answer,
-    analytics_scope_for,
-    date_window_parse,
-    default_window,
-    intent_detect,
-)
-from meetings.search.retrieval import (
+from search.embeddings import EmbeddingError, get_embedding_provider
+from search.intents import analytics_answer, analytics_scope_for, intent_detect
+from search.retrieval import (
     SearchHit,
     query_terms,
     search_documents,
     search_scope_for,
 )
+from search.windows import date_window_parse, default_window
 from sellers.models import Seller
 
 logger = logging.getLogger(__name__)

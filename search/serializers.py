@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from meetings.search.documents import DOCUMENT_TYPES
+from search.documents import DOCUMENT_TYPES
 
 
 class SearchInputSerializer(serializers.Serializer):

@@ -13,10 +13,11 @@ import pytest
 from model_bakery import baker
 
 from calls.models import AppCallStatus, CallType, MobileAppCall
-from meetings.search import intents
-from meetings.search.intents import date_window_parse, format_duration, intent_detect
-from meetings.tests.search_factories import make_buyer, make_meeting
+from meetings.tests.meeting_factories import make_buyer, make_meeting
 from products.models import Product
+from search import intents
+from search.intents import format_duration, intent_detect
+from search.windows import date_window_parse
 
 pytestmark = pytest.mark.django_db
 

@@ -11,11 +11,11 @@ from model_bakery import baker
 
 from actions.models import Action
 from calls.models import AppCallStatus, CallType, MobileAppCall
-from meetings.models import SearchDocument, SearchIndexVersion
-from meetings.search.embeddings import get_embedding_provider, vector_to_bytes
-from meetings.search.index import search_index_entity, search_index_rebuild_agency
-from meetings.tests.search_factories import make_buyer, make_meeting, transcript
+from meetings.tests.meeting_factories import make_buyer, make_meeting, transcript
 from products.models import Product
+from search.embeddings import get_embedding_provider, vector_to_bytes
+from search.index import search_index_entity, search_index_rebuild_agency
+from search.models import SearchDocument, SearchIndexVersion
 
 pytestmark = pytest.mark.django_db
 

@@ -7,18 +7,18 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
-from meetings.models import SearchDocument, SearchIndexChange
-from meetings.search import retrieval
-from meetings.search.answer import search_answer
-from meetings.search.embeddings import WordLlamaEmbeddings
-from meetings.search.index import search_index_entity, search_index_rebuild_agency
-from meetings.search.retrieval import (
+from meetings.tests.meeting_factories import make_meeting, transcript
+from search import retrieval
+from search.answer import search_answer
+from search.embeddings import WordLlamaEmbeddings
+from search.index import search_index_entity, search_index_rebuild_agency
+from search.models import SearchDocument, SearchIndexChange
+from search.retrieval import (
     _lexical_ranking,
     query_terms,
     search_documents,
     search_scope_for,
 )
-from meetings.tests.search_factories import make_meeting, transcript
 
 pytestmark = pytest.mark.django_db
 

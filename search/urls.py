@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetings.search_apis import SearchAnswerApi, SearchApi
+from search.apis import SearchAnswerApi, SearchApi
 
 urlpatterns = [
     path("", SearchApi.as_view(), name="search"),

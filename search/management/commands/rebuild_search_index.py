@@ -5,7 +5,7 @@ import uuid
 from django.core.management.base import BaseCommand, CommandError
 
 from agencies.models import Agency
-from meetings.search.index import search_index_rebuild_agency
+from search.index import search_index_rebuild_agency
 
 
 class Command(BaseCommand):

@@ -4,8 +4,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from meetings.search import services
-from meetings.search_serializers import (
+from search import services
+from search.serializers import (
     AnswerOutputSerializer,
     SearchInputSerializer,
     SearchOutputSerializer,

@@ -31,9 +31,9 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
 from chirpworks.exceptions import ForbiddenError, NotFoundError
-from meetings.models import SearchDocument, SearchIndexChange, SearchIndexVersion
-from meetings.search.documents import BUYER_PROFILE, DOCUMENT_TYPES, PRODUCT_CATALOG
-from meetings.search.embeddings import EmbeddingError, bytes_to_matrix, get_embedding_provider
+from search.documents import BUYER_PROFILE, DOCUMENT_TYPES, PRODUCT_CATALOG
+from search.embeddings import EmbeddingError, bytes_to_matrix, get_embedding_provider
+from search.models import SearchDocument, SearchIndexChange, SearchIndexVersion
 from sellers.models import Seller
 from sellers.selectors import seller_visible_ids
 

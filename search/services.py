@@ -11,10 +11,10 @@ from typing import Any
 
 from django.db import transaction
 
-from meetings.models import SearchQueryLog
-from meetings.search.answer import search_answer
-from meetings.search.index import relax_durability
-from meetings.search.retrieval import search_documents, search_scope_for
+from search.answer import search_answer
+from search.index import relax_durability
+from search.models import SearchQueryLog
+from search.retrieval import search_documents, search_scope_for
 from sellers.models import Seller
 
 MAX_K = 100

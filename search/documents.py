@@ -23,6 +23,14 @@ from agencies.models import Buyer
 from calls.models import MobileAppCall
 from chirpworks.phones import phone_denorm
 from chirpworks.redaction import pii_redactor
+from chirpworks.signals import (
+    KIND_ACTION,
+    KIND_BUYER,
+    KIND_MEETING,
+    KIND_MOBILE_CALL,
+    KIND_PRODUCT,
+    KIND_SELLER,
+)
 from meetings.models import Meeting
 from products.models import Product
 from sellers.models import Seller
@@ -50,12 +58,6 @@ DOCUMENT_TYPES = (
     MOBILE_CALL,
 )
 
-KIND_MEETING = "meeting"
-KIND_ACTION = "action"
-KIND_BUYER = "buyer"
-KIND_PRODUCT = "product"
-KIND_SELLER = "seller"
-KIND_MOBILE_CALL = "mobile_call"
 ENTITY_KINDS = (KIND_MEETING, KIND_ACTION, KIND_BUYER, KIND_PRODUCT, KIND_SELLER, KIND_MOBILE_CALL)
 
 # Transcript chunks: short enough for averaged word vectors to stay specific, 15% overlap so a

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.db.models import F
 
-from meetings.models import SearchDocument, SearchIndexChange, SearchIndexVersion
-from meetings.search.documents import (
+from search.documents import (
     ENTITY_KINDS,
     DocumentSpec,
     EntityDocuments,
@@ -25,7 +24,8 @@ from meetings.search.documents import (
     entities_load,
     entity_ids_of_agency,
 )
-from meetings.search.embeddings import get_embedding_provider, vector_to_bytes
+from search.embeddings import get_embedding_provider, vector_to_bytes
+from search.models import SearchDocument, SearchIndexChange, SearchIndexVersion
 
 logger = logging.getLogger(__name__)
 

@@ -7,10 +7,10 @@ from django.utils import timezone
 from model_bakery import baker
 from rest_framework.throttling import ScopedRateThrottle
 
-from meetings.models import SearchQueryLog
-from meetings.search.index import search_index_rebuild_agency
-from meetings.tests.search_factories import make_buyer, make_meeting, transcript
+from meetings.tests.meeting_factories import make_buyer, make_meeting, transcript
 from products.models import Product
+from search.index import search_index_rebuild_agency
+from search.models import SearchQueryLog
 from sellers.models import Role
 
 pytestmark = pytest.mark.django_db
