@@ -151,6 +151,19 @@ def buyer_get_for_worker(*, buyer_id: uuid.UUID) -> Buyer:
     return buyer
 
 
+def buyer_profile_update_row(buyer: Buyer) -> dict[str, Any]:
+    """What ``PUT buyers/profile/<id>`` answers, whoever called it (the app or a worker)."""
+    return {
+        "id": buyer.pk,
+        "phone": phone_denorm(buyer.phone),
+        "name": buyer.name or None,
+        "email": buyer.email or None,
+        "risks": buyer.risks,
+        "products_discussed": buyer.products_discussed,
+        "key_highlights": buyer.key_highlights,
+    }
+
+
 def buyer_row(buyer: Buyer) -> dict[str, Any]:
     """The list / search shape of a buyer annotated by ``with_last_contact``."""
     return {

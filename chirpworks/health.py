@@ -91,13 +91,6 @@ def check_storage() -> dict[str, Any]:
     return {"backend": settings.STORAGES["default"]["BACKEND"].rsplit(".", 1)[-1]}
 
 
-def check_speech_model() -> dict[str, Any]:
-    from meetings.transcription import get_transcription_provider
-
-    provider = get_transcription_provider()
-    return provider.health() if hasattr(provider, "health") else {"provider": provider.name}
-
-
 CHECKS: dict[str, Check] = {
     "database": check_database,
     "cache": check_cache,
@@ -106,8 +99,12 @@ CHECKS: dict[str, Check] = {
     "queue": check_queue,
     "backlog": check_backlog,
     "storage": check_storage,
-    "speech_model": check_speech_model,
 }
+
+
+def health_check_register(name: str, check: Check) -> None:
+    """Add an app's check to the report (from its ``AppConfig.ready``); it runs after these."""
+    CHECKS[name] = check
 
 
 def health_report() -> tuple[bool, dict[str, Any]]:

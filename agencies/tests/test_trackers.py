@@ -139,7 +139,7 @@ def test_a_new_tracker_counts_in_recent_calls(
 
 
 def test_the_analysers_read_the_trackers(agency, seller):
-    from meetings.selectors import meeting_analysis_context
+    from pipeline.selectors import meeting_analysis_context
 
     Tracker.objects.create(agency=agency, name="competitors", phrases=["star health"])
     meeting = make_meeting(seller, start=ist(2026, 11, 10, 10))
