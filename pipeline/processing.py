@@ -23,6 +23,7 @@ from meetings import services
 from meetings.metrics import jobs_observe
 from meetings.models import Job, JobStatus
 from pipeline.analysis import InvalidAnalysis, get_analysis_provider
+from pipeline.analysis.schema import validate_analysis
 from pipeline.selectors import meeting_analysis_context
 from pipeline.transcription import (
     TranscriptionError,
@@ -74,11 +75,12 @@ def job_analyse(*, job: Job, segments: list[dict[str, Any]], context: Any = None
     context = context or meeting_analysis_context(meeting=job.meeting)
     try:
         analysis = get_analysis_provider().analyse(segments=segments, context=context)
+        if not isinstance(analysis, dict):
+            raise PermanentJobError("The analysis provider returned no result")
+        # Whatever the provider, what is stored has the one schema (the built-in ones check too).
+        return validate_analysis(analysis, timezone=context.timezone)
     except InvalidAnalysis as exc:
         raise PermanentJobError(f"The analysis was invalid: {exc}") from exc
-    if not isinstance(analysis, dict):
-        raise PermanentJobError("The analysis provider returned no result")
-    return analysis
 
 
 def _run_steps(

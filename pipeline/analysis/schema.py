@@ -26,6 +26,7 @@ from pydantic import (
     Field,
     ValidationError,
     ValidationInfo,
+    create_model,
     field_validator,
     model_validator,
 )
@@ -124,7 +125,8 @@ class DetectedProduct(_Model):
     product_name: NonEmpty
     features: StrList = Field(default_factory=list)
     mentions: int = Field(default=1, ge=0)
-    interest_level: Annotated[Literal["high", "medium", "low"], _enum(INTEREST_LEVELS)]
+    # "medium" when a worker leaves it out (as a person's product correction does)
+    interest_level: Annotated[Literal["high", "medium", "low"], _enum(INTEREST_LEVELS)] = "medium"
 
 
 class QAPair(_Model):
@@ -285,6 +287,22 @@ class BuyerProfile(_Model):
     key_highlights: StrList = Field(default_factory=list)
 
 
+def _analysis_shapes(data: Any) -> Any:
+    if not isinstance(data, dict):
+        return data
+    data = dict(data)
+    summary = data.get("call_summary")
+    if isinstance(summary, list | str):  # the descriptive prompt's plain list of bullets
+        summary = {"bullets": summary}
+    if isinstance(summary, dict) and "key_discussion_points" in data:
+        summary = {"key_discussion_points": data.pop("key_discussion_points"), **summary}
+    if summary is not None:
+        data["call_summary"] = summary
+    if isinstance(data.get("deal_stage"), str):
+        data["deal_stage"] = {"deal_stage": data["deal_stage"]}
+    return data
+
+
 class Analysis(_Model):
     call_title: Annotated[str, Field(min_length=1, max_length=300)]
     call_summary: CallSummary
@@ -313,19 +331,7 @@ class Analysis(_Model):
     @model_validator(mode="before")
     @classmethod
     def _shapes(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        data = dict(data)
-        summary = data.get("call_summary")
-        if isinstance(summary, list | str):  # the descriptive prompt's plain list of bullets
-            summary = {"bullets": summary}
-        if isinstance(summary, dict) and "key_discussion_points" in data:
-            summary = {"key_discussion_points": data.pop("key_discussion_points"), **summary}
-        if summary is not None:
-            data["call_summary"] = summary
-        if isinstance(data.get("deal_stage"), str):
-            data["deal_stage"] = {"deal_stage": data["deal_stage"]}
-        return data
+        return _analysis_shapes(data)
 
     @model_validator(mode="after")
     def _derived(self) -> "Analysis":
@@ -371,6 +377,73 @@ def validate_analysis(data: Any, *, timezone: str | None = None) -> dict[str, An
     except ValidationError as error:
         raise InvalidAnalysis(_describe(error)) from None
     return model.model_dump(mode="json")
+
+
+# The keys an external worker may send to ``PUT /api/meetings/call_data/summary/<id>`` (§4.7).
+WORKER_KEYS = (
+    "call_title",
+    "call_type",
+    "detected_call_type",
+    "detected_products",
+    "call_summary",
+    "qa_pairs",
+    "facts",
+    "deal_stage",
+    "risks",
+    "actions",
+    "suggested_actions",
+)
+
+
+class _AnalysisUpdateBase(_Model):
+    @model_validator(mode="before")
+    @classmethod
+    def _shapes(cls, data: Any) -> Any:
+        return _analysis_shapes(data)
+
+
+def _optional(name: str) -> tuple[Any, None]:
+    """``Analysis``'s field ``name``, with its constraints, optional (null is kept as null)."""
+    field = Analysis.model_fields[name]
+    kind = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+    return (kind | None, None)
+
+
+# A worker's update: every key optional, each one sent validated as in a provider's analysis.
+AnalysisUpdate = create_model(
+    "AnalysisUpdate",
+    __base__=_AnalysisUpdateBase,
+    **{name: _optional(name) for name in WORKER_KEYS},
+)
+
+
+def validate_analysis_update(data: Any, *, timezone: str = "UTC") -> dict[str, Any]:
+    """The keys of a worker's update that it sent, validated and normalised by the provider's
+    schema, or ``InvalidAnalysis`` saying what is wrong.
+
+    As the contract says, action items without an ``action_name`` are skipped and naive due
+    dates are ``timezone`` (UTC for workers).
+    """
+    if not isinstance(data, dict):
+        raise InvalidAnalysis("analysis must be a JSON object")
+    data = {key: value for key, value in data.items() if key in WORKER_KEYS}
+    for key in ("actions", "suggested_actions"):
+        if isinstance(data.get(key), list):
+            data[key] = [
+                item
+                for item in data[key]
+                if not isinstance(item, dict) or str(item.get("action_name") or "").strip()
+            ]
+    try:
+        model = AnalysisUpdate.model_validate(data, context={"timezone": timezone})
+    except ValidationError as error:
+        raise InvalidAnalysis(_describe(error)) from None
+    dumped = model.model_dump(mode="json")
+    result = {key: dumped[key] for key in data}
+    summary = model.call_summary  # type: ignore[attr-defined]
+    if summary is not None and "key_discussion_points" not in summary.model_fields_set:
+        result["call_summary"].pop("key_discussion_points")  # not sent: the stored ones stay
+    return result
 
 
 # What the LLM is asked to produce: everything except the figures computed from timestamps.

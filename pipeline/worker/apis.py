@@ -20,6 +20,7 @@ from agencies.buyer_serializers import (
 from meetings import selectors, services
 from meetings.models import Job
 from pipeline.selectors import job_worker_context
+from pipeline.services import meeting_update_summary_from_worker
 from pipeline.worker.auth import HasWorkerServiceToken, WorkerServiceTokenAuthentication
 from pipeline.worker.serializers import (
     AudioUrlOutputSerializer,
@@ -161,10 +162,9 @@ class CallSummaryApi(WorkerApi):
     def put(self, request: Request, meeting_id) -> Response:
         if not request.data:
             raise services.ApplicationError("No data provided", code="no_data")
-        data = CallSummaryInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        CallSummaryInputSerializer(data=request.data).is_valid(raise_exception=True)
         meeting = selectors.meeting_get_for_worker(meeting_id=meeting_id)
-        result = services.meeting_update_summary(meeting=meeting, data=data.validated_data)
+        result = meeting_update_summary_from_worker(meeting=meeting, data=request.data)
         body = {"id": meeting.pk, "message": "Meeting analysis data updated successfully", **result}
         return Response(CallSummaryOutputSerializer(body).data)
 
