@@ -23,7 +23,10 @@ ViewFunction = Callable[..., HttpResponse]
 
 
 def _methods(view: ViewFunction) -> list[str]:
-    return [m.upper() for m in view.cls.http_method_names if hasattr(view.cls, m)]
+    names = {m for m in view.cls.http_method_names if hasattr(view.cls, m)}
+    if "get" in names:
+        names.add("head")  # Django's View.setup serves HEAD with get
+    return [m.upper() for m in view.cls.http_method_names if m in names]
 
 
 def view_dispatch(

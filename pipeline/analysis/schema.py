@@ -125,8 +125,10 @@ class DetectedProduct(_Model):
     product_name: NonEmpty
     features: StrList = Field(default_factory=list)
     mentions: int = Field(default=1, ge=0)
-    # "medium" when a worker leaves it out (as a person's product correction does)
-    interest_level: Annotated[Literal["high", "medium", "low"], _enum(INTEREST_LEVELS)] = "medium"
+    # None: no opinion (a worker may leave it out); readers then go by how often it came up
+    interest_level: Annotated[Literal["high", "medium", "low"], _enum(INTEREST_LEVELS)] | None = (
+        None
+    )
 
 
 class QAPair(_Model):
@@ -278,7 +280,9 @@ class Performance(_Model):
 class BuyerProduct(_Model):
     product_name: NonEmpty
     product_id: str | None = None
-    interest_level: Annotated[Literal["high", "medium", "low"], _enum(INTEREST_LEVELS)]
+    interest_level: Annotated[Literal["high", "medium", "low"], _enum(INTEREST_LEVELS)] | None = (
+        None
+    )
 
 
 class BuyerProfile(_Model):
