@@ -433,7 +433,7 @@ OUTBOX_RESEND_AFTER = env.int("OUTBOX_RESEND_AFTER", default=1800)
 # /api/health/ reports "degraded" when a job or a recording has waited longer than this.
 HEALTH_OVERDUE_AFTER = env.int("HEALTH_OVERDUE_AFTER", default=1800)
 CELERY_BEAT_SCHEDULE["requeue-stuck-jobs"] = {
-    "task": "meetings.tasks.requeue_stuck_jobs",
+    "task": "meetings.tasks.requeue_stuck_jobs",  # pipeline.tasks; the registered name predates it
     "schedule": timedelta(seconds=env.int("JOB_SWEEP_EVERY_SECONDS", default=60)),
 }
 CELERY_BEAT_SCHEDULE["sweep-pending-recordings"] = {
