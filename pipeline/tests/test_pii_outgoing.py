@@ -14,11 +14,12 @@ from model_bakery import baker
 from meetings.models import Job, SearchDocument
 from meetings.search.embeddings import OpenAICompatibleEmbeddings
 from meetings.search.index import search_index_rebuild_agency
-from meetings.tests import test_analysis_llm, test_search_openai
+from meetings.tests import test_search_openai
 from meetings.tests.search_factories import make_buyer, make_meeting, transcript
 from meetings.tests.test_search_openai import _base_url
 from pipeline.analysis import _provider as analysis_provider_cache
 from pipeline.processing import job_analyse
+from pipeline.tests import test_analysis_llm
 
 # The fake OpenAI-compatible servers of the LLM and search tests, reused as they are.
 llm_server = test_analysis_llm.llm_server

@@ -1,6 +1,4 @@
 """Transcription providers: audio formats, channel handling, the OpenAI-compatible client."""
-# Kept at this path while .ci/run names it (its shifted-clock pass leaves it out); it tests
-# the pipeline app.
 
 import json
 import threading
@@ -14,7 +12,7 @@ import av
 import numpy as np
 import pytest
 
-from meetings.tests.conftest import RECORDINGS
+from pipeline.tests.conftest import RECORDINGS
 from pipeline.transcription import (
     RawSegment,
     TranscriptionError,

@@ -1,6 +1,4 @@
 """The LLM analyser against a real OpenAI-compatible HTTP server on 127.0.0.1 (http.server)."""
-# Kept at this path while .ci/run names it (its shifted-clock pass leaves it out); it tests
-# the pipeline app.
 
 import copy
 import json
