@@ -59,7 +59,7 @@ LIFECYCLE_RANK = {
     Lifecycle.NEGOTIATING: 2,
     Lifecycle.CUSTOMER: 3,
 }
-# The analysis's deal stage (``meetings.analysis.base.DEAL_STAGES``) → the lifecycle it implies.
+# The analysis's deal stage (``meetings.models.DEAL_STAGES``) → the lifecycle it implies.
 DEAL_STAGE_LIFECYCLE = {
     "Solution Presentation / Demo": Lifecycle.PROSPECT,
     "Stakeholder Alignment": Lifecycle.PROSPECT,

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/analysis_corpus.py [--part heldout|tune|all|report] [--roles ...] [-v]
 
-The held-out split is fixed in ``meetings.analysis.corpus`` (``HELDOUT_AGENCIES`` and
+The held-out split is fixed in ``pipeline.analysis.corpus`` (``HELDOUT_AGENCIES`` and
 ``HELDOUT_CALLS``): two whole agencies (Kaveri Finserv, SuryaKiran Solar: d33-d42) plus the last
 call of each other agency (d8, d14, d20, d26, d32), 15 calls; the other 27 are what rules may be
 tuned on. ``--part report`` (the default) prints the held-out part and the whole, without the
@@ -34,14 +34,14 @@ import django
 
 django.setup()
 
-from meetings.analysis.corpus import (  # noqa: E402
+from pipeline.analysis.corpus import (  # noqa: E402
     Scorecard,
     call_context,
     call_segments,
     load_corpus,
     split_calls,
 )
-from meetings.analysis.offline import OfflineAnalyser  # noqa: E402
+from pipeline.analysis.offline import OfflineAnalyser  # noqa: E402
 
 
 def score(analyser, corpus, calls, *, roles="known", degrade=False, repeat=1, verbose=False):

@@ -180,7 +180,7 @@ def main() -> None:
 
         from agencies.models import Agency
         from calls import tasks as call_tasks
-        from meetings import tasks
+        from pipeline import tasks
         from sellers.models import Seller
 
         tasks.process_job.delay = lambda job_id: None  # measure ingestion, not transcription

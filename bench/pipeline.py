@@ -5,10 +5,10 @@ Per call: transcription time and real-time factor, word error rate against the r
 transcript, every channel's speech energy against what was transcribed (no channel may be
 dropped silently), the mono calls' speaker attribution accuracy (per option: clusters, text cues,
 level), and the analysis scored on the ASR output and on the reference text (the analysis
-bench's scorecard, ``meetings.analysis.corpus.Scorecard``). Then the speed of one 5-minute
+bench's scorecard, ``pipeline.analysis.corpus.Scorecard``). Then the speed of one 5-minute
 stereo call through the whole job (load -> transcribe -> analyse -> persist).
 
-The held-out part is the analysis bench's (``meetings.analysis.corpus.HELDOUT_AGENCIES`` and
+The held-out part is the analysis bench's (``pipeline.analysis.corpus.HELDOUT_AGENCIES`` and
 ``HELDOUT_CALLS``): the last two agencies in calls.json order (Kaveri Finserv, SuryaKiran Solar)
 plus the last call of every other agency (d8, d14, d20, d26, d32). Nothing was tuned on it;
 figures are given for it and for the whole corpus.
@@ -74,7 +74,7 @@ def setup_django(workdir: Path) -> None:
 def corpus_load() -> dict:
     """The corpus, each call marked ``held_out`` by the analysis bench's split."""
     try:
-        from meetings.analysis import corpus as analysis_corpus
+        from pipeline.analysis import corpus as analysis_corpus
 
         agencies, calls = analysis_corpus.HELDOUT_AGENCIES, analysis_corpus.HELDOUT_CALLS
     except (ImportError, AttributeError):
@@ -153,8 +153,8 @@ def attribution_accuracy(segments: list[dict], manifest_call: dict) -> tuple[int
 
 
 def analysis_context(corpus: dict, call: dict):
-    from meetings.analysis.base import AnalysisContext
-    from meetings.analysis.corpus import product_id
+    from pipeline.analysis.base import AnalysisContext
+    from pipeline.analysis.corpus import product_id
 
     agency = next(a for a in corpus["agencies"] if a["name"] == call["agency"])
     products = [
@@ -283,19 +283,19 @@ def main() -> int:
         corpus = corpus_load()
         from django.conf import settings
 
-        from meetings import processing
-        from meetings.analysis.corpus import Scorecard
-        from meetings.analysis.offline import OfflineAnalyser
         from meetings.models import Job
-        from meetings.transcription import (
+        from pipeline import processing
+        from pipeline.analysis.corpus import Scorecard
+        from pipeline.analysis.offline import OfflineAnalyser
+        from pipeline.transcription import (
             channel_transcribe,
             decode_options,
             get_transcription_provider,
             recording_transcribe,
             vocabulary_from_context,
         )
-        from meetings.transcription.audio import audio_decode
-        from meetings.transcription.diarize import mono_attribute
+        from pipeline.transcription.audio import audio_decode
+        from pipeline.transcription.diarize import mono_attribute
 
         provider = get_transcription_provider()
         began = time.perf_counter()

@@ -6,13 +6,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from calls.apis import LastSyncedCallTimestampApi
 from chirpworks.exceptions import json_not_found
 from chirpworks.metrics import metrics_view
+from chirpworks.routing import view_dispatch
 from chirpworks.views import HealthApi, HelloApi
-from insights.buyer_apis import MeetingNoteApi
+from insights.buyer_apis import BuyerProfileApi, MeetingNoteApi
 from insights.urls import analytics_urlpatterns as insight_analytics_urlpatterns
 from insights.urls import buyer_urlpatterns as insight_buyer_urlpatterns
 from meetings.dashboard import ops_dashboard
+from meetings.performance_apis import CallMetricsApi
 from meetings.tracker_apis import TrackerHitsApi
 from meetings.user_apis import GetUserApi
+from pipeline.worker import apis as worker_apis
+from pipeline.worker.auth import request_has_service_token
 from rollups.team_apis import TeamApi
 from sellers.urls import auth_urlpatterns, user_urlpatterns
 
@@ -32,8 +36,25 @@ api_urlpatterns = [
     # A note on a meeting is the buyer book's (insights), mounted beside the meetings' routes.
     path("meetings/notes/<uuid:meeting_id>", MeetingNoteApi.as_view(), name="meetings-notes"),
     path("meetings/", include("meetings.urls")),
+    # One path, the app's view and a processing worker's (chirpworks.routing).
+    path(
+        "performance/call/<uuid:meeting_id>/metrics",
+        view_dispatch(
+            CallMetricsApi.as_view(), routes={"POST": worker_apis.CallMetricsApi.as_view()}
+        ),
+        name="performance-call-metrics",
+    ),
     path("performance/", include("meetings.performance_urls")),
     path("actions/", include("actions.urls")),
+    path(
+        "buyers/profile/<uuid:buyer_id>",
+        view_dispatch(
+            BuyerProfileApi.as_view(),
+            routes={"PUT": worker_apis.BuyerProfileUpdateApi.as_view()},
+            when=request_has_service_token,
+        ),
+        name="buyers-profile",
+    ),
     path("buyers/", include(insight_buyer_urlpatterns)),
     path("buyers/", include("insights.buyer_urls")),
     path("analytics/", include(insight_analytics_urlpatterns)),
@@ -46,7 +67,7 @@ api_urlpatterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
 ]
 # Worker endpoints (service token): /api/jobs/*, /api/analysis/*, summary PUT, metrics POST.
-api_urlpatterns.append(path("", include("meetings.worker_urls")))
+api_urlpatterns.append(path("", include("pipeline.worker.urls")))
 api_urlpatterns += [path("search/", include("search.urls"))]
 
 urlpatterns = [

@@ -2,7 +2,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from actions import selectors as action_selectors
 from agencies import book_services, services
@@ -39,7 +38,6 @@ from insights.buyer_serializers import (
 )
 from meetings.selectors import call_history_records
 from meetings.serializers import CallRecordSerializer
-from meetings.worker_auth import WorkerPrincipal, WorkerServiceTokenAuthentication
 from sellers.access_selectors import scope_visible
 
 ERRORS = error_responses(
@@ -78,22 +76,8 @@ class BuyerProfileApi(AgencyAPIView):
     A seller reads and updates only the buyers they may see; a worker updates any buyer.
     """
 
-    def get_authenticators(self):
-        if getattr(self.request, "method", None) == "PUT":
-            return [WorkerServiceTokenAuthentication(), *super().get_authenticators()]
-        return super().get_authenticators()
-
-    def _is_worker(self) -> bool:
-        return isinstance(getattr(self.request, "_user", None), WorkerPrincipal)
-
-    def get_permissions(self):
-        return [] if self._is_worker() else super().get_permissions()
-
-    def initial(self, request, *args, **kwargs):
-        self.perform_authentication(request)
-        if self._is_worker():
-            return APIView.initial(self, request, *args, **kwargs)
-        return super().initial(request, *args, **kwargs)
+    # The docstring documents the path; a worker's PUT is served by
+    # pipeline.worker.apis.BuyerProfileUpdateApi (chirpworks.urls routes by credential).
 
     @extend_schema(tags=["buyers"], responses={200: BuyerProfileSerializer, **ERRORS})
     def get(self, request: Request, buyer_id) -> Response:
@@ -141,27 +125,15 @@ class BuyerProfileApi(AgencyAPIView):
         responses={200: BuyerProfileUpdateOutputSerializer, **ERRORS},
     )
     def put(self, request: Request, buyer_id) -> Response:
-        if self._is_worker():
-            buyer = selectors.buyer_get_for_worker(buyer_id=buyer_id)
-        else:
-            buyer = selectors.buyer_get_for(actor=request.user, buyer_id=buyer_id)
+        buyer = selectors.buyer_get_for(actor=request.user, buyer_id=buyer_id)
         data = BuyerProfileUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         buyer = services.buyer_update_profile(
-            buyer=buyer,
-            data=data.validated_data,
-            actor=None if self._is_worker() else request.user,
+            buyer=buyer, data=data.validated_data, actor=request.user
         )
-        body = {
-            "id": buyer.pk,
-            "phone": phone_denorm(buyer.phone),
-            "name": buyer.name or None,
-            "email": buyer.email or None,
-            "risks": buyer.risks,
-            "products_discussed": buyer.products_discussed,
-            "key_highlights": buyer.key_highlights,
-        }
-        return Response(BuyerProfileUpdateOutputSerializer(body).data)
+        return Response(
+            BuyerProfileUpdateOutputSerializer(selectors.buyer_profile_update_row(buyer)).data
+        )
 
 
 class BuyerCallHistoryApi(AgencyAPIView):

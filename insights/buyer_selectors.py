@@ -149,6 +149,19 @@ def buyer_get_for_worker(*, buyer_id: uuid.UUID) -> Buyer:
     return buyer
 
 
+def buyer_profile_update_row(buyer: Buyer) -> dict[str, Any]:
+    """What ``PUT buyers/profile/<id>`` answers, whoever called it (the app or a worker)."""
+    return {
+        "id": buyer.pk,
+        "phone": phone_denorm(buyer.phone),
+        "name": buyer.name or None,
+        "email": buyer.email or None,
+        "risks": buyer.risks,
+        "products_discussed": buyer.products_discussed,
+        "key_highlights": buyer.key_highlights,
+    }
+
+
 def buyer_row(buyer: Buyer) -> dict[str, Any]:
     """The list / search shape of a buyer annotated by ``with_last_contact``."""
     return {
@@ -169,9 +182,24 @@ def _local(value: datetime | None) -> datetime | None:
     return timezone.localtime(value) if value else None
 
 
-def _product_entries(detected: Any) -> list[dict[str, Any]]:
-    """``detected_products`` in any of the shapes analysers stored: a dict, a list, a scalar."""
-    items = detected if isinstance(detected, list) else [detected]
+def _product_entries(detected: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """``{product_id, product_name, interest_level}`` of each product in a meeting's
+    ``detected_products`` (the analysis schema's shape, ``DetectedProduct``: one shape, see
+    migration meetings.0010_detected_products_one_shape)."""
+    return [
+        {
+            "product_id": item.get("product_id"),
+            "product_name": item["product_name"],
+            "interest_level": item.get("interest_level"),
+        }
+        for item in detected or []
+    ]
+
+
+def _profile_product_entries(products_discussed: Any) -> list[dict[str, Any]]:
+    """The buyer's own ``products_discussed``: free-form in the contract (a list or an object,
+    written by ``PUT buyers/profile/<id>``), so read in any of its shapes."""
+    items = products_discussed if isinstance(products_discussed, list) else [products_discussed]
     entries = []
     for item in items:
         if isinstance(item, dict):
@@ -255,7 +283,7 @@ def buyer_product_catalogue(*, buyer: Buyer) -> list[dict[str, Any]]:
     """Products discussed with an interest level: the analysers' levels averaged, else how often
     the product came up; products only in the stored profile keep its level."""
     products = _products_by_key(buyer)
-    for entry in _product_entries(buyer.products_discussed):
+    for entry in _profile_product_entries(buyer.products_discussed):
         key = _product_key(entry)
         if key not in products:
             products[key] = {

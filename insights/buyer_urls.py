@@ -6,7 +6,6 @@ urlpatterns = [
     path("all", apis.BuyerListApi.as_view(), name="buyers-all"),
     path("search", apis.BuyerSearchApi.as_view(), name="buyers-search"),
     path("create", apis.BuyerCreateApi.as_view(), name="buyers-create"),
-    path("profile/<uuid:buyer_id>", apis.BuyerProfileApi.as_view(), name="buyers-profile"),
     path(
         "call_history/<uuid:buyer_id>",
         apis.BuyerCallHistoryApi.as_view(),

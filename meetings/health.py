@@ -1,5 +1,5 @@
-"""The meetings' slots in ``GET /api/health/``: the job queue, stuck and overdue jobs, the speech
-model (registered by ``MeetingsConfig.ready``)."""
+"""The meetings' slots in ``GET /api/health/``: the job queue, stuck and overdue jobs (registered by
+``MeetingsConfig.ready``; the speech model's is the pipeline's)."""
 
 from typing import Any
 
@@ -17,13 +17,6 @@ def check_queue() -> dict[str, Any]:
     return {"waiting_jobs": waiting.count(), "oldest_waiting_seconds": round(age)}
 
 
-def check_speech_model() -> dict[str, Any]:
-    from meetings.transcription import get_transcription_provider
-
-    provider = get_transcription_provider()
-    return provider.health() if hasattr(provider, "health") else {"provider": provider.name}
-
-
 def stuck_jobs() -> int:
     from meetings.services import jobs_stuck
 
@@ -38,6 +31,5 @@ def overdue_jobs() -> int:
 
 def register() -> None:
     check_register(name="queue", check=check_queue)
-    check_register(name="speech_model", check=check_speech_model)
     backlog_register(name="stuck_jobs", count=stuck_jobs)
     backlog_register(name="overdue_jobs", count=overdue_jobs)

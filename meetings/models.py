@@ -29,6 +29,15 @@ PERFORMANCE_METRICS = (
     "closure_and_next_steps",
     "conversation_structure_and_flow",
 )
+# Where a call leaves the deal, as the analysis names it (``Meeting.deal_stage``); in order.
+DEAL_STAGES = (
+    "Discovery & Lead Qualification",
+    "Solution Presentation / Demo",
+    "Stakeholder Alignment",
+    "Negotiation / Approval",
+    "Likely Won",
+    "Likely Lost",
+)
 
 
 def _seller_agency_ids(meetings) -> dict:
@@ -129,7 +138,7 @@ class Meeting(BaseModel):
     # What processing could not do well, for the app and the admin:
     # [{"code": str, "message": str, "channel": "seller" | "buyer" | "mono", ...}]
     warnings = models.JSONField(default=list, blank=True)
-    # Whether the seller said the call is recorded (meetings.analysis.disclosure); None until
+    # Whether the seller said the call is recorded (meetings.disclosure); None until
     # there is a transcript.
     recording_disclosed = models.BooleanField(null=True, blank=True)
 

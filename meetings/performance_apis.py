@@ -1,10 +1,9 @@
-"""The app's performance reads. The worker's ``POST call/<id>/metrics`` lives elsewhere; the lead
-routes one path to both (GET/DELETE here)."""
+"""The app's performance reads. The worker's ``POST call/<id>/metrics`` is the pipeline's own view;
+``chirpworks.urls`` routes the one path to both (GET/DELETE here)."""
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from chirpworks.pagination import paginate, wants_pagination
 from chirpworks.timeframes import DateRangeQuerySerializer, date_range_parse
@@ -20,8 +19,6 @@ from meetings.performance_serializers import (
     UserMetricsOutputSerializer,
 )
 from meetings.performance_services import call_score_review, metric_override, performance_delete
-from meetings.worker_apis import CallMetricsApi as WorkerCallMetricsApi
-from meetings.worker_auth import HasWorkerServiceToken
 from sellers.access_selectors import seller_get_visible
 from sellers.serializers import MessageSerializer
 
@@ -38,22 +35,7 @@ DEFAULT_DAYS = 30
 class CallMetricsApi(AgencyAPIView):
     """GET and DELETE for the app (access token); POST for processing workers (service token)."""
 
-    def get_authenticators(self):
-        if getattr(self.request, "method", None) == "POST":
-            return []
-        return super().get_authenticators()
-
-    def get_permissions(self):
-        if getattr(self.request, "method", None) == "POST":
-            return [HasWorkerServiceToken()]
-        return super().get_permissions()
-
-    def initial(self, request, *args, **kwargs):
-        if request.method == "POST":
-            return APIView.initial(self, request, *args, **kwargs)
-        return super().initial(request, *args, **kwargs)
-
-    post = WorkerCallMetricsApi.post
+    # The docstring documents the path; the POST is pipeline.worker.apis.CallMetricsApi.
 
     @extend_schema(tags=["performance"], responses={200: CallMetricsOutputSerializer, **ERRORS})
     def get(self, request: Request, meeting_id) -> Response:

@@ -4,11 +4,6 @@ from meetings import performance_apis
 
 urlpatterns = [
     path(
-        "call/<uuid:meeting_id>/metrics",
-        performance_apis.CallMetricsApi.as_view(),
-        name="performance-call-metrics",
-    ),
-    path(
         "call/<uuid:meeting_id>/review",
         performance_apis.CallScoreReviewApi.as_view(),
         name="performance-call-review",

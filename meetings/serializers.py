@@ -2,8 +2,7 @@ from rest_framework import serializers
 
 from chirpworks.pagination import PageParamsSerializer, PaginationSerializer
 from chirpworks.timeframes import DateRangeQuerySerializer
-from meetings.analysis.base import DEAL_STAGES
-from meetings.models import PERFORMANCE_METRICS, MeetingSource
+from meetings.models import DEAL_STAGES, PERFORMANCE_METRICS, MeetingSource
 from sellers.team_serializers import TeamMembersQuerySerializer
 
 

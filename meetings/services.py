@@ -22,12 +22,11 @@ from agencies.models import Agency, Buyer
 from agencies.services import buyer_apply_analysis
 from calls.models import ExotelCall
 from chirpworks.exceptions import ApplicationError, ConflictError
-from chirpworks.outages import task_send
 from chirpworks.phones import phone_denorm
 from chirpworks.signals import KIND_MEETING, calls_written, entities_changed_send
 from chirpworks.timeframes import within_date_bounds
-from meetings.analysis.disclosure import recording_disclosure
 from meetings.contacts import meetings_touch_buyers
+from meetings.disclosure import recording_disclosure
 from meetings.models import (
     PERFORMANCE_METRICS,
     CallPerformance,
@@ -39,6 +38,7 @@ from meetings.models import (
     MeetingSource,
     MetricOverride,
 )
+from meetings.signals import jobs_process_requested, jobs_reanalysis_requested
 from meetings.trackers import meeting_tracker_hits_store
 from sellers.models import Seller
 
@@ -192,9 +192,10 @@ def jobs_enqueue(*, job_ids: Iterable[str]) -> list[str]:
     A broker outage is logged, not raised: the job stays in init with no stamp, and
     ``job_requeue_stuck`` (beat) sends it once the broker is back.
     """
-    from meetings.tasks import process_job  # late: tasks import services
-
-    sent = [job_id for job_id in job_ids if task_send(process_job, job_id)]
+    job_ids = list(job_ids)
+    responses = jobs_process_requested.send(sender=Job, job_ids=job_ids)
+    queued = {job_id for _, sent_ids in responses for job_id in sent_ids or ()}
+    sent = [job_id for job_id in job_ids if job_id in queued]
     if sent:
         jobs_mark_enqueued(job_ids=sent)
     return sent
@@ -475,8 +476,6 @@ def job_complete_with_results(
 
 def job_trigger_analysis(*, job: Job) -> None:
     """Queue a (re-)analysis of the job's transcript; refused unless there is one to analyse."""
-    from meetings.tasks import analyse_job  # the task module imports this one
-
     if job.status not in (JobStatus.IN_PROGRESS, JobStatus.COMPLETED):
         raise ApplicationError(
             f"Job {job.pk} is not ready for analysis. Current status: {job.status}",
@@ -485,7 +484,7 @@ def job_trigger_analysis(*, job: Job) -> None:
     if not job.meeting.transcription:
         raise ApplicationError("The meeting has no transcription yet", code="no_transcription")
     job_id = str(job.pk)
-    transaction.on_commit(lambda: analyse_job.delay(job_id))
+    transaction.on_commit(lambda: analyses_enqueue(job_ids=[job_id]))
 
 
 def job_apply_reanalysis(*, job: Job, analysis: dict[str, Any]) -> None:
@@ -564,8 +563,6 @@ def meetings_trigger_analysis(*, meeting_ids: Iterable[uuid.UUID | str]) -> Meet
     The rules of ``job_trigger_analysis``, for many meetings in three queries: the meeting needs a
     transcript and a job that is in progress or completed; the others are reported, not queued.
     """
-    from meetings.tasks import analyse_job  # the task module imports this one
-
     ids = list(meeting_ids)
     rows = list(Meeting.objects.filter(pk__in=ids).values_list("pk", "job__pk", "job__status"))
     with_transcript = set(
@@ -582,13 +579,13 @@ def meetings_trigger_analysis(*, meeting_ids: Iterable[uuid.UUID | str]) -> Meet
             result.queued.append(str(meeting_id))
             job_ids.append(str(job_id))
     if job_ids:
-        transaction.on_commit(lambda: _analyses_enqueue(analyse_job, job_ids))
+        transaction.on_commit(lambda: analyses_enqueue(job_ids=job_ids))
     return result
 
 
-def _analyses_enqueue(task, job_ids: list[str]) -> None:
-    for job_id in job_ids:
-        task.delay(job_id)
+def analyses_enqueue(*, job_ids: Iterable[str]) -> None:
+    """Ask the pipeline to analyse these jobs' stored transcripts again (call it on commit)."""
+    jobs_reanalysis_requested.send(sender=Job, job_ids=list(job_ids))
 
 
 # =================================================================================================
@@ -729,7 +726,7 @@ def call_performance_upsert(
 
 
 def meeting_apply_analysis(*, meeting: Meeting, analysis: dict[str, Any]) -> ActionSyncResult:
-    """Store a provider's analysis (``meetings.analysis.base``) on the meeting, in one transaction.
+    """Store a provider's analysis (``pipeline.analysis.base``) on the meeting, in one transaction.
 
     Meeting fields, actions and suggested actions (updated in place by title), call performance
     and the buyer's profile.

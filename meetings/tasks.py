@@ -1,69 +1,16 @@
-"""Celery tasks of the processing pipeline (issue 4). Tasks take ids and call services."""
+"""Celery tasks of the meetings app. Tasks take ids and call services.
+
+The processing pipeline's tasks (``meetings.tasks.process_job`` and friends, by their registered
+names) live in ``pipeline.tasks``.
+"""
 
 import logging
-from datetime import timedelta
 
 from celery import shared_task
-from celery.utils.time import get_exponential_backoff_interval
-from django.conf import settings
-from django.utils import timezone
 
-from meetings import processing, services
+from meetings import services
 
 logger = logging.getLogger(__name__)
-
-
-def retry_countdown(retries: int) -> int:
-    """Exponential backoff with full jitter: random in [0, min(max, base * 2**retries)]."""
-    return get_exponential_backoff_interval(
-        factor=settings.JOB_RETRY_BACKOFF,
-        retries=retries,
-        maximum=settings.JOB_RETRY_BACKOFF_MAX,
-        full_jitter=True,
-    )
-
-
-@shared_task(
-    bind=True,
-    name="meetings.tasks.process_job",
-    acks_late=True,  # idempotent: a redelivered message finds the job claimed or done
-    reject_on_worker_lost=True,
-    soft_time_limit=settings.JOB_SOFT_TIME_LIMIT,
-    time_limit=settings.JOB_HARD_TIME_LIMIT,
-    max_retries=settings.JOB_MAX_RETRIES,
-)
-def process_job(self, job_id: str) -> str:
-    """Transcribe, analyse and persist one job; retries transient failures with backoff."""
-    final = self.request.retries >= self.max_retries
-    try:
-        return processing.job_run(job_id=str(job_id), final_attempt=final)
-    except processing.TransientJobError as exc:
-        countdown = retry_countdown(self.request.retries)
-        logger.warning("Job %s: %s; retrying in %ss", job_id, exc, countdown)
-        # The outbox stamp says when the retry is due, so the sweep does not send it early.
-        services.jobs_mark_enqueued(
-            job_ids=[job_id], at=timezone.now() + timedelta(seconds=countdown)
-        )
-        raise self.retry(exc=exc, countdown=countdown) from exc
-
-
-@shared_task(
-    name="meetings.tasks.analyse_job",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=settings.JOB_SOFT_TIME_LIMIT,
-    time_limit=settings.JOB_HARD_TIME_LIMIT,
-)
-def analyse_job(job_id: str) -> str:
-    """Re-run the analysis on a stored transcript (``POST /api/analysis/trigger_analysis``)."""
-    return processing.job_reanalyse(job_id=str(job_id))
-
-
-@shared_task(name="meetings.tasks.requeue_stuck_jobs")
-def requeue_stuck_jobs() -> list[str]:
-    """Periodic: hand back jobs whose worker's lease ran out, and send every job in init that the
-    queue does not hold (never sent, or sent long ago); the row is the queue's source of truth."""
-    return services.job_requeue_stuck()
 
 
 @shared_task(name="meetings.tasks.cleanup_recordings")

@@ -143,17 +143,9 @@ def _local(moment: datetime | None, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def _product_names(detected: Any) -> list[str]:
-    names: list[str] = []
-    for item in _items(detected):
-        if isinstance(item, dict):
-            for key in ("product_name", "productName", "name", "title"):
-                if item.get(key):
-                    names.append(str(item[key]))
-                    break
-        elif item:
-            names.append(str(item))
-    return list(dict.fromkeys(names))
+def _product_names(detected: list[dict[str, Any]] | None) -> list[str]:
+    """The names in ``detected_products`` (one shape: the analysis schema's ``DetectedProduct``)."""
+    return list(dict.fromkeys(item["product_name"] for item in detected or []))
 
 
 def _summary_bullets(summary: Any) -> list[str]:

@@ -252,20 +252,8 @@ def _product_counts(scope: AnalyticsScope, window: DateWindow) -> list[dict[str,
     counts: Counter[str] = Counter()
     for detected in _meetings(scope, window).values_list("detected_products", flat=True):
         seen = set()
-        items = detected if isinstance(detected, list) else [detected] if detected else []
-        for item in items:
-            if isinstance(item, dict):
-                pid = item.get("product_id") or item.get("productId") or item.get("id")
-                raw = next(
-                    (
-                        item[k]
-                        for k in ("product_name", "productName", "name", "title")
-                        if item.get(k)
-                    ),
-                    "",
-                )
-            else:
-                pid, raw = None, str(item)
+        for item in detected or []:  # one shape: the analysis schema's DetectedProduct
+            pid, raw = item.get("product_id"), item["product_name"]
             name = by_id.get(str(pid)) if pid else None
             name = name or by_name.get(str(raw).lower()) or str(raw).strip()
             if name and name.lower() not in seen:

@@ -78,10 +78,16 @@ class TestBuyerProfile:
             seller,
             buyer=buyer,
             start=ist(2025, 3, 1),
-            detected_products=[{"product_id": "p1", "product_name": "Plot"}, "Villa"],
+            detected_products=[
+                {"product_id": "p1", "product_name": "Plot"},
+                {"product_id": None, "product_name": "Villa"},
+            ],
         )
         make_meeting(
-            seller, buyer=buyer, start=ist(2025, 3, 2), detected_products={"productId": "p1"}
+            seller,
+            buyer=buyer,
+            start=ist(2025, 3, 2),
+            detected_products=[{"product_id": "p1", "product_name": "p1"}],
         )
         body = client_for(seller).get(f"/api/buyers/profile/{buyer.pk}").json()
         assert set(body) == ROW_KEYS | {

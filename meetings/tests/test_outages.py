@@ -19,7 +19,6 @@ from agencies.models import Buyer
 from calls import tasks as call_tasks
 from calls.models import ExotelCall, MobileAppCall, RecordingStatus
 from calls.services import exotel_recordings_sweep
-from meetings import tasks as meeting_tasks
 from meetings.models import Job, JobStatus
 from meetings.services import job_requeue_stuck
 
@@ -40,7 +39,7 @@ def no_broker(monkeypatch):
     for task in (
         call_tasks.download_exotel_recording,
         call_tasks.reconcile_calls,
-        meeting_tasks.process_job,
+        current_app.tasks["meetings.tasks.process_job"],  # the pipeline's, by name
         # The search app's indexing tasks, looked up by their registered names.
         current_app.tasks["meetings.search.index_entity"],
         current_app.tasks["meetings.search.index_entities"],
@@ -56,7 +55,8 @@ def sent(monkeypatch):
     monkeypatch.setattr(
         call_tasks.download_exotel_recording, "delay", lambda i: calls.append(("download", i))
     )
-    monkeypatch.setattr(meeting_tasks.process_job, "delay", lambda i: calls.append(("job", i)))
+    process_job = current_app.tasks["meetings.tasks.process_job"]
+    monkeypatch.setattr(process_job, "delay", lambda i: calls.append(("job", i)))
     return calls
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from model_bakery import baker
 
 from meetings import services
-from meetings.analysis.disclosure import recording_disclosure, sentence_discloses_recording
+from meetings.disclosure import recording_disclosure, sentence_discloses_recording
 from meetings.models import Job, JobStatus
 from meetings.tests.meeting_factories import make_meeting, transcript
 from sellers.models import Role

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from celery import current_app
 from model_bakery import baker
 
 from actions.models import Action, ActionStatus, ActionType
@@ -136,7 +137,8 @@ def test_job_times_attempts_and_error(meeting):
 
 def test_job_create_enqueues_once(meeting, django_capture_on_commit_callbacks, monkeypatch):
     queued = []
-    monkeypatch.setattr("meetings.tasks.process_job.delay", queued.append)
+    process_job = current_app.tasks["meetings.tasks.process_job"]  # the pipeline's, by name
+    monkeypatch.setattr(process_job, "delay", queued.append)
     with django_capture_on_commit_callbacks(execute=True):
         job = services.job_create_for_meeting(meeting=meeting)
         again = services.job_create_for_meeting(meeting=meeting)

@@ -84,7 +84,9 @@ class TestHooks:
     def test_reconciliation_moves_an_app_call_into_its_meeting(
         self, seller, django_capture_on_commit_callbacks, monkeypatch
     ):
-        from meetings.tasks import process_job
+        from celery import current_app
+
+        process_job = current_app.tasks["meetings.tasks.process_job"]  # the pipeline's, by name
 
         monkeypatch.setattr(process_job, "delay", lambda job_id: None)
         start = datetime(2025, 3, 1, 4, 30, tzinfo=UTC)

@@ -91,15 +91,24 @@ def dataset(clock, agency, other_agency, admin, manager, seller, make_seller):
         detected_products=[{"product_name": "gold plan"}, {"product_name": "Silver Plan"}],
     )
     make_meeting(seller, start=ist(11, 23, 30), seconds=60)
-    make_meeting(tara, start=ist(10, 11), seconds=600, detected_products=["Silver Plan"])
+    make_meeting(
+        tara, start=ist(10, 11), seconds=600, detected_products=[{"product_name": "Silver Plan"}]
+    )
     make_meeting(tara, start=ist(5, 11), seconds=0)
-    make_meeting(uma, start=ist(20, 11, month=2), seconds=200, detected_products=["Gold Plan"])
+    make_meeting(
+        uma,
+        start=ist(20, 11, month=2),
+        seconds=200,
+        detected_products=[{"product_name": "Gold Plan"}],
+    )
     app_call(seller, ist(12, 8), AppCallStatus.MISSED)
     app_call(seller, ist(11, 15), AppCallStatus.NOT_ANSWERED)
     app_call(tara, ist(10, 12), AppCallStatus.PROCESSING, duration=90)
     app_call(tara, ist(10, 13), AppCallStatus.REJECTED)
     app_call(seller, ist(12, 9), AppCallStatus.PROCESSING, duration=300, meeting=m1)
-    make_meeting(bea, start=ist(12, 9), seconds=500, detected_products=["Gold Plan"])
+    make_meeting(
+        bea, start=ist(12, 9), seconds=500, detected_products=[{"product_name": "Gold Plan"}]
+    )
     app_call(bea, ist(12, 9), AppCallStatus.MISSED)
     return {"admin": admin, "manager": manager, "seller": seller, "tara": tara, "uma": uma}
 

@@ -2,7 +2,7 @@
 LLM, an external embeddings API). The stored transcript stays whole.
 
 Local fake OpenAI-compatible servers (127.0.0.1) record what they were sent; the assertions are
-on that. The calls with personal data are the analysis tests' (``meetings/tests``).
+on that. The calls with personal data are the analysis tests' (``pipeline/tests``).
 """
 
 from datetime import timedelta
@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from meetings.tests import test_pii_outgoing as analysis_pii
 from meetings.tests.meeting_factories import make_buyer, make_meeting, transcript
-from meetings.tests.test_pii_outgoing import AADHAAR, LINES, SECRETS, _assert_clean
+from pipeline.tests import test_pii_outgoing as analysis_pii
+from pipeline.tests.test_pii_outgoing import AADHAAR, LINES, SECRETS, _assert_clean
 from search.embeddings import OpenAICompatibleEmbeddings
 from search.index import search_index_rebuild_agency
 from search.models import SearchDocument
