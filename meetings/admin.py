@@ -29,6 +29,7 @@ from meetings.models import (
     SearchDocument,
     SearchQueryLog,
 )
+from meetings.reconciliation import admin as reconciliation_admin  # noqa: F401  (calls' action)
 from meetings.services import jobs_retry, meetings_trigger_analysis
 
 # The meeting's large JSON columns: not loaded for change lists (they show none of them).

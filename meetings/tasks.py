@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from meetings import processing, services
+from meetings.reconciliation.tasks import reconcile_calls  # noqa: F401  (registers the task)
 
 logger = logging.getLogger(__name__)
 

@@ -1,11 +1,13 @@
 """Single-row writes of the rollups' sources mark their days (bulk writers call
-``rollups_mark_dirty`` themselves: bulk_create and update() send no signals)."""
+``rollups_mark_dirty`` themselves, or announce their rows: bulk_create and update() send no
+signals)."""
 
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from agencies.models import Buyer, BuyerPhone
 from calls.models import MobileAppCall
+from calls.signals import app_calls_stored
 from meetings.models import CallPerformance, Meeting
 from rollups.services import rollups_mark_dirty
 
@@ -67,6 +69,11 @@ def _mark_saved_call(sender, instance, update_fields=None, **kwargs) -> None:
 @receiver(post_delete, sender=MobileAppCall)
 def _mark_deleted_call(sender, instance, **kwargs) -> None:
     rollups_mark_dirty(seller_times=[(instance.seller_id, instance.start_time)])
+
+
+@receiver(app_calls_stored)
+def _mark_synced_app_calls(sender, *, calls, **kwargs) -> None:
+    rollups_mark_dirty(seller_times=[(c.seller_id, c.start_time) for c in calls])
 
 
 @receiver(post_save, sender=CallPerformance)

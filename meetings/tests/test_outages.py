@@ -40,7 +40,7 @@ def no_broker(monkeypatch):
 
     for task in (
         call_tasks.download_exotel_recording,
-        call_tasks.reconcile_calls,
+        meeting_tasks.reconcile_calls,
         meeting_tasks.process_job,
         search_tasks.index_entity,
         search_tasks.index_entities,
