@@ -14,7 +14,7 @@ from agencies.book_services import (
 )
 from agencies.buyer_selectors import buyer_search_cache_invalidate
 from agencies.models import Agency, Buyer, BuyerPhone, generate_webhook_secret
-from chirpworks.bulk import bulk_update_rows
+from chirpworks.bulk import bulk_insert, bulk_update_rows
 from chirpworks.exceptions import ConflictError
 from chirpworks.phones import phone_parse
 from meetings.search.documents import KIND_BUYER
@@ -120,7 +120,7 @@ def buyers_find_or_create_bulk(*, agency_phones: set[tuple[uuid.UUID, str]]) -> 
     missing = agency_phones - buyers.keys()
     if missing:
         new = [Buyer(agency_id=agency_id, phone=phone) for agency_id, phone in missing]
-        Buyer.objects.bulk_create(new, batch_size=BULK_BATCH_SIZE, ignore_conflicts=True)
+        bulk_insert(Buyer, new, ignore_conflicts=True)
         created = fetch({phone for _, phone in missing})
         inserted = {b.pk for b in new}
         Buyer.history.bulk_history_create(

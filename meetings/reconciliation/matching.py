@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from calls.exotel_parsing import real_buyer
-from calls.models import CallType, ExotelCall, ExotelStatus, MobileAppCall, RecordingStatus
+from calls.models import CallType, ExotelStatus, RecordingStatus
+from meetings.reconciliation.rows import AppCallRow, ExotelCallRow
 
 # An Exotel call still in progress or downloading holds back an app-only meeting this long.
 PENDING_EXOTEL_WAIT = timedelta(hours=6)
@@ -61,7 +62,7 @@ def match_call_windows(
     return pairs
 
 
-def app_call_window(call: MobileAppCall, agents: set[str] = frozenset()) -> CallWindow:
+def app_call_window(call: AppCallRow, agents: set[str] = frozenset()) -> CallWindow:
     # A call the phone logged with an ExoPhone or a seller (Exotel ringing the seller's own leg)
     # says nothing about the buyer: it matches on time alone.
     return CallWindow(
@@ -69,18 +70,18 @@ def app_call_window(call: MobileAppCall, agents: set[str] = frozenset()) -> Call
     )
 
 
-def exotel_end(call: ExotelCall) -> datetime | None:
+def exotel_end(call: ExotelCallRow) -> datetime | None:
     if call.end_time is not None:
         return call.end_time
     seconds = call.duration if call.duration is not None else call.recording_duration
     return call.start_time + timedelta(seconds=seconds) if seconds is not None else None
 
 
-def exotel_call_window(call: ExotelCall) -> CallWindow:
+def exotel_call_window(call: ExotelCallRow) -> CallWindow:
     return CallWindow(call.pk, call.start_time, exotel_end(call), call.buyer_number)
 
 
-def exotel_ready(call: ExotelCall) -> bool:
+def exotel_ready(call: ExotelCallRow) -> bool:
     """Exotel has finished with the call and its recording is settled (stored, none or failed)."""
     return (
         call.status in (ExotelStatus.COMPLETED, "")

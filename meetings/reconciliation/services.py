@@ -7,13 +7,14 @@ into two meetings.
 """
 
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from agencies.models import Buyer
@@ -32,6 +33,7 @@ from meetings.reconciliation.matching import (
     exotel_ready,
     match_call_windows,
 )
+from meetings.reconciliation.rows import AppCallRow, ExotelCallRow, app_call_rows, exotel_call_rows
 from meetings.search.documents import KIND_MOBILE_CALL
 from meetings.search.signals import search_index_enqueue
 from meetings.services import (
@@ -44,6 +46,9 @@ from rollups.services import rollups_mark_dirty
 from sellers.models import Seller
 
 SELLERS_PER_TRANSACTION = 500
+# Calls (both sides) read and decided in one transaction at most, but never less than a seller's:
+# memory stays bounded whatever the backlog.
+CALLS_PER_TRANSACTION = 25_000
 
 
 @dataclass
@@ -62,7 +67,10 @@ class ReconcileResult:
         return self.matched + self.app_only + self.exotel_only
 
 
-def _pending_seller_ids(*, seller_ids: Iterable | None, since: datetime | None) -> list[uuid.UUID]:
+def _pending_seller_ids(
+    *, seller_ids: Iterable | None, since: datetime | None
+) -> list[list[uuid.UUID]]:
+    """The sellers with calls to reconcile (in id order), in chunks of one transaction each."""
     apps = MobileAppCall.objects.filter(reconciled_at__isnull=True, status=AppCallStatus.PROCESSING)
     exotel = ExotelCall.objects.filter(
         reconciled_at__isnull=True, seller__isnull=False, start_time__isnull=False, agent_leg=False
@@ -73,9 +81,23 @@ def _pending_seller_ids(*, seller_ids: Iterable | None, since: datetime | None) 
     if since is not None:
         apps = apps.filter(start_time__gte=since)
         exotel = exotel.filter(start_time__gte=since)
-    found = set(apps.values_list("seller_id", flat=True).distinct())
-    found |= set(exotel.values_list("seller_id", flat=True).distinct())
-    return sorted(found, key=str)
+    counts: Counter[uuid.UUID] = Counter()
+    for query in (apps, exotel):
+        for seller_id, calls in query.values_list("seller_id").annotate(n=Count("pk")).order_by():
+            counts[seller_id] += calls
+    chunks: list[list[uuid.UUID]] = []
+    size = 0
+    for seller_id in sorted(counts, key=str):
+        if (
+            not chunks
+            or len(chunks[-1]) >= SELLERS_PER_TRANSACTION
+            or size >= CALLS_PER_TRANSACTION
+        ):
+            chunks.append([])
+            size = 0
+        chunks[-1].append(seller_id)
+        size += counts[seller_id]
+    return chunks
 
 
 @dataclass
@@ -84,13 +106,13 @@ class _Outcome:
 
     specs: list[CallMeetingSpec] = field(default_factory=list)
     # For each spec, the app call and/or Exotel call it came from.
-    sources: list[tuple[MobileAppCall | None, ExotelCall | None]] = field(default_factory=list)
+    sources: list[tuple[AppCallRow | None, ExotelCallRow | None]] = field(default_factory=list)
     # An Exotel call joining the app-only meeting its app call already made (late Exotel).
-    attach: list[tuple[MobileAppCall, ExotelCall]] = field(default_factory=list)
+    attach: list[tuple[AppCallRow, ExotelCallRow]] = field(default_factory=list)
     # An app call joining the Exotel-only meeting its Exotel call already made (late app call).
-    join: list[tuple[MobileAppCall, ExotelCall]] = field(default_factory=list)
+    join: list[tuple[AppCallRow, ExotelCallRow]] = field(default_factory=list)
     # Exotel rows found to be a seller's own leg (their buyer is a seller or an ExoPhone).
-    agent_legs: list[ExotelCall] = field(default_factory=list)
+    agent_legs: list[ExotelCallRow] = field(default_factory=list)
 
 
 def calls_reconcile(
@@ -120,11 +142,10 @@ def calls_reconcile(
     result = ReconcileResult()
     if not dry_run:
         result.sellers_resolved = exotel_calls_resolve_sellers(since=since)
-    pending = _pending_seller_ids(seller_ids=seller_ids, since=since)
-    result.sellers = len(pending)
+    chunks = _pending_seller_ids(seller_ids=seller_ids, since=since)
+    result.sellers = total = sum(len(chunk) for chunk in chunks)
     done = 0
-    for start in range(0, len(pending), SELLERS_PER_TRANSACTION):
-        chunk = pending[start : start + SELLERS_PER_TRANSACTION]
+    for chunk in chunks:
         with transaction.atomic():
             _reconcile_chunk(
                 seller_ids=chunk,
@@ -136,7 +157,7 @@ def calls_reconcile(
             )
         done += len(chunk)
         if progress:
-            progress(done, len(pending))
+            progress(done, total)
     return result
 
 
@@ -160,32 +181,28 @@ def _reconcile_chunk(
     apps_qs = MobileAppCall.objects.filter(
         seller_id__in=seller_ids, reconciled_at__isnull=True, status=AppCallStatus.PROCESSING
     )
-    exotel_qs = (
-        ExotelCall.objects.filter(
-            seller_id__in=seller_ids,
-            reconciled_at__isnull=True,
-            start_time__isnull=False,
-            agent_leg=False,
-        )
-        .exclude(status__in=TERMINAL_STATUSES - {ExotelStatus.COMPLETED})
-        .defer("raw_payload")
-    )
+    exotel_qs = ExotelCall.objects.filter(
+        seller_id__in=seller_ids,
+        reconciled_at__isnull=True,
+        start_time__isnull=False,
+        agent_leg=False,
+    ).exclude(status__in=TERMINAL_STATUSES - {ExotelStatus.COMPLETED})
     if since is not None:
         apps_qs = apps_qs.filter(start_time__gte=since)
         exotel_qs = exotel_qs.filter(start_time__gte=since)
-    apps_by_seller: dict[uuid.UUID, dict[uuid.UUID, MobileAppCall]] = defaultdict(dict)
-    for call in apps_qs:
+    apps_by_seller: dict[uuid.UUID, dict[uuid.UUID, AppCallRow]] = defaultdict(dict)
+    for call in app_call_rows(apps_qs):
         apps_by_seller[call.seller_id][call.pk] = call
-    exotel_by_seller: dict[uuid.UUID, dict[uuid.UUID, ExotelCall]] = defaultdict(dict)
+    exotel_by_seller: dict[uuid.UUID, dict[uuid.UUID, ExotelCallRow]] = defaultdict(dict)
     outcome = _Outcome()
-    for call in exotel_qs:
+    for call in exotel_call_rows(exotel_qs):
         if call.buyer_number in agent_numbers[sellers[call.seller_id].agency_id]:
             outcome.agent_legs.append(call)  # e.g. the seller's phone was registered later
             continue
         exotel_by_seller[call.seller_id][call.pk] = call
 
-    leftover_apps: dict[uuid.UUID, dict[uuid.UUID, MobileAppCall]] = {}
-    leftover_exotel: dict[uuid.UUID, dict[uuid.UUID, ExotelCall]] = {}
+    leftover_apps: dict[uuid.UUID, dict[uuid.UUID, AppCallRow]] = {}
+    leftover_exotel: dict[uuid.UUID, dict[uuid.UUID, ExotelCallRow]] = {}
     held: set[uuid.UUID] = set()
     for seller_id, seller in sellers.items():
         agents = agent_numbers[seller.agency_id]
@@ -204,7 +221,7 @@ def _reconcile_chunk(
         )
         for app_window, exo_window in pairs:
             app, exo = apps.pop(app_window.pk), ready.pop(exo_window.pk)
-            recording = exo.recording.name if exo.recording_status == RecordingStatus.STORED else ""
+            recording = exo.recording_name if exo.recording_status == RecordingStatus.STORED else ""
             _plan_meeting(outcome, result, seller, app, exo, recording, "matched", agents)
 
         # An app call that may still match a call Exotel has not finished with waits for it.
@@ -233,7 +250,7 @@ def _reconcile_chunk(
                 (exotel_end(exo) or exo.start_time) < cutoff or exo.pk in force
             ):
                 _plan_meeting(
-                    outcome, result, seller, None, exo, exo.recording.name, "exotel_only", agents
+                    outcome, result, seller, None, exo, exo.recording_name, "exotel_only", agents
                 )
 
     if dry_run:
@@ -245,8 +262,8 @@ def _plan_meeting(
     outcome: _Outcome,
     result: ReconcileResult,
     seller: Seller,
-    app: MobileAppCall | None,
-    exo: ExotelCall | None,
+    app: AppCallRow | None,
+    exo: ExotelCallRow | None,
     recording: str,
     kind: str,
     agents: set[str],
@@ -290,7 +307,7 @@ def _plan_late_app_calls(
     outcome: _Outcome,
     result: ReconcileResult,
     sellers: dict[uuid.UUID, Seller],
-    leftover: dict[uuid.UUID, dict[uuid.UUID, MobileAppCall]],
+    leftover: dict[uuid.UUID, dict[uuid.UUID, AppCallRow]],
     tolerance: timedelta,
     agent_numbers: dict[uuid.UUID, set[str]],
 ) -> None:
@@ -306,9 +323,9 @@ def _plan_late_app_calls(
         agent_leg=False,
         start_time__gte=low,
         start_time__lte=high,
-    ).defer("raw_payload")
-    alone_by_seller: dict[uuid.UUID, dict[uuid.UUID, ExotelCall]] = defaultdict(dict)
-    for call in alone:
+    )
+    alone_by_seller: dict[uuid.UUID, dict[uuid.UUID, ExotelCallRow]] = defaultdict(dict)
+    for call in exotel_call_rows(alone):
         alone_by_seller[call.seller_id][call.pk] = call
     for seller_id, exotel in alone_by_seller.items():
         apps = leftover[seller_id]
@@ -327,7 +344,7 @@ def _plan_late_exotel_calls(
     outcome: _Outcome,
     result: ReconcileResult,
     sellers: dict[uuid.UUID, Seller],
-    leftover: dict[uuid.UUID, dict[uuid.UUID, ExotelCall]],
+    leftover: dict[uuid.UUID, dict[uuid.UUID, ExotelCallRow]],
     tolerance: timedelta,
     agent_numbers: dict[uuid.UUID, set[str]],
 ) -> None:
@@ -347,8 +364,8 @@ def _plan_late_exotel_calls(
         start_time__gte=low,
         start_time__lte=high,
     )
-    earlier_by_seller: dict[uuid.UUID, dict[uuid.UUID, MobileAppCall]] = defaultdict(dict)
-    for call in earlier:
+    earlier_by_seller: dict[uuid.UUID, dict[uuid.UUID, AppCallRow]] = defaultdict(dict)
+    for call in app_call_rows(earlier):
         earlier_by_seller[call.seller_id][call.pk] = call
     for seller_id, apps in earlier_by_seller.items():
         exotel = leftover[seller_id]
@@ -384,24 +401,24 @@ def _write_outcome(outcome: _Outcome, now: datetime) -> None:
     app_links, exotel_links = [], []
     for meeting, (app, exo) in zip(meetings, outcome.sources, strict=True):
         if app is not None:
-            app.meeting = meeting
+            app.meeting_id = meeting.pk
             app_links.append(app)
         if exo is not None:
-            exo.meeting = meeting
-            exo.mobile_call = app
+            exo.meeting_id = meeting.pk
+            exo.mobile_call_id = app.pk if app is not None else None
             exotel_links.append(exo)
 
     if outcome.attach:
         meetings_attach_recordings(
             recordings={
-                app.meeting_id: exo.recording.name
+                app.meeting_id: exo.recording_name
                 for app, exo in outcome.attach
                 if exo.recording_status == RecordingStatus.STORED
             }
         )
         for app, exo in outcome.attach:
             exo.meeting_id = app.meeting_id
-            exo.mobile_call = app
+            exo.mobile_call_id = app.pk
             exotel_links.append(exo)
     if outcome.join:
         meetings_fill_from_app_calls(
@@ -415,7 +432,7 @@ def _write_outcome(outcome: _Outcome, now: datetime) -> None:
             app_links.append(app)
             if not exo.buyer_number.startswith("+") and app.buyer_number.startswith("+"):
                 exo.buyer_number = app.buyer_number
-            exo.mobile_call = app
+            exo.mobile_call_id = app.pk
             joined.append(exo)
         # Already reconciled: only the app call and the buyer number it knows are new.
         bulk_update_rows(
