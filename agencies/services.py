@@ -14,7 +14,7 @@ from agencies.book_services import (
 )
 from agencies.buyer_selectors import buyer_search_cache_invalidate
 from agencies.models import Agency, Buyer, BuyerPhone, generate_webhook_secret
-from chirpworks.bulk import bulk_insert, bulk_update_rows
+from chirpworks.bulk import bulk_history_insert, bulk_insert, bulk_update_rows
 from chirpworks.exceptions import ConflictError
 from chirpworks.phones import phone_parse
 from meetings.search.documents import KIND_BUYER
@@ -123,9 +123,10 @@ def buyers_find_or_create_bulk(*, agency_phones: set[tuple[uuid.UUID, str]]) -> 
         bulk_insert(Buyer, new, ignore_conflicts=True)
         created = fetch({phone for _, phone in missing})
         inserted = {b.pk for b in new}
-        Buyer.history.bulk_history_create(
+        bulk_history_insert(
+            Buyer,
             [b for b in created.values() if b.pk in inserted],
-            default_change_reason="create|system|call",
+            change_reason="create|system|call",
         )
         buyers.update(created)
         search_index_enqueue(kind=KIND_BUYER, entity_ids=[b.pk for b in created.values()])

@@ -52,8 +52,9 @@ from calls.recordings import (
     recording_fetcher,
     url_without_credentials,
 )
-from calls.serializers import AppCallItemSerializer, ExotelWebhookInputSerializer
+from calls.serializers import AppCallItemValidator, ExotelWebhookInputSerializer
 from calls.signals import app_calls_stored, calls_need_reconciling, exotel_recording_stored
+from chirpworks.bulk import bulk_insert
 from chirpworks.exceptions import ApplicationError, ForbiddenError
 from chirpworks.outages import task_send, task_send_on_commit
 from sellers.models import Seller
@@ -103,9 +104,8 @@ def app_calls_sync(*, seller: Seller, items: list) -> AppCallSyncResult:
     bulk queries in one transaction and reconciliation is queued once it commits.
     """
     agency = seller.agency
-    context = {"seller": seller, "agency": agency}
     # One validator for the batch: building a serializer per item costs more than validating it.
-    validator = AppCallItemSerializer(context=context)
+    validate = AppCallItemValidator(seller=seller, agency=agency)
     rows: list[tuple[int, dict]] = []
     rejected: list[dict] = []
     for index, item in enumerate(items):
@@ -121,7 +121,7 @@ def app_calls_sync(*, seller: Seller, items: list) -> AppCallSyncResult:
             )
             continue
         try:
-            rows.append((index, validator.run_validation(item)))
+            rows.append((index, validate(item)))
         except ValidationError as exc:
             rejected.append(
                 {
@@ -169,7 +169,7 @@ def app_calls_sync(*, seller: Seller, items: list) -> AppCallSyncResult:
             )
             result.created += 1
             result.results.append({"index": index, "appCallId": app_call_id, "status": "created"})
-        MobileAppCall.objects.bulk_create(new_calls, batch_size=BULK_BATCH_SIZE)
+        bulk_insert(MobileAppCall, new_calls)  # no conflict: the seller lock is held
         app_calls_stored.send(sender=MobileAppCall, seller_id=seller.pk, calls=new_calls)
         if any(call.status == AppCallStatus.PROCESSING for call in new_calls):
             calls_need_reconciling.send(sender=MobileAppCall, seller_id=seller.pk)
