@@ -60,20 +60,22 @@ def _temp_name() -> str:
 
 def bulk_insert(
     model: type[models.Model], objs: Iterable[models.Model], *, ignore_conflicts: bool = False
-) -> None:
+) -> set | None:
     """``bulk_create`` of many new rows whose primary keys are set (UUID defaults); no signals.
 
     On PostgreSQL one COPY (through a temporary table and ``ON CONFLICT DO NOTHING`` when
     ``ignore_conflicts``); the auto_now fields are set on the objects as ``bulk_create`` does.
+    With ``ignore_conflicts``, returns the pks of the rows inserted, or None when not known
+    (``bulk_create``'s path).
     """
     objs = list(objs)
     if not objs:
-        return
+        return set()
     if connection.vendor != "postgresql" or len(objs) < COPY_MIN_ROWS:
         model._default_manager.bulk_create(
             objs, batch_size=BATCH_ROWS, ignore_conflicts=ignore_conflicts
         )
-        return
+        return None if ignore_conflicts else {obj.pk for obj in objs}
     now = timezone.now()
     fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
     for field in fields:
@@ -96,18 +98,24 @@ def bulk_insert(
     with transaction.atomic(), connection.cursor() as cursor:
         if not ignore_conflicts:
             _copy(cursor, table, columns, rows())
-            for obj in objs:
-                obj._state.adding = False
-                obj._state.db = connection.alias
-            return
-        temp = _temp_name()
-        cursor.execute(f"CREATE TEMPORARY TABLE {temp} (LIKE {table}) ON COMMIT DROP")
-        _copy(cursor, temp, columns, rows())
-        names = ", ".join(quote(c) for c in columns)
-        cursor.execute(
-            f"INSERT INTO {table} ({names}) SELECT {names} FROM {temp} ON CONFLICT DO NOTHING"  # noqa: S608
-        )
-        cursor.execute(f"DROP TABLE {temp}")
+            inserted = {obj.pk for obj in objs}
+        else:
+            temp = _temp_name()
+            cursor.execute(f"CREATE TEMPORARY TABLE {temp} (LIKE {table}) ON COMMIT DROP")
+            _copy(cursor, temp, columns, rows())
+            names = ", ".join(quote(c) for c in columns)
+            pk = quote(model._meta.pk.column)
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) SELECT {names} FROM {temp} "  # noqa: S608
+                f"ON CONFLICT DO NOTHING RETURNING {pk}"
+            )
+            inserted = {row[0] for row in cursor.fetchall()}
+            cursor.execute(f"DROP TABLE {temp}")
+    for obj in objs:
+        if obj.pk in inserted:
+            obj._state.adding = False
+            obj._state.db = connection.alias
+    return inserted
 
 
 def bulk_history_insert(model: type[models.Model], objs: list, *, change_reason: str) -> None:
