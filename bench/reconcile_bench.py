@@ -54,7 +54,7 @@ def empty_tables() -> None:
     tables = [m._meta.db_table for m in (Job, Meeting, ExotelCall, MobileAppCall, Buyer)]
     tables.append(SellerDailyCalls._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")  # noqa: S608
+        cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
 
 
 def load_calls(agency, sellers, n: int) -> None:
@@ -167,18 +167,21 @@ def bench_sync(seller, size: int) -> list[dict]:
 
     items = sync_items(seller, size, "service")
     result = timed(f"sync {size:,} (service)", lambda: app_calls_sync(seller=seller, items=items))
-    assert result.created == size, result.created
+    if result.created != size:
+        raise SystemExit(f"sync created {result.created} of {size}")
     result = timed(
         f"sync {size:,} re-sent (service)", lambda: app_calls_sync(seller=seller, items=items)
     )
-    assert result.duplicate == size, result.duplicate
+    if result.duplicate != size:
+        raise SystemExit(f"re-sent sync: {result.duplicate} of {size} duplicates")
 
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_issue(seller=seller).access}")
     items = sync_items(seller, size, "api")
     url = "/api/call_records/post_app_call_record"
     response = timed(f"sync {size:,} (API)", lambda: client.post(url, items, format="json"))
-    assert response.status_code == 200 and response.json()["created"] == size, response.content[:200]
+    if response.status_code != 200 or response.json()["created"] != size:
+        raise SystemExit(f"API sync failed: {response.content[:200]!r}")
     return rows
 
 
