@@ -81,6 +81,14 @@ bench-buyers: install
 	createdb -h 127.0.0.1 -U postgres $(BENCH_BUYERS_DB)
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_BUYERS_DB) $(BIN)/python bench/buyers_bench.py
 
+# Reconciliation at 100,000 calls a side and the 5,000-item call-log sync (issue 18), on
+# PostgreSQL: BENCH_RECONCILE_DB's call, meeting and buyer tables are emptied between runs.
+BENCH_RECONCILE_DB ?= reconcile
+.PHONY: bench-reconcile
+bench-reconcile: install
+	createdb -h 127.0.0.1 -U postgres $(BENCH_RECONCILE_DB) 2>/dev/null || true
+	$(BIN)/python bench/reconcile_bench.py --database-url postgres://postgres@127.0.0.1:5432/$(BENCH_RECONCILE_DB)
+
 .PHONY: bench-insights
 bench-insights: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --no-input -v0

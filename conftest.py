@@ -54,6 +54,15 @@ def clock():
         yield traveller
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _celery_tasks_registered():
+    """Every app's tasks are registered, as in a worker (autodiscovery), whichever test runs
+    first: lower apps' tests look the pipeline's and search's tasks up by their names."""
+    from chirpworks.celery import app
+
+    app.loader.import_default_modules()
+
+
 @pytest.fixture(autouse=True)
 def _reset_celery_join_guard():
     yield

@@ -14,7 +14,7 @@ from agencies.book_services import (
 from agencies.buyer_search_cache import buyer_search_cache_invalidate
 from agencies.models import Agency, Buyer, BuyerPhone, generate_webhook_secret
 from agencies.selectors import buyers_route
-from chirpworks.bulk import bulk_update_rows
+from chirpworks.bulk import bulk_history_insert, bulk_insert, bulk_update_rows
 from chirpworks.exceptions import ConflictError
 from chirpworks.phones import phone_parse
 from chirpworks.signals import KIND_BUYER, entities_changed_send
@@ -118,18 +118,30 @@ def buyers_find_or_create_bulk(*, agency_phones: set[tuple[uuid.UUID, str]]) -> 
 
     buyers = fetch(phones)
     missing = agency_phones - buyers.keys()
+    inserted: set = set()
     if missing:
         new = [Buyer(agency_id=agency_id, phone=phone) for agency_id, phone in missing]
-        Buyer.objects.bulk_create(new, batch_size=BULK_BATCH_SIZE, ignore_conflicts=True)
-        created = fetch({phone for _, phone in missing})
-        inserted = {b.pk for b in new}
-        Buyer.history.bulk_history_create(
+        inserted = bulk_insert(Buyer, new, ignore_conflicts=True)
+        if inserted is None:
+            created = fetch({phone for _, phone in missing})
+            inserted = {b.pk for b in new}
+        else:
+            # Rows this transaction inserted are its own (no one else sees them yet); only the
+            # numbers a concurrent creator got first are read back.
+            created = {(b.agency_id, b.phone): b for b in new if b.pk in inserted}
+            if lost := missing - created.keys():
+                created.update(fetch({phone for _, phone in lost}))
+        bulk_history_insert(
+            Buyer,
             [b for b in created.values() if b.pk in inserted],
-            default_change_reason="create|system|call",
+            change_reason="create|system|call",
         )
         buyers.update(created)
         entities_changed_send(sender=Buyer, kind=KIND_BUYER, ids=[b.pk for b in created.values()])
-    buyers = buyers_lock_routed(buyers=buyers)
+    # Buyers inserted here cannot be merged (or deleted) by anyone before this commits.
+    ours = {key: b for key, b in buyers.items() if b.pk in inserted}
+    others = {key: b for key, b in buyers.items() if key not in ours}
+    buyers = {**buyers_lock_routed(buyers=others), **ours}
     deleted = {b.pk: b for b in buyers.values() if b.deleted_at is not None}
     if deleted:
         buyers_restore_by_call(buyers=list(deleted.values()))

@@ -120,7 +120,7 @@ def bench_webhook(agency, seller, requests: int = 50) -> list[tuple[str, float, 
 
 def bench_reconcile(agency, sellers, calls: int) -> tuple[float, int, int]:
     from calls.models import AppCallStatus, CallType, ExotelCall, ExotelStatus, MobileAppCall
-    from calls.services import calls_reconcile
+    from meetings.reconciliation.services import calls_reconcile
 
     start = datetime(2026, 2, 1, 4, tzinfo=UTC)
     app_calls, exotel_calls = [], []

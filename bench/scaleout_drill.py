@@ -95,8 +95,8 @@ from calls.models import (  # noqa: E402
     MobileAppCall,
     RecordingStatus,
 )
-from calls.tasks import reconcile_calls  # noqa: E402
 from meetings.models import CallPerformance, Job, JobStatus, Meeting  # noqa: E402
+from meetings.reconciliation.tasks import reconcile_calls  # noqa: E402
 from meetings.services import (  # noqa: E402
     CallMeetingSpec,
     job_requeue_stuck,

@@ -1,9 +1,8 @@
-from django.contrib import admin, messages
-from django.db.models import QuerySet
-from django.http import HttpRequest
+"""Admin of the calls; ``meetings.reconciliation.admin`` adds the "reconcile selected" action."""
+
+from django.contrib import admin
 
 from calls.models import ExotelCall, MobileAppCall
-from calls.services import calls_reconcile
 from chirpworks.admin_display import AgencyTimezoneMixin, local_time, pretty_json
 
 
@@ -35,23 +34,6 @@ class SellerKnownFilter(admin.SimpleListFilter):
         return queryset
 
 
-def _reconcile_selected(modeladmin, request: HttpRequest, queryset: QuerySet) -> None:
-    rows = list(queryset.exclude(seller__isnull=True).values_list("pk", "seller_id"))
-    result = calls_reconcile(
-        seller_ids={seller_id for _, seller_id in rows}, force_ids=[pk for pk, _ in rows]
-    )
-    modeladmin.message_user(
-        request,
-        f"{result.meetings} meetings created ({result.matched} matched, {result.app_only} "
-        f"app-only, {result.exotel_only} Exotel-only), {result.late_recordings} late "
-        f"recordings attached, {result.skipped} skipped (no buyer number).",
-        messages.SUCCESS,
-    )
-
-
-_reconcile_selected.short_description = "Reconcile selected (now, ignoring the grace period)"
-
-
 @admin.register(MobileAppCall)
 class MobileAppCallAdmin(AgencyTimezoneMixin, admin.ModelAdmin):
     list_display = [
@@ -70,7 +52,6 @@ class MobileAppCallAdmin(AgencyTimezoneMixin, admin.ModelAdmin):
     raw_id_fields = ["seller", "meeting"]
     readonly_fields = ["created_at", "updated_at", "reconciled_at"]
     date_hierarchy = "start_time"
-    actions = [_reconcile_selected]
 
     def agency_timezone(self, obj: MobileAppCall):
         return obj.seller.agency.tzinfo if obj.seller.agency_id else None
@@ -114,7 +95,6 @@ class ExotelCallAdmin(AgencyTimezoneMixin, admin.ModelAdmin):
         "raw_payload_view",
     ]
     date_hierarchy = "start_time"
-    actions = [_reconcile_selected]
 
     @admin.display(description="Raw payload (as received from Exotel)")
     def raw_payload_view(self, obj: ExotelCall) -> str:

@@ -5,7 +5,6 @@ from django.db.models import Max
 from calls.models import MobileAppCall
 from chirpworks.exceptions import ForbiddenError
 from chirpworks.phones import InvalidPhoneNumber, phone_parse
-from meetings.models import Meeting
 from sellers.models import Seller
 
 
@@ -26,7 +25,10 @@ def call_last_synced(
                 "sellerNumber must be your own phone number", code="not_your_number"
             )
     app_latest = MobileAppCall.objects.filter(seller=seller).aggregate(t=Max("start_time"))["t"]
-    meeting_latest = Meeting.objects.filter(seller=seller).aggregate(t=Max("start_time"))["t"]
+    # Through the seller's reverse relation: ``calls`` sits below ``meetings`` and imports none
+    # of it.
+    mine = Seller.objects.filter(pk=seller.pk)
+    meeting_latest = mine.aggregate(t=Max("meetings__start_time"))["t"]
     if app_latest is None and meeting_latest is None:
         return None
     if meeting_latest is None or (app_latest is not None and app_latest >= meeting_latest):

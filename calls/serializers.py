@@ -119,6 +119,70 @@ class AppCallItemSerializer(serializers.Serializer):
         }
 
 
+class AppCallItemValidator:
+    """``AppCallItemSerializer(context=...).run_validation`` for a batch of items, fast.
+
+    A plain check of the common case (every field an ASCII string within its length, or the
+    duration a number) replaces DRF's per-field machinery, most of a 5,000-item sync's time;
+    any item it does not pass is validated by the serializer itself, so every error (message,
+    field, order) is the serializer's.
+    """
+
+    TEXT_FIELDS = (
+        ("sellerNumber", 32, True),
+        ("appCallId", 100, True),
+        ("buyerNumber", 32, True),
+        ("callType", 16, True),
+        ("startTime", 40, True),
+        ("endTime", 40, False),
+    )
+
+    def __init__(self, *, seller, agency) -> None:
+        self.serializer = AppCallItemSerializer(context={"seller": seller, "agency": agency})
+        self.seconds = SecondsField()
+
+    def __call__(self, item: dict) -> dict:
+        attrs = self._plain(item)
+        if attrs is not None:
+            try:
+                return self.serializer.validate(attrs)
+            except serializers.ValidationError:
+                pass
+        return self.serializer.run_validation(item)  # raises the serializer's own error
+
+    def _plain(self, item: dict) -> dict | None:
+        attrs = {}
+        for name, max_length, required in self.TEXT_FIELDS:
+            if name not in item:
+                if required:
+                    return None
+                continue
+            value = item[name]
+            if value is None and not required:
+                attrs[name] = None
+                continue
+            if type(value) is not str or not value.isascii() or "\x00" in value:
+                return None
+            value = value.strip()
+            if not value or len(value) > max_length:
+                return None
+            attrs[name] = value
+        call_type = attrs["callType"].lower()
+        if call_type not in CallType.values:
+            return None
+        attrs["callType"] = call_type
+        if "duration" in item:
+            duration = item["duration"]
+            if duration is None:
+                attrs["duration"] = None
+            else:
+                try:
+                    attrs["duration"] = self.seconds.to_internal_value(duration)
+                except serializers.ValidationError:
+                    return None
+        return attrs
+
+
 def buyer_number_clean(value: str, *, region: str) -> str:
     """E.164 when it is a valid number; otherwise the trimmed text (short codes, withheld ids).
 

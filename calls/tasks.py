@@ -10,7 +10,6 @@ from django.utils import timezone
 from calls.recordings import RecordingDownloadError
 from calls.services import (
     calls_cleanup_unmatched,
-    calls_reconcile,
     exotel_calls_fetch_missing,
     exotel_recording_download,
     exotel_recording_mark_failed,
@@ -52,20 +51,6 @@ def download_exotel_recording(self, exotel_call_id: str) -> None:
 def sweep_pending_recordings() -> list[str]:
     """Periodic: send the pending recording downloads the queue does not hold (the outbox)."""
     return exotel_recordings_sweep()
-
-
-@shared_task(acks_late=True)
-def reconcile_calls(seller_id: str | None = None) -> None:
-    """Reconcile one seller's calls (after a sync or a webhook), or everyone's (Celery beat)."""
-    result = calls_reconcile(seller_ids=[seller_id] if seller_id else None)
-    if result.meetings or result.late_recordings:
-        logger.info(
-            "Reconciliation: %s matched, %s app-only, %s Exotel-only, %s late recordings",
-            result.matched,
-            result.app_only,
-            result.exotel_only,
-            result.late_recordings,
-        )
 
 
 @shared_task(acks_late=True)

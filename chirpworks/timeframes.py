@@ -12,6 +12,7 @@ backend's zero buckets for them as a defect). The period's own last day is kept
 series) does not change with the day of the week or month it is asked on.
 """
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -89,6 +90,36 @@ def _time_frame_dates(name: str, today: date) -> tuple[date, date]:
         return first, next_first - timedelta(days=1)
     last_month_end = first - timedelta(days=1)
     return last_month_end.replace(day=1), last_month_end
+
+
+RELATIVE_SINCE = re.compile(r"^(\d+)([dhm])$")
+_SINCE_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+def since_parse(value: str, *, tz: ZoneInfo | None = None) -> datetime:
+    """When "since ``value``" starts, for the operators' ``--since``.
+
+    ``7d`` / ``12h`` / ``30m`` ago; a time frame (``this_month``: midnight on its first day, the
+    same period ``date_range_parse`` reads); or an ISO date or time. ``tz`` (default: the
+    server's) is the day's timezone and a naive time's.
+    """
+    tz = tz or timezone.get_default_timezone()
+    text = value.strip()
+    match = RELATIVE_SINCE.match(text)
+    if match:
+        return timezone.now() - timedelta(**{_SINCE_UNITS[match[2]]: int(match[1])})
+    if text.lower() in TIME_FRAMES:
+        first, _ = _time_frame_dates(text.lower(), local_today(tz))
+        return datetime.combine(first, time(), tzinfo=tz)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise ApplicationError(
+            f"--since: expected 7d, 12h, 30m, a time frame ({', '.join(TIME_FRAMES)}) or an "
+            f"ISO date, got {value!r}",
+            code="invalid_since",
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
 
 
 def _parse_date(value: str, name: str) -> date:

@@ -26,6 +26,7 @@ from meetings.models import (
     Meeting,
     MeetingCorrection,
 )
+from meetings.reconciliation import admin as reconciliation_admin  # noqa: F401  (calls' action)
 from meetings.services import jobs_retry, meetings_trigger_analysis
 
 # The meeting's large JSON columns: not loaded for change lists (they show none of them).

@@ -21,6 +21,7 @@ from actions.services import ActionProposal, ActionSyncResult, action_sync_for_m
 from agencies.models import Agency, Buyer
 from agencies.services import buyer_apply_analysis
 from calls.models import ExotelCall
+from chirpworks.bulk import bulk_insert
 from chirpworks.exceptions import ApplicationError, ConflictError
 from chirpworks.phones import phone_denorm
 from chirpworks.signals import KIND_MEETING, calls_written, entities_changed_send
@@ -106,8 +107,10 @@ def meetings_create_for_calls(*, specs: Iterable[CallMeetingSpec]) -> list[Meeti
     if not meetings:
         return []
     with transaction.atomic():
-        Meeting.objects.bulk_create(meetings, batch_size=BULK_BATCH_SIZE)
-        Job.objects.bulk_create(jobs, batch_size=BULK_BATCH_SIZE)
+        # agency_id is the seller's, read with it (Meeting.objects.bulk_create, the path of
+        # small batches, checks it again).
+        bulk_insert(Meeting, meetings)
+        bulk_insert(Job, jobs)
         calls_written.send(Meeting, seller_times=[(m.seller_id, m.start_time) for m in meetings])
         # bulk_create sends no post_save: the buyers' last contacts move forward here.
         meetings_touch_buyers(meetings=meetings)

@@ -9,6 +9,7 @@ import logging
 from celery import shared_task
 
 from meetings import services
+from meetings.reconciliation.tasks import reconcile_calls  # noqa: F401  (registers the task)
 
 logger = logging.getLogger(__name__)
 

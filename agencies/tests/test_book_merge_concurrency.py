@@ -12,8 +12,8 @@ from django.utils import timezone
 from agencies import services as agency_services
 from agencies.book_services import buyers_merge
 from agencies.models import Buyer
-from calls.services import calls_reconcile
 from meetings.models import Meeting
+from meetings.reconciliation.services import calls_reconcile
 from meetings.tests.factories import make_app_call, make_buyer
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from agencies.models import Buyer, BuyerNote, NoteKind
 from agencies.services import buyer_find_or_create, buyers_find_or_create_bulk
-from calls.services import calls_reconcile
 from meetings.models import Meeting
+from meetings.reconciliation.services import calls_reconcile
 from meetings.tests.factories import ist, make_action, make_app_call, make_buyer, make_meeting
 
 pytestmark = pytest.mark.django_db

@@ -122,7 +122,7 @@ class TestSync:
     def test_sync_queues_reconciliation_on_commit(
         self, client_for, seller, django_capture_on_commit_callbacks, monkeypatch
     ):
-        from calls.tasks import reconcile_calls
+        from meetings.reconciliation.tasks import reconcile_calls
 
         queued: list[str] = []
         monkeypatch.setattr(reconcile_calls, "delay", queued.append)

@@ -8,10 +8,10 @@ from django.utils import timezone
 
 from calls.exotel import ExotelClient, exotel_credentials_for
 from calls.models import CallType, ExotelCall, MobileAppCall, RecordingStatus
-from calls.services import calls_reconcile
 from calls.tasks import fetch_missing_exotel_calls
 from calls.tests.conftest import BUYER
 from meetings.models import JobStatus, Meeting
+from meetings.reconciliation.services import calls_reconcile
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 
+from calls.exotel_parsing import exotel_time_parse
 from calls.models import ExotelCall, ExotelStatus, RecordingStatus
-from calls.services import exotel_time_parse
 from calls.tests.conftest import require_postgresql
 
 URL = "/api/call_records/post_exotel_recording"

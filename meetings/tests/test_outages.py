@@ -38,7 +38,7 @@ def no_broker(monkeypatch):
     """Every task we send fails to reach the broker."""
     for task in (
         call_tasks.download_exotel_recording,
-        call_tasks.reconcile_calls,
+        current_app.tasks["calls.tasks.reconcile_calls"],  # meetings' reconciliation, by name
         current_app.tasks["meetings.tasks.process_job"],  # the pipeline's, by name
         # The search app's indexing tasks, looked up by their registered names.
         current_app.tasks["meetings.search.index_entity"],

@@ -10,8 +10,8 @@ from django.db import connection, transaction
 from model_bakery import baker
 
 from calls.models import AppCallStatus, MobileAppCall
-from calls.services import calls_reconcile
 from meetings.models import Meeting
+from meetings.reconciliation.services import calls_reconcile
 from meetings.tests.factories import ist, make_app_call, make_buyer, make_meeting, make_performance
 from rollups import services
 from rollups.models import SellerDailyCalls

@@ -26,8 +26,9 @@ from agencies.models import Agency, Buyer
 from agencies.services import agency_create
 from calls.models import ExotelCall, MobileAppCall, RecordingStatus
 from calls.recordings import audio_probe
-from calls.services import app_calls_sync, calls_reconcile, exotel_call_ingest
+from calls.services import app_calls_sync, exotel_call_ingest
 from meetings.models import Job, JobStatus, Meeting
+from meetings.reconciliation.services import calls_reconcile
 from meetings.services import job_enqueue
 from products.models import Product
 from products.services import product_create

@@ -4,8 +4,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from agencies.models import Agency
-from calls.management.commands.reconcile_calls import parse_since
+from chirpworks.exceptions import ApplicationError
 from chirpworks.management.progress import ProgressBar
+from chirpworks.timeframes import since_parse
 from meetings.models import JobStatus
 from meetings.services import job_reprocess_kind, jobs_reprocess, meetings_for_reprocessing
 
@@ -38,9 +39,13 @@ class Command(BaseCommand):
             selected_agency = agencies.first()
             if selected_agency is None:
                 raise CommandError(f"No agency {agency!r}")
+        try:
+            since_at = since_parse(since) if since else None
+        except ApplicationError as exc:
+            raise CommandError(exc.message) from exc
         jobs = meetings_for_reprocessing(
             agency=selected_agency,
-            since=parse_since(since) if since else None,
+            since=since_at,
             status=status,
         )
         if not status:

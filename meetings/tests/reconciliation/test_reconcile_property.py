@@ -19,9 +19,10 @@ from hypothesis import strategies as st
 
 from agencies.models import Buyer
 from calls.models import AppCallStatus, ExotelCall, MobileAppCall
-from calls.services import app_calls_sync, calls_reconcile, exotel_call_ingest
+from calls.services import app_calls_sync, exotel_call_ingest
 from calls.tests.conftest import wav_bytes
 from meetings.models import Job, JobStatus, Meeting
+from meetings.reconciliation.services import calls_reconcile
 
 pytestmark = pytest.mark.django_db
 

@@ -97,3 +97,19 @@ class TestAdmin:
         assert b"1 meetings created" in response.content
         recent.refresh_from_db()
         assert recent.meeting is not None
+
+
+class TestSince:
+    """``--since`` is read by ``chirpworks.timeframes``: a time frame means what the API means."""
+
+    def test_a_time_frame_starts_at_its_first_local_midnight(self, settings):
+        from zoneinfo import ZoneInfo
+
+        from chirpworks.timeframes import since_parse
+
+        ist = ZoneInfo("Asia/Kolkata")
+        # The pinned clock: 2026-11-18 (a Wednesday) 11:30 IST.
+        assert since_parse("this_month", tz=ist) == datetime(2026, 11, 1, tzinfo=ist)
+        assert since_parse("this_week", tz=ist) == datetime(2026, 11, 16, tzinfo=ist)
+        assert abs(since_parse("7d") - (timezone.now() - timedelta(days=7))) < timedelta(seconds=1)
+        assert since_parse("2026-11-01", tz=ist) == datetime(2026, 11, 1, tzinfo=ist)

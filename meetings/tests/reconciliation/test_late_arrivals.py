@@ -6,19 +6,15 @@ import pytest
 
 from agencies.models import Buyer
 from calls.models import CallType, ExotelCall, MobileAppCall, RecordingStatus
-from calls.services import app_calls_sync, calls_reconcile, exotel_call_ingest
+from calls.services import app_calls_sync, exotel_call_ingest
 from calls.tests.conftest import BUYER
 from meetings.models import Job, JobStatus, Meeting
+from meetings.tests.reconciliation.conftest import reconcile
 
 pytestmark = pytest.mark.django_db
 
 T0 = datetime(2026, 11, 17, 6, 0, tzinfo=UTC)  # the day before the pinned clock
 LATER = T0 + timedelta(hours=2)  # past the grace period
-
-
-def reconcile(capture, **kwargs):
-    with capture(execute=True):
-        return calls_reconcile(**kwargs)
 
 
 class TestLateAppCall:

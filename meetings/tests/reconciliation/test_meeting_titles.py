@@ -6,9 +6,9 @@ import pytest
 from model_bakery import baker
 
 from agencies.models import Buyer
-from calls.services import calls_reconcile
 from calls.tests.conftest import BUYER
 from meetings.models import Meeting
+from meetings.reconciliation.services import calls_reconcile
 
 pytestmark = pytest.mark.django_db
 

@@ -7,20 +7,17 @@ from model_bakery import baker
 
 from agencies.models import Buyer
 from calls.models import AppCallStatus, CallType, ExotelCall, MobileAppCall, RecordingStatus
-from calls.services import CallWindow, calls_reconcile, match_call_windows
 from calls.tests.conftest import BUYER, wav_bytes
 from meetings.models import Job, JobStatus, Meeting
+from meetings.reconciliation.matching import CallWindow, match_call_windows
+from meetings.reconciliation.services import calls_reconcile
 from meetings.services import NO_RECORDING_ERROR
+from meetings.tests.reconciliation.conftest import reconcile
 
 pytestmark = pytest.mark.django_db
 
 T0 = datetime(2025, 3, 1, 4, 30, tzinfo=UTC)
 LATER = T0 + timedelta(hours=2)  # "now" for runs that are past the grace period
-
-
-def reconcile(capture, **kwargs):
-    with capture(execute=True):
-        return calls_reconcile(**kwargs)
 
 
 class TestMatching:

@@ -1,27 +1,14 @@
-import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
-from calls.services import calls_cleanup_unmatched, calls_reconcile
-
-RELATIVE = re.compile(r"^(\d+)([dhm])$")
-UNITS = {"d": "days", "h": "hours", "m": "minutes"}
-
-
-def parse_since(value: str) -> datetime:
-    """``7d`` / ``12h`` / ``30m`` ago, or an ISO date or time (naive = the server's UTC)."""
-    match = RELATIVE.match(value.strip())
-    if match:
-        return timezone.now() - timedelta(**{UNITS[match[2]]: int(match[1])})
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise CommandError(f"--since: expected 7d, 12h, 30m or an ISO date, got {value!r}") from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.get_default_timezone())
+from calls.services import calls_cleanup_unmatched
+from chirpworks.exceptions import ApplicationError
+from chirpworks.timeframes import since_parse
+from meetings.reconciliation.services import calls_reconcile
 
 
 class Command(BaseCommand):
@@ -31,7 +18,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--since", help="Only calls that started since: 7d, 12h or a date")
+        parser.add_argument(
+            "--since", help="Only calls that started since: 7d, 12h, this_week or a date"
+        )
         parser.add_argument("--dry-run", action="store_true", help="Report, write nothing")
         parser.add_argument(
             "--retention-days",
@@ -42,7 +31,10 @@ class Command(BaseCommand):
         parser.add_argument("--no-cleanup", action="store_true", help="Skip the cleanup")
 
     def handle(self, *args, since=None, dry_run=False, retention_days=30, no_cleanup=False, **kw):
-        since_at = parse_since(since) if since else None
+        try:
+            since_at = since_parse(since) if since else None
+        except ApplicationError as exc:
+            raise CommandError(exc.message) from exc
         bar = None
 
         def progress(done: int, total: int) -> None:
