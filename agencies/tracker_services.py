@@ -49,15 +49,9 @@ def tracker_create(*, actor: Seller, name: str, phrases: list[str], speaker: str
         speaker=speaker,
         created_by=actor,
     )
-    try:
-        with transaction.atomic():
-            tracker.full_clean(exclude=["agency", "created_by"], validate_constraints=False)
-            tracker.save()
-            _changed(tracker)
-    except IntegrityError:
-        raise ApplicationError(
-            "A tracker with this name already exists", code="tracker_exists"
-        ) from None
+    tracker.full_clean(exclude=["agency", "created_by"], validate_constraints=False)
+    with transaction.atomic():
+        _save(tracker)
     return tracker
 
 
@@ -69,15 +63,21 @@ def tracker_update(*, actor: Seller, tracker: Tracker, data: dict[str, Any]) -> 
         tracker.phrases = tracker_phrases_normalise(data["phrases"])
     if "speaker" in data:
         tracker.speaker = data["speaker"]
+    with transaction.atomic():
+        _save(tracker)
+    return tracker
+
+
+def _save(tracker: Tracker) -> None:
+    """Save inside the caller's transaction; a duplicate name is the user's to fix (400)."""
     try:
         with transaction.atomic():
             tracker.save()
-            _changed(tracker)
     except IntegrityError:
         raise ApplicationError(
             "A tracker with this name already exists", code="tracker_exists"
         ) from None
-    return tracker
+    _changed(tracker)
 
 
 def tracker_delete(*, actor: Seller, tracker: Tracker) -> None:

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from chirpworks.pagination import PageParamsSerializer, PaginationSerializer
+from insights.leaderboard import SORT_KEYS
 from insights.models import WarningKind
 from sellers.team_serializers import TeamMembersQuerySerializer
 
@@ -67,15 +68,7 @@ class WarningOutputSerializer(serializers.Serializer):
 
 class LeaderboardQuerySerializer(TeamMembersQuerySerializer):
     sort = serializers.ChoiceField(
-        choices=[
-            "avg_call_score",
-            "calls",
-            "answered_calls",
-            "talk_time_seconds",
-            "actions_completed_on_time",
-            "buyers_moved_forward",
-            "warnings_open",
-        ],
+        choices=list(SORT_KEYS),
         default="avg_call_score",
         help_text="What ranks the sellers (warnings_open: fewest first).",
     )
