@@ -60,6 +60,17 @@ class AuthenticationError(ApplicationError):
     default_code = "not_authenticated"
 
 
+class BudgetThrottled(exceptions.Throttled):
+    """429 of a throttle whose budget the contract shows: ``{error, code, rate_limit}``."""
+
+    default_detail = "Rate limit exceeded. Try again later."
+    default_code = "RATE_LIMIT_EXCEEDED"
+
+    def __init__(self, *, wait: float, rate_limit: dict[str, Any]) -> None:
+        super().__init__(wait=wait)
+        self.rate_limit = rate_limit
+
+
 def error_body(message: str, code: str, **extra: Any) -> dict[str, Any]:
     return {"error": message, "code": code, **extra}
 
@@ -139,6 +150,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
 
     if isinstance(exc, exceptions.ValidationError):
         body = error_body(_first_message(exc.detail), "invalid", details=_as_plain(exc.detail))
+    elif isinstance(exc, BudgetThrottled):
+        body = error_body(str(exc.default_detail), exc.default_code, rate_limit=exc.rate_limit)
     elif isinstance(exc, exceptions.Throttled):
         body = error_body(
             "Too many requests; try again later", "rate_limited", retry_after=exc.wait

@@ -169,6 +169,7 @@ REST_FRAMEWORK = {
         "login": env("THROTTLE_LOGIN", default="10/min"),
         "password": env("THROTTLE_PASSWORD", default="5/min"),
         "signup": env("THROTTLE_SIGNUP", default="20/hour"),
+        "buyer_search": env("THROTTLE_BUYER_SEARCH", default="10/min"),
     },
     "UNAUTHENTICATED_USER": None,
     # How many proxies (load balancers) in front of us append to X-Forwarded-For. 0 = trust no
