@@ -16,7 +16,6 @@ from django.db.models import QuerySet
 from rest_framework import serializers
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
-from rest_framework.response import Response
 
 from chirpworks.query_params import StrictQuerySerializer
 
@@ -94,9 +93,6 @@ class PagePagination(BasePagination):
     def get_pagination(self) -> dict[str, Any]:
         """The ``pagination`` object of the page just taken."""
         return self.page.meta()
-
-    def get_paginated_response(self, data: Any) -> Response:
-        return Response({"data": data, "pagination": self.get_pagination()})
 
 
 class OptionalPagePagination(PagePagination):
