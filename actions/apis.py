@@ -11,7 +11,7 @@ from actions.serializers import (
     ActionStatusItemSerializer,
     ActionUpdateInputSerializer,
 )
-from chirpworks.pagination import paginate, wants_pagination
+from chirpworks.pagination import OptionalPagePagination
 from chirpworks.schema import ERRORS
 from chirpworks.views import AgencyAPIView
 from sellers.serializers import MessageSerializer
@@ -19,6 +19,8 @@ from sellers.serializers import MessageSerializer
 
 class ActionListApi(AgencyAPIView):
     """The caller's actions, or their team members'; due first, undated last, newest first."""
+
+    pagination_class = OptionalPagePagination
 
     @extend_schema(
         tags=["actions"],
@@ -40,14 +42,14 @@ class ActionListApi(AgencyAPIView):
             "filtered_by_status": params.get("status"),
             "filtered_by_meeting": params.get("meeting_id"),
         }
-        if wants_pagination(request):
-            page = paginate(actions, request)
-            body["actions"] = selectors.action_rows(page.items)
-            body["total_count"] = page.total_count
-            body["pagination"] = page.meta()
-        else:
+        page = self.paginator.paginate_queryset(actions, request, view=self)
+        if page is None:
             body["actions"] = selectors.action_rows(actions)
             body["total_count"] = len(body["actions"])
+        else:
+            body["actions"] = selectors.action_rows(page)
+            body["total_count"] = self.paginator.page.total_count
+            body["pagination"] = self.paginator.get_pagination()
         # Rows come in the contract's shape from the selector; no per-row serializer pass.
         return Response(body)
 

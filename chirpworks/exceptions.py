@@ -60,6 +60,31 @@ class AuthenticationError(ApplicationError):
     default_code = "not_authenticated"
 
 
+THROTTLED_MESSAGE = "Too many requests; try again later"
+
+
+class TooManyRequestsError(ApplicationError):
+    """429 raised by a service (the per-account sign-in lockout): a throttle's body and header."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "rate_limited"
+
+    def __init__(self, *, wait: int) -> None:
+        super().__init__(THROTTLED_MESSAGE, extra={"retry_after": wait})
+        self.wait = wait
+
+
+class BudgetThrottled(exceptions.Throttled):
+    """429 of a throttle whose budget the contract shows: ``{error, code, rate_limit}``."""
+
+    default_detail = "Rate limit exceeded. Try again later."
+    default_code = "RATE_LIMIT_EXCEEDED"
+
+    def __init__(self, *, wait: float, rate_limit: dict[str, Any]) -> None:
+        super().__init__(wait=wait)
+        self.rate_limit = rate_limit
+
+
 def error_body(message: str, code: str, **extra: Any) -> dict[str, Any]:
     return {"error": message, "code": code, **extra}
 
@@ -95,7 +120,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         body = error_body(exc.message, exc.code, **exc.extra)
         if exc.status_code == status.HTTP_401_UNAUTHORIZED:
             body["msg"] = exc.message
-        return Response(body, status=exc.status_code)
+        if isinstance(exc, TooManyRequestsError):
+            headers["Retry-After"] = str(exc.wait)
+        return Response(body, status=exc.status_code, headers=headers)
     if isinstance(exc, OUTAGE_ERRORS):  # Redis (cache, throttles) or the broker is down
         logger.warning("Service unavailable: %s", type(exc).__name__)
         return Response(
@@ -139,10 +166,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
 
     if isinstance(exc, exceptions.ValidationError):
         body = error_body(_first_message(exc.detail), "invalid", details=_as_plain(exc.detail))
+    elif isinstance(exc, BudgetThrottled):
+        body = error_body(str(exc.default_detail), exc.default_code, rate_limit=exc.rate_limit)
     elif isinstance(exc, exceptions.Throttled):
-        body = error_body(
-            "Too many requests; try again later", "rate_limited", retry_after=exc.wait
-        )
+        body = error_body(THROTTLED_MESSAGE, "rate_limited", retry_after=exc.wait)
     else:
         code = exc.get_codes()
         if isinstance(exc.detail, dict) and "code" in exc.detail:  # simplejwt's detail dicts

@@ -1,7 +1,10 @@
-"""The contract's optional page-number pagination.
+"""The contract's page-number pagination: ``page`` / ``limit`` in, and beside the page
+``pagination: {current_page, total_pages, total_count, limit, has_next, has_previous}``.
 
-Endpoints return their bare payload unless the client sends ``page`` or ``limit``; then the body
-is ``{data, pagination: {current_page, total_pages, total_count, limit, has_next, has_previous}}``.
+Queryset lists use the DRF pagination classes here, as a view's ``pagination_class``:
+``PagePagination`` always pages; ``OptionalPagePagination`` only when the client sends ``page``
+or ``limit``, the bare payload otherwise. Lists a selector pages in SQL of its own (call
+history's UNION, the buyer timeline and audit trail) describe their page with ``Page``.
 """
 
 import math
@@ -11,6 +14,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from rest_framework import serializers
+from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 
 from chirpworks.query_params import StrictQuerySerializer
@@ -65,12 +69,39 @@ def page_params(request: Request, *, default_limit: int = 50) -> tuple[int, int]
     return params.validated_data.get("page", 1), params.validated_data.get("limit", default_limit)
 
 
-def paginate(items: Sequence[Any] | QuerySet, request: Request, *, default_limit: int = 50) -> Page:
-    """Slice ``items`` by the request's ``page``/``limit`` (validated; bad values answer 400)."""
-    number, limit = page_params(request, default_limit=default_limit)
-    total = items.count() if isinstance(items, QuerySet) else len(items)
-    start = (number - 1) * limit
-    return Page(items=items[start : start + limit], number=number, limit=limit, total_count=total)
+class PagePagination(BasePagination):
+    """``page`` (default 1) and ``limit`` (default ``default_limit``) of a queryset.
+
+    Unlike DRF's ``PageNumberPagination``, a bad page or limit answers 400 rather than 404 or the
+    default size, and a page past the end is empty: what the contract's clients were given.
+    """
+
+    default_limit = 50
+    page: Page
+
+    def paginate_queryset(self, queryset: QuerySet, request: Request, view: Any = None) -> Any:
+        number, limit = page_params(request, default_limit=self.default_limit)
+        start = (number - 1) * limit
+        self.page = Page(
+            items=queryset[start : start + limit],
+            number=number,
+            limit=limit,
+            total_count=queryset.count(),
+        )
+        return self.page.items
+
+    def get_pagination(self) -> dict[str, Any]:
+        """The ``pagination`` object of the page just taken."""
+        return self.page.meta()
+
+
+class OptionalPagePagination(PagePagination):
+    """Pages only when the client sends ``page`` or ``limit``; otherwise ``None``, as in DRF."""
+
+    def paginate_queryset(self, queryset: QuerySet, request: Request, view: Any = None) -> Any:
+        if not wants_pagination(request):
+            return None
+        return super().paginate_queryset(queryset, request, view)
 
 
 class PaginationSerializer(serializers.Serializer):

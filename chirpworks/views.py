@@ -3,6 +3,7 @@
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.pagination import BasePagination
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,6 +18,14 @@ from chirpworks.permissions import GuestsReadOnly, IsAgencyMember
 # (``+05:30`` for Asia/Kolkata), as the old backend showed IST.
 class AgencyAPIView(APIView):
     permission_classes = [IsAuthenticated, IsAgencyMember, GuestsReadOnly]
+    pagination_class: type[BasePagination] | None = None
+
+    @property
+    def paginator(self) -> BasePagination | None:
+        """The view's ``pagination_class`` instance, as ``GenericAPIView`` has it."""
+        if not hasattr(self, "_paginator"):
+            self._paginator = self.pagination_class() if self.pagination_class else None
+        return self._paginator
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

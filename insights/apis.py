@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from chirpworks.pagination import paginate
+from chirpworks.pagination import PagePagination
 from chirpworks.phones import phone_denorm
 from chirpworks.schema import ERRORS
 from chirpworks.timeframes import DateRangeQuerySerializer, date_range_parse
@@ -19,8 +19,14 @@ from insights.serializers import (
 from sellers.access_selectors import seller_get_visible
 
 
+class CallNextPagination(PagePagination):
+    default_limit = 20
+
+
 class CallNextApi(AgencyAPIView):
     """Buyers to call next, best first, each with the reasons and evidence behind its score."""
+
+    pagination_class = CallNextPagination
 
     @extend_schema(
         tags=["insights"],
@@ -33,7 +39,9 @@ class CallNextApi(AgencyAPIView):
         scope = selectors.insight_scope(
             actor=request.user, team_member_ids=query.validated_data.get("team_member_ids")
         )
-        page = paginate(selectors.call_next_list(scope=scope), request, default_limit=20)
+        page = self.paginator.paginate_queryset(
+            selectors.call_next_list(scope=scope), request, view=self
+        )
         rows = [
             {
                 "buyer_id": insight.buyer_id,
@@ -47,13 +55,16 @@ class CallNextApi(AgencyAPIView):
                 "last_contacted_at": insight.last_contacted_at,
                 "computed_at": insight.computed_at,
             }
-            for insight in page.items
+            for insight in page
         ]
-        return Response(CallNextOutputSerializer({"data": rows, "pagination": page.meta()}).data)
+        body = {"data": rows, "pagination": self.paginator.get_pagination()}
+        return Response(CallNextOutputSerializer(body).data)
 
 
 class WarningListApi(AgencyAPIView):
     """Active deal warnings, newest first; each clears itself when its cause goes away."""
+
+    pagination_class = PagePagination
 
     @extend_schema(
         tags=["insights"],
@@ -71,7 +82,7 @@ class WarningListApi(AgencyAPIView):
             actor=request.user, team_member_ids=data.get("team_member_ids")
         )
         warnings = selectors.warning_list(scope=scope, kind=data.get("kind"), seller_id=seller_id)
-        page = paginate(warnings, request, default_limit=50)
+        page = self.paginator.paginate_queryset(warnings, request, view=self)
         rows = [
             {
                 "id": warning.pk,
@@ -83,9 +94,10 @@ class WarningListApi(AgencyAPIView):
                 "detail": warning.detail,
                 "evidence": warning.evidence,
             }
-            for warning in page.items
+            for warning in page
         ]
-        return Response(WarningOutputSerializer({"data": rows, "pagination": page.meta()}).data)
+        body = {"data": rows, "pagination": self.paginator.get_pagination()}
+        return Response(WarningOutputSerializer(body).data)
 
 
 class LeaderboardApi(AgencyAPIView):

@@ -5,8 +5,7 @@ from rest_framework.response import Response
 
 from actions import selectors as action_selectors
 from agencies import book_services, services
-from agencies.buyer_search_cache import buyer_search_rate_limit
-from chirpworks.pagination import Page, paginate
+from chirpworks.pagination import Page, PagePagination
 from chirpworks.phones import phone_denorm
 from chirpworks.schema import error_responses
 from chirpworks.views import AgencyAPIView
@@ -36,6 +35,7 @@ from insights.buyer_serializers import (
     PageQuerySerializer,
     TimelineOutputSerializer,
 )
+from insights.throttles import BuyerSearchThrottle
 from meetings.selectors import call_history_records
 from meetings.serializers import CallRecordSerializer
 from sellers.access_selectors import scope_visible
@@ -47,6 +47,8 @@ ERRORS = error_responses(
 
 class BuyerListApi(AgencyAPIView):
     """The buyers the caller may see, most recently contacted first, a page at a time."""
+
+    pagination_class = PagePagination
 
     @extend_schema(
         tags=["buyers"],
@@ -61,10 +63,10 @@ class BuyerListApi(AgencyAPIView):
             lifecycle=query.validated_data.get("lifecycle"),
             tag=query.validated_data.get("tag"),
         )
-        page = paginate(buyers, request)
+        page = self.paginator.paginate_queryset(buyers, request, view=self)
         body = {
-            "buyers": [selectors.buyer_row(buyer) for buyer in page.items],
-            "pagination": page.meta(),
+            "buyers": [selectors.buyer_row(buyer) for buyer in page],
+            "pagination": self.paginator.get_pagination(),
             "agency_id": request.user.agency_id,
         }
         return Response(BuyerListOutputSerializer(body).data)
@@ -213,6 +215,8 @@ class BuyerCreateApi(AgencyAPIView):
 class BuyerSearchApi(AgencyAPIView):
     """Find the buyers the caller may see by name, company, phone or email, best match first."""
 
+    throttle_classes = [BuyerSearchThrottle]
+
     @extend_schema(
         tags=["buyers"],
         parameters=[BuyerSearchQuerySerializer],
@@ -225,9 +229,10 @@ class BuyerSearchApi(AgencyAPIView):
     def get(self, request: Request) -> Response:
         query = BuyerSearchQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        rate_limit = buyer_search_rate_limit(actor=request.user)
         body = selectors.buyer_search(actor=request.user, **query.validated_data)
-        return Response(BuyerSearchOutputSerializer({**body, "rate_limit": rate_limit}).data)
+        # The throttle left this search's budget on the request.
+        body = {**body, "rate_limit": request.rate_limit}
+        return Response(BuyerSearchOutputSerializer(body).data)
 
 
 def _note_body(note, buyer_id) -> dict:

@@ -50,6 +50,7 @@ class CallHistoryApi(AgencyAPIView):
                 actor=request.user, team_member_ids=team_member_ids, date_range=date_range
             )
             return Response(records)
+        # Paged by hand, not by a pagination class: the page is cut from a UNION of two tables.
         number, limit = page_params(request)
         records, total = selectors.call_history_page_for(
             actor=request.user,

@@ -5,7 +5,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from chirpworks.pagination import paginate, wants_pagination
+from chirpworks.pagination import OptionalPagePagination
 from chirpworks.timeframes import DateRangeQuerySerializer, date_range_parse
 from chirpworks.views import AgencyAPIView
 from meetings import selectors
@@ -91,6 +91,8 @@ class UserMetricsApi(AgencyAPIView):
 class UserCallsApi(AgencyAPIView):
     """A seller's analysed calls with their scores, newest first."""
 
+    pagination_class = OptionalPagePagination
+
     @extend_schema(
         tags=["performance"],
         parameters=[UserCallsQuerySerializer],
@@ -104,13 +106,13 @@ class UserCallsApi(AgencyAPIView):
             "user_info": seller,
             "date_range": date_range,
         }
-        if wants_pagination(request):
-            page = paginate(calls, request)
-            calls, body["pagination"] = page.items, page.meta()
-            body["total_calls"] = page.total_count
-        else:
+        page = self.paginator.paginate_queryset(calls, request, view=self)
+        if page is None:
             calls = list(calls)
             body["total_calls"] = len(calls)
+        else:
+            calls, body["pagination"] = page, self.paginator.get_pagination()
+            body["total_calls"] = self.paginator.page.total_count
         body["calls"] = [selectors.performance_call_row(performance=row) for row in calls]
         return Response(UserCallsOutputSerializer(body).data)
 

@@ -12,7 +12,8 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from rest_framework.exceptions import Throttled
+
+from chirpworks.exceptions import TooManyRequestsError
 
 
 def _window() -> tuple[int, int]:
@@ -28,12 +29,12 @@ def _key(*, scope: str, email: str, window: int) -> str:
 
 
 def auth_failures_check(*, scope: str, email: str) -> None:
-    """Raise 429 (``Throttled``) when this account has failed too often in this window."""
+    """Raise 429 (``TooManyRequestsError``) when the account failed too often in this window."""
     window, left = _window()
     if cache.get(_key(scope=scope, email=email, window=window), 0) >= (
         settings.AUTH_FAILURES_PER_EMAIL
     ):
-        raise Throttled(wait=left)
+        raise TooManyRequestsError(wait=left)
 
 
 def auth_failure_record(*, scope: str, email: str) -> None:

@@ -1,9 +1,9 @@
 import pytest
 from django.db import connection
-from django.test import override_settings
 
 from agencies.models import Buyer
 from insights.buyer_selectors import trigram_similarity
+from insights.throttles import BuyerSearchThrottle
 from meetings.tests.factories import ist, make_action, make_app_call, make_buyer, make_meeting
 
 pytestmark = pytest.mark.django_db
@@ -371,8 +371,8 @@ class TestBuyerSearch:
         assert response.status_code == 400
         assert set(response.json()) >= {"error", "code"}
 
-    @override_settings(BUYER_SEARCH_RATE_PER_MINUTE=2)
-    def test_rate_limited_per_user(self, client_for, seller, manager):
+    def test_rate_limited_per_user(self, client_for, seller, manager, monkeypatch):
+        monkeypatch.setitem(BuyerSearchThrottle.THROTTLE_RATES, "buyer_search", "2/min")
         client = client_for(seller)
         assert client.get("/api/buyers/search", {"q": "abc"}).status_code == 200
         assert client.get("/api/buyers/search", {"q": "abd"}).status_code == 200

@@ -34,7 +34,6 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt",
     "rest_framework_simplejwt.token_blacklist",
-    "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from our static files, no CDN
     "django_guid",
@@ -162,13 +161,13 @@ REST_FRAMEWORK = {
         "chirpworks.parsers.MultiPartParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "chirpworks.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "login": env("THROTTLE_LOGIN", default="10/min"),
         "password": env("THROTTLE_PASSWORD", default="5/min"),
         "signup": env("THROTTLE_SIGNUP", default="20/hour"),
+        "buyer_search": env("THROTTLE_BUYER_SEARCH", default="10/min"),
     },
     "UNAUTHENTICATED_USER": None,
     # How many proxies (load balancers) in front of us append to X-Forwarded-For. 0 = trust no
