@@ -95,13 +95,10 @@ from calls.models import (  # noqa: E402
     MobileAppCall,
     RecordingStatus,
 )
+from meetings.job_services import job_requeue_stuck  # noqa: E402
 from meetings.models import CallPerformance, Job, JobStatus, Meeting  # noqa: E402
 from meetings.reconciliation.tasks import reconcile_calls  # noqa: E402
-from meetings.services import (  # noqa: E402
-    CallMeetingSpec,
-    job_requeue_stuck,
-    meetings_create_for_calls,
-)
+from meetings.services import CallMeetingSpec, meetings_create_for_calls  # noqa: E402
 from sellers.models import Role, Seller  # noqa: E402
 
 COMPLETED_LINE = re.compile(r"Job ([0-9a-f-]{36}) completed")

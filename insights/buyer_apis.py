@@ -36,7 +36,7 @@ from insights.buyer_serializers import (
     TimelineOutputSerializer,
 )
 from insights.throttles import BuyerSearchThrottle
-from meetings.selectors import call_history_records
+from meetings.history_selectors import call_history_records
 from meetings.serializers import CallRecordSerializer
 from sellers.access_selectors import scope_visible
 

@@ -6,7 +6,7 @@ from chirpworks.pagination import Page, page_params, wants_pagination
 from chirpworks.schema import ERRORS
 from chirpworks.timeframes import date_range_parse
 from chirpworks.views import AgencyAPIView
-from meetings import selectors, services
+from meetings import history_selectors, performance_selectors, selectors, services
 from meetings.serializers import (
     CallHistoryPageSerializer,
     CallHistoryQuerySerializer,
@@ -46,13 +46,13 @@ class CallHistoryApi(AgencyAPIView):
         # Rows are built in the contract's shape by the selector; a serializer pass per row
         # would cost more than the queries on a long history.
         if not wants_pagination(request):
-            records = selectors.call_history_for(
+            records = history_selectors.call_history_for(
                 actor=request.user, team_member_ids=team_member_ids, date_range=date_range
             )
             return Response(records)
         # Paged by hand, not by a pagination class: the page is cut from a UNION of two tables.
         number, limit = page_params(request)
-        records, total = selectors.call_history_page_for(
+        records, total = history_selectors.call_history_page_for(
             actor=request.user,
             team_member_ids=team_member_ids,
             date_range=date_range,
@@ -81,7 +81,7 @@ def meeting_detail_body(meeting, *, agency) -> dict:
         "detected_call_type": meeting.detected_call_type,
         "detected_products": meeting.detected_products,
         "job": job,
-        "performance": selectors.meeting_performance_payload(meeting=meeting),
+        "performance": performance_selectors.meeting_performance_payload(meeting=meeting),
         "recording_disclosure": selectors.meeting_recording_disclosure(
             meeting=meeting, agency=agency
         ),
@@ -137,5 +137,5 @@ class MeetingFeedbackApi(AgencyAPIView):
 
     @extend_schema(tags=["meetings"], responses={200: FeedbackSerializer, **ERRORS})
     def get(self, request: Request, meeting_id) -> Response:
-        body = selectors.meeting_feedback(actor=request.user, meeting_id=meeting_id)
+        body = performance_selectors.meeting_feedback(actor=request.user, meeting_id=meeting_id)
         return Response(FeedbackSerializer(body).data)

@@ -18,13 +18,13 @@ def check_queue() -> dict[str, Any]:
 
 
 def stuck_jobs() -> int:
-    from meetings.services import jobs_stuck
+    from meetings.job_selectors import jobs_stuck
 
     return jobs_stuck().count()
 
 
 def overdue_jobs() -> int:
-    from meetings.services import jobs_overdue
+    from meetings.job_selectors import jobs_overdue
 
     return jobs_overdue().count()
 

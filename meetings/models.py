@@ -189,7 +189,7 @@ class MeetingCorrection(BaseModel):
     """A person's correction of one analysis field of a meeting: who, when, what it was before.
 
     The newest correction of a field is the meeting's value; re-analysis never overwrites a
-    corrected field (``meetings.services.meeting_apply_analysis``).
+    corrected field (``meetings.analysis_services.meeting_apply_analysis``).
     """
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="corrections")

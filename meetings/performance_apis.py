@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from chirpworks.pagination import OptionalPagePagination
 from chirpworks.timeframes import DateRangeQuerySerializer, date_range_parse
 from chirpworks.views import AgencyAPIView
-from meetings import selectors
+from meetings import performance_selectors, selectors
 from meetings.performance_serializers import (
     CallMetricsOutputSerializer,
     MetricOverrideInputSerializer,
@@ -39,16 +39,18 @@ class CallMetricsApi(AgencyAPIView):
 
     @extend_schema(tags=["performance"], responses={200: CallMetricsOutputSerializer, **ERRORS})
     def get(self, request: Request, meeting_id) -> Response:
-        performance = selectors.performance_get_visible(actor=request.user, meeting_id=meeting_id)
+        performance = performance_selectors.performance_get_visible(
+            actor=request.user, meeting_id=meeting_id
+        )
         body = {
             "message": "Performance metrics retrieved successfully",
-            "performance": selectors.performance_payload(performance=performance),
+            "performance": performance_selectors.performance_payload(performance=performance),
         }
         return Response(CallMetricsOutputSerializer(body).data)
 
     @extend_schema(tags=["performance"], responses={200: MessageSerializer, **ERRORS})
     def delete(self, request: Request, meeting_id) -> Response:
-        performance = selectors.performance_get_manageable(
+        performance = performance_selectors.performance_get_manageable(
             actor=request.user, meeting_id=meeting_id
         )
         performance_delete(performance=performance)
@@ -78,7 +80,9 @@ class UserMetricsApi(AgencyAPIView):
     )
     def get(self, request: Request, user_id) -> Response:
         seller, date_range = _seller_and_range(request, user_id)
-        metrics = selectors.performance_user_metrics(seller=seller, date_range=date_range)
+        metrics = performance_selectors.performance_user_metrics(
+            seller=seller, date_range=date_range
+        )
         body = {
             "message": "User performance metrics retrieved successfully",
             "user_info": seller,
@@ -100,7 +104,7 @@ class UserCallsApi(AgencyAPIView):
     )
     def get(self, request: Request, user_id) -> Response:
         seller, date_range = _seller_and_range(request, user_id)
-        calls = selectors.performance_user_calls(seller=seller, date_range=date_range)
+        calls = performance_selectors.performance_user_calls(seller=seller, date_range=date_range)
         body = {
             "message": "User calls retrieved successfully",
             "user_info": seller,
@@ -113,7 +117,9 @@ class UserCallsApi(AgencyAPIView):
         else:
             calls, body["pagination"] = page, self.paginator.get_pagination()
             body["total_calls"] = self.paginator.page.total_count
-        body["calls"] = [selectors.performance_call_row(performance=row) for row in calls]
+        body["calls"] = [
+            performance_selectors.performance_call_row(performance=row) for row in calls
+        ]
         return Response(UserCallsOutputSerializer(body).data)
 
 
@@ -159,6 +165,6 @@ class MetricOverrideApi(AgencyAPIView):
         performance = metric_override(actor=request.user, meeting=meeting, **data.validated_data)
         body = {
             "message": "Score overridden",
-            "performance": selectors.performance_payload(performance=performance),
+            "performance": performance_selectors.performance_payload(performance=performance),
         }
         return Response(CallMetricsOutputSerializer(body).data)

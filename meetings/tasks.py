@@ -8,7 +8,7 @@ import logging
 
 from celery import shared_task
 
-from meetings import services
+from meetings import recording_services as services
 from meetings.reconciliation.tasks import reconcile_calls  # noqa: F401  (registers the task)
 
 logger = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from chirpworks.phones import phone_denorm
 from chirpworks.schema import error_responses
-from meetings.selectors import performance_summary
+from meetings.performance_selectors import performance_summary
 from sellers.serializers import UserOutputSerializer
 
 

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connections
 
-from meetings import services
+from meetings import job_services
 from meetings.metrics import jobs_observe
 from meetings.models import Job, JobStatus
 from pipeline.analysis import InvalidAnalysis, get_analysis_provider
@@ -119,7 +119,7 @@ def job_lease_kept(*, job_id, attempt: int):
         try:
             while not stop.wait(interval):
                 try:
-                    if not services.job_lease_renew(job_id=job_id, attempt=attempt):
+                    if not job_services.job_lease_renew(job_id=job_id, attempt=attempt):
                         logger.warning("Job %s: lease lost to another worker", job_id)
                         return
                 except Exception:  # a database blip: the next beat tries again
@@ -142,7 +142,7 @@ def job_run(*, job_id: str, final_attempt: bool = False) -> str:
     Raises ``TransientJobError`` (the job handed back to init) when a retry may succeed, unless
     this is the ``final_attempt``, in which case the job fails.
     """
-    job = services.job_claim(job_id=job_id)
+    job = job_services.job_claim(job_id=job_id)
     if job is None:
         return "skipped"  # gone, finished, or another worker has it
     attempt = job.attempts
@@ -151,17 +151,17 @@ def job_run(*, job_id: str, final_attempt: bool = False) -> str:
             segments, analysis, timings, warnings = _run_steps(job)
     except TransientJobError as exc:
         if final_attempt:
-            services.job_fail(
+            job_services.job_fail(
                 job=job, attempt=attempt, error=f"{exc}; gave up after {attempt} attempts"
             )
             return "failed"
-        services.job_release(job=job, attempt=attempt, error=f"Retrying: {exc}")
+        job_services.job_release(job=job, attempt=attempt, error=f"Retrying: {exc}")
         raise
     except PermanentJobError as exc:
-        services.job_fail(job=job, attempt=attempt, error=str(exc))
+        job_services.job_fail(job=job, attempt=attempt, error=str(exc))
         return "failed"
     except SoftTimeLimitExceeded:
-        services.job_fail(
+        job_services.job_fail(
             job=job,
             attempt=attempt,
             error=f"Processing took longer than {settings.JOB_SOFT_TIME_LIMIT} s",
@@ -169,11 +169,11 @@ def job_run(*, job_id: str, final_attempt: bool = False) -> str:
         return "failed"
     except Exception:  # a bug must not leave the job in progress forever
         logger.exception("Job %s crashed", job_id)
-        services.job_fail(job=job, attempt=attempt, error="Internal error while processing")
+        job_services.job_fail(job=job, attempt=attempt, error="Internal error while processing")
         return "failed"
 
     began = time.perf_counter()
-    if not services.job_complete_with_results(
+    if not job_services.job_complete_with_results(
         job=job, attempt=attempt, transcription=segments, analysis=analysis, warnings=warnings
     ):
         logger.warning("Job %s was taken over by another worker; results dropped", job_id)
@@ -208,5 +208,5 @@ def job_reanalyse(*, job_id: str) -> str:
     except PermanentJobError as exc:
         logger.warning("Re-analysis of job %s failed: %s", job_id, exc)
         return "failed"
-    services.job_apply_reanalysis(job=job, analysis=analysis)
+    job_services.job_apply_reanalysis(job=job, analysis=analysis)
     return "completed"

@@ -3,8 +3,8 @@
 from typing import Any
 
 from chirpworks.exceptions import ApplicationError
+from meetings.analysis_services import meeting_update_summary
 from meetings.models import Meeting
-from meetings.services import meeting_update_summary
 from pipeline.analysis.base import InvalidAnalysis
 from pipeline.analysis.schema import validate_analysis_update
 

@@ -12,7 +12,7 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.utils import timezone
 
-from meetings import services
+from meetings import job_services as services
 from pipeline import processing
 
 logger = logging.getLogger(__name__)

@@ -3,7 +3,8 @@
 Counting rules (one real call counts once):
 - a meeting is an answered call, in its ``direction`` (incoming / outgoing);
 - an app call linked to a meeting is that meeting and is not counted again; nor is an unlinked
-  app call that call history hides as a meeting's twin (``meetings.selectors.meeting_twin_exists``);
+  app call that call history hides as a meeting's twin
+  (``meetings.history_selectors.meeting_twin_exists``);
 - an unlinked app call with status ``Processing`` is an answered call in its ``call_type``;
   ``Not Answered`` is an unanswered outgoing call; ``Missed`` / ``Rejected`` are unanswered
   incoming calls (whatever the ``call_type``: the old backend dropped ``missed``/``rejected``);
@@ -42,8 +43,8 @@ from calls.models import AppCallStatus, CallType, MobileAppCall
 from chirpworks.exceptions import ApplicationError
 from chirpworks.phones import phone_denorm, phone_raw
 from chirpworks.timeframes import DateRange
+from meetings.history_selectors import meeting_twin_exists
 from meetings.models import Meeting
-from meetings.selectors import meeting_twin_exists
 from rollups.models import SellerDailyCalls
 from rollups.services import rollups_flush_pending
 from sellers.access_selectors import (

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from agencies.deleted import live_buyer_q, live_number_q
 from calls.models import AppCallStatus, CallType, MobileAppCall
+from meetings.history_selectors import meeting_twin_exists
 from meetings.models import Meeting
-from meetings.selectors import meeting_twin_exists
 
 
 @dataclass

@@ -32,7 +32,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
-from meetings.selectors import CALL_DEDUP_WINDOW
+from meetings.history_selectors import CALL_DEDUP_WINDOW
 from rollups.models import SellerDailyCalls
 from rollups.selectors import DayFigures, daily_figures
 from sellers.models import Seller

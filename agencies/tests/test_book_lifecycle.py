@@ -12,7 +12,7 @@ from agencies.book_services import buyers_mark_dormant, lifecycle_target
 from agencies.enrichment import phones_heard, profile_extract
 from agencies.models import Buyer, BuyerLifecycleChange
 from agencies.tasks import mark_dormant_buyers
-from meetings.services import meeting_apply_analysis
+from meetings.analysis_services import meeting_apply_analysis
 from meetings.tests.factories import ist, make_buyer, make_meeting
 from meetings.tests.meeting_factories import transcript
 from meetings.tests.test_services import analysis

@@ -4,8 +4,8 @@ import pytest
 from django.apps import apps
 
 from agencies.models import Tracker
+from meetings.analysis_services import meeting_apply_analysis
 from meetings.models import TrackerHit
-from meetings.services import meeting_apply_analysis
 from meetings.tests.factories import ist, make_meeting
 from sellers.models import Role
 

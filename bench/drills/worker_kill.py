@@ -79,8 +79,8 @@ def main() -> int:
     from django.utils import timezone
 
     from chirpworks.celery import app
+    from meetings.job_services import job_requeue_stuck, jobs_enqueue
     from meetings.models import Job, JobStatus
-    from meetings.services import job_requeue_stuck, jobs_enqueue
 
     app.control.purge()
     job = _common.demo_job()

@@ -19,8 +19,8 @@ from agencies.models import Buyer
 from calls import tasks as call_tasks
 from calls.models import ExotelCall, MobileAppCall, RecordingStatus
 from calls.services import exotel_recordings_sweep
+from meetings.job_services import job_requeue_stuck
 from meetings.models import Job, JobStatus
-from meetings.services import job_requeue_stuck
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -177,7 +177,7 @@ class TestBrokerDown:
             assert (job.status, job.attempts) in {(JobStatus.INIT, 0), (JobStatus.COMPLETED, 0)}
 
     def test_a_job_created_while_the_broker_is_down_stays_unsent(self, make_meeting, no_broker):
-        from meetings.services import job_create_for_meeting
+        from meetings.job_services import job_create_for_meeting
 
         job = job_create_for_meeting(meeting=make_meeting("d1-stereo.ogg"))
         job.refresh_from_db()

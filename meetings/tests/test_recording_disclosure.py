@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from model_bakery import baker
 
-from meetings import services
+from meetings import job_services
 from meetings.disclosure import recording_disclosure, sentence_discloses_recording
 from meetings.models import Job, JobStatus
 from meetings.tests.meeting_factories import make_meeting, transcript
@@ -89,8 +89,8 @@ class TestStoredAndShown:
         job = baker.make(Job, meeting=meeting, status=JobStatus.IN_PROGRESS, attempts=1)
         said = transcript(("seller", "Namaste, this call is recorded for quality purposes."))
         # This test is about the transcript; the analysis is the analysers' tests' business.
-        monkeypatch.setattr(services, "meeting_apply_analysis", lambda **kwargs: None)
-        assert services.job_complete_with_results(
+        monkeypatch.setattr(job_services, "meeting_apply_analysis", lambda **kwargs: None)
+        assert job_services.job_complete_with_results(
             job=job, attempt=1, transcription=said, analysis={}
         )
         meeting.refresh_from_db()
@@ -99,7 +99,7 @@ class TestStoredAndShown:
     def test_an_external_worker_s_transcript_is_checked_too(self, seller):
         meeting = _meeting(seller)
         job = baker.make(Job, meeting=meeting)
-        services.job_set_transcription(
+        job_services.job_set_transcription(
             job=job, transcription=transcript(("seller", "Hi, about your policy."))
         )
         meeting.refresh_from_db()

@@ -3,7 +3,7 @@
 import pytest
 
 from meetings.models import CallPerformance, CallScoreReview, MetricOverride
-from meetings.services import call_performance_upsert
+from meetings.performance_services import call_performance_upsert
 from meetings.tests.factories import ist, make_meeting, make_performance
 from sellers.models import Role
 

@@ -9,9 +9,9 @@ from model_bakery import baker
 
 from actions.models import Action, ActionStatus, ActionType
 from chirpworks.exceptions import ApplicationError, ConflictError
-from meetings import services
+from meetings import analysis_services, job_services, performance_services
+from meetings.analysis_services import parse_due_date
 from meetings.models import PERFORMANCE_METRICS, CallPerformance, Job, JobStatus
-from meetings.services import parse_due_date
 
 pytestmark = pytest.mark.django_db
 
@@ -117,21 +117,21 @@ def meeting(make_meeting):
 def test_job_transitions(meeting, start, target, allowed):
     job = baker.make(Job, meeting=meeting, status=start)
     if allowed:
-        assert services.job_transition(job=job, status=target).status == target
+        assert job_services.job_transition(job=job, status=target).status == target
     else:
         with pytest.raises(ConflictError, match=f"from {start} to {target}"):
-            services.job_transition(job=job, status=target)
+            job_services.job_transition(job=job, status=target)
         job.refresh_from_db()
         assert job.status == start
 
 
 def test_job_times_attempts_and_error(meeting):
     job = baker.make(Job, meeting=meeting)
-    job = services.job_transition(job=job, status=JobStatus.IN_PROGRESS)
+    job = job_services.job_transition(job=job, status=JobStatus.IN_PROGRESS)
     assert job.attempts == 1 and job.started_at and job.finished_at is None
-    job = services.job_transition(job=job, status=JobStatus.FAILURE, error="Decoder said no")
+    job = job_services.job_transition(job=job, status=JobStatus.FAILURE, error="Decoder said no")
     assert job.finished_at >= job.started_at and job.error == "Decoder said no"
-    job = services.job_transition(job=job, status=JobStatus.IN_PROGRESS)
+    job = job_services.job_transition(job=job, status=JobStatus.IN_PROGRESS)
     assert job.attempts == 2 and job.error == "" and job.finished_at is None
 
 
@@ -140,8 +140,8 @@ def test_job_create_enqueues_once(meeting, django_capture_on_commit_callbacks, m
     process_job = current_app.tasks["meetings.tasks.process_job"]  # the pipeline's, by name
     monkeypatch.setattr(process_job, "delay", queued.append)
     with django_capture_on_commit_callbacks(execute=True):
-        job = services.job_create_for_meeting(meeting=meeting)
-        again = services.job_create_for_meeting(meeting=meeting)
+        job = job_services.job_create_for_meeting(meeting=meeting)
+        again = job_services.job_create_for_meeting(meeting=meeting)
     assert job.pk == again.pk and Job.objects.count() == 1
     assert queued == [str(job.pk), str(job.pk)]  # an init job may be queued again: idempotent
 
@@ -150,7 +150,7 @@ def test_job_create_enqueues_once(meeting, django_capture_on_commit_callbacks, m
 
 
 def test_apply_analysis_persists_everything(meeting):
-    services.meeting_apply_analysis(meeting=meeting, analysis=analysis())
+    analysis_services.meeting_apply_analysis(meeting=meeting, analysis=analysis())
 
     meeting.refresh_from_db()
     assert meeting.title == "Term Shield quote for Arjun"
@@ -196,7 +196,7 @@ def test_apply_analysis_persists_everything(meeting):
 
 
 def test_reanalysis_updates_actions_in_place_and_keeps_completed(meeting):
-    services.meeting_apply_analysis(meeting=meeting, analysis=analysis())
+    analysis_services.meeting_apply_analysis(meeting=meeting, analysis=analysis())
     before = {a.title: a for a in Action.objects.filter(meeting=meeting)}
     Action.objects.filter(pk=before["Call back"].pk).update(status=ActionStatus.COMPLETED)
 
@@ -220,7 +220,7 @@ def test_reanalysis_updates_actions_in_place_and_keeps_completed(meeting):
         suggested_actions=[],
         performance={"intro": {"score": 4, "reason": "Rushed"}},
     )
-    services.meeting_apply_analysis(meeting=meeting, analysis=second)
+    analysis_services.meeting_apply_analysis(meeting=meeting, analysis=second)
 
     after = {a.title: a for a in Action.objects.filter(meeting=meeting)}
     # Same title (case/space-insensitive): same row, same id, new details.
@@ -241,12 +241,12 @@ def test_reanalysis_updates_actions_in_place_and_keeps_completed(meeting):
 
 
 def test_reanalysis_keeps_a_completed_action_when_proposed_again(meeting):
-    services.meeting_apply_analysis(meeting=meeting, analysis=analysis())
+    analysis_services.meeting_apply_analysis(meeting=meeting, analysis=analysis())
     action = Action.objects.get(meeting=meeting, title="Email both quotes")
     action.status = ActionStatus.COMPLETED
     action.save()
 
-    services.meeting_apply_analysis(meeting=meeting, analysis=analysis())
+    analysis_services.meeting_apply_analysis(meeting=meeting, analysis=analysis())
 
     action.refresh_from_db()
     assert action.status == ActionStatus.COMPLETED
@@ -256,8 +256,8 @@ def test_reanalysis_keeps_a_completed_action_when_proposed_again(meeting):
 def test_buyer_profile_merges_meetings(make_meeting):
     first = make_meeting(recording=None)
     second = make_meeting(recording=None, buyer=first.buyer)
-    services.meeting_apply_analysis(meeting=first, analysis=analysis())
-    services.meeting_apply_analysis(
+    analysis_services.meeting_apply_analysis(meeting=first, analysis=analysis())
+    analysis_services.meeting_apply_analysis(
         meeting=second,
         analysis=analysis(
             buyer_profile={
@@ -279,22 +279,22 @@ def test_buyer_profile_merges_meetings(make_meeting):
 
 
 def test_performance_overall_is_the_mean_of_present_metrics(meeting):
-    performance, created = services.call_performance_upsert(
+    performance, created = performance_services.call_performance_upsert(
         meeting=meeting,
         data={"intro": {"score": 8}, "rapport_building": {"score": 5, "reason": "ok"}},
         overall_score=1.0,
     )
     assert created and performance.overall_score == 6.5
-    performance, created = services.call_performance_upsert(
+    performance, created = performance_services.call_performance_upsert(
         meeting=meeting, data={"closure_and_next_steps": {"score": 2}}
     )
     assert not created and performance.overall_score == 5.0
     with pytest.raises(ApplicationError):
-        services.call_performance_upsert(meeting=meeting, data={"intro": {"score": 11}})
+        performance_services.call_performance_upsert(meeting=meeting, data={"intro": {"score": 11}})
 
 
 def test_unparseable_due_dates_are_dropped(meeting):
-    services.meeting_apply_analysis(
+    analysis_services.meeting_apply_analysis(
         meeting=meeting,
         analysis=analysis(
             actions=[{"action_name": "Follow up", "due_date": "Not Specified"}],

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from meetings import services
+from meetings import job_services
 from meetings.models import Job, JobStatus
 from pipeline import processing, tasks
 
@@ -73,7 +73,7 @@ def test_the_sweep_takes_over_an_expired_lease_and_not_a_live_one(make_job, monk
         started_at=now - timedelta(minutes=3),
         lease_expires_at=now - timedelta(seconds=5),
     )
-    assert services.job_requeue_stuck() == [str(dead.pk)]
+    assert job_services.job_requeue_stuck() == [str(dead.pk)]
     assert sent == [str(dead.pk)]
     dead.refresh_from_db()
     alive.refresh_from_db()
@@ -101,8 +101,8 @@ def test_lease_renewal_belongs_to_the_current_attempt_only(make_job):
         started_at=timezone.now(),
         lease_expires_at=timezone.now() + timedelta(seconds=5),
     )
-    assert services.job_lease_renew(job_id=job.pk, attempt=1) is False  # a superseded worker
-    assert services.job_lease_renew(job_id=job.pk, attempt=2) is True
+    assert job_services.job_lease_renew(job_id=job.pk, attempt=1) is False  # a superseded worker
+    assert job_services.job_lease_renew(job_id=job.pk, attempt=2) is True
     job.refresh_from_db()
     assert job.lease_expires_at > timezone.now() + timedelta(seconds=60)
 
@@ -117,7 +117,7 @@ def test_the_heartbeat_renews_while_the_job_runs_and_stops_after(monkeypatch, se
         beats.release()
         return True
 
-    monkeypatch.setattr(services, "job_lease_renew", renew)
+    monkeypatch.setattr(job_services, "job_lease_renew", renew)
     with processing.job_lease_kept(job_id="job-1", attempt=3):
         assert beats.acquire(timeout=10)
         assert beats.acquire(timeout=10)

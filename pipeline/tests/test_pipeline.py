@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from actions.models import Action
-from meetings import services
+from meetings import job_services
 from meetings.models import PERFORMANCE_METRICS, CallPerformance, Job, JobStatus
 from pipeline import processing, tasks
 from pipeline.transcription import RawSegment, TranscriptionUnavailable
@@ -269,7 +269,7 @@ def test_stuck_job_over_the_attempt_limit_fails(make_job, settings):
         started_at=timezone.now() - timedelta(days=1),
     )
 
-    assert services.job_requeue_stuck() == []
+    assert job_services.job_requeue_stuck() == []
 
     job.refresh_from_db()
     assert job.status == JobStatus.FAILURE
@@ -278,11 +278,11 @@ def test_stuck_job_over_the_attempt_limit_fails(make_job, settings):
 
 def test_results_of_a_superseded_attempt_are_dropped(make_job, catalogue):
     job = make_job("d1-stereo.ogg")
-    claimed = services.job_claim(job_id=str(job.pk))
+    claimed = job_services.job_claim(job_id=str(job.pk))
     # Meanwhile the job was re-queued and claimed again by another worker.
     Job.objects.filter(pk=job.pk).update(attempts=2)
 
-    written = services.job_complete_with_results(
+    written = job_services.job_complete_with_results(
         job=claimed, attempt=1, transcription=[{"text": "x"}], analysis={}
     )
 

@@ -12,12 +12,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies import services as agency_services
+from chirpworks.exceptions import ApplicationError
 from insights import buyer_selectors
 from insights.buyer_serializers import (
     BuyerProfileUpdateInputSerializer,
     BuyerProfileUpdateOutputSerializer,
 )
-from meetings import selectors, services
+from meetings import job_selectors, job_services, performance_services
 from meetings.models import Job
 from pipeline.selectors import job_worker_context
 from pipeline.services import meeting_update_summary_from_worker
@@ -58,21 +59,21 @@ def _job_status(job: Job) -> dict:
         "status": job.status,
         "start_time": job.started_at,
         "end_time": job.finished_at,
-        "s3_audio_url": selectors.job_audio_url(job=job),
+        "s3_audio_url": job_selectors.job_audio_url(job=job),
     }
 
 
 class JobByMeetingApi(WorkerApi):
     @extend_schema(tags=["worker"], responses={200: JobStatusOutputSerializer, **ERRORS})
     def get(self, request: Request, meeting_id) -> Response:
-        job = selectors.job_get_by_meeting(meeting_id=meeting_id)
+        job = job_selectors.job_get_by_meeting(meeting_id=meeting_id)
         return Response(JobStatusOutputSerializer(_job_status(job)).data)
 
 
 class JobStatusApi(WorkerApi):
     @extend_schema(tags=["worker"], responses={200: JobStatusOutputSerializer, **ERRORS})
     def get(self, request: Request, job_id) -> Response:
-        job = selectors.job_get(job_id=job_id)
+        job = job_selectors.job_get(job_id=job_id)
         body = _job_status(job)
         body.pop("meeting_id")
         return Response(JobStatusOutputSerializer(body).data)
@@ -87,8 +88,8 @@ class JobUpdateStatusApi(WorkerApi):
     def post(self, request: Request) -> Response:
         data = UpdateStatusInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        job = selectors.job_get(job_id=data.validated_data["job_id"])
-        job = services.job_transition(
+        job = job_selectors.job_get(job_id=data.validated_data["job_id"])
+        job = job_services.job_transition(
             job=job, status=data.validated_data["status"], error=data.validated_data["error"]
         )
         body = {
@@ -104,8 +105,8 @@ class JobUpdateStatusApi(WorkerApi):
 class JobAudioUrlApi(WorkerApi):
     @extend_schema(tags=["worker"], responses={200: AudioUrlOutputSerializer, **ERRORS})
     def get(self, request: Request, job_id) -> Response:
-        job = selectors.job_get(job_id=job_id)
-        body = {"job_id": job.pk, "s3_audio_url": selectors.job_audio_url(job=job)}
+        job = job_selectors.job_get(job_id=job_id)
+        body = {"job_id": job.pk, "s3_audio_url": job_selectors.job_audio_url(job=job)}
         return Response(AudioUrlOutputSerializer(body).data)
 
 
@@ -118,8 +119,8 @@ class JobTranscriptionApi(WorkerApi):
     def put(self, request: Request, job_id) -> Response:
         data = TranscriptionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        job = selectors.job_get(job_id=job_id)
-        meeting = services.job_set_transcription(
+        job = job_selectors.job_get(job_id=job_id)
+        meeting = job_services.job_set_transcription(
             job=job, transcription=data.validated_data["transcription"]
         )
         body = {
@@ -134,7 +135,7 @@ class JobTranscriptionApi(WorkerApi):
 class JobContextApi(WorkerApi):
     @extend_schema(tags=["worker"], responses={200: JobContextOutputSerializer, **ERRORS})
     def get(self, request: Request, job_id) -> Response:
-        job = selectors.job_get(job_id=job_id)
+        job = job_selectors.job_get(job_id=job_id)
         return Response(JobContextOutputSerializer(job_worker_context(job=job)).data)
 
 
@@ -147,8 +148,8 @@ class TriggerAnalysisApi(WorkerApi):
     def post(self, request: Request) -> Response:
         data = JobIdInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        job = selectors.job_get(job_id=data.validated_data["job_id"])
-        services.job_trigger_analysis(job=job)
+        job = job_selectors.job_get(job_id=data.validated_data["job_id"])
+        job_services.job_trigger_analysis(job=job)
         body = {"message": f"Analysis task triggered successfully for job_id: {job.pk}"}
         return Response(MessageOutputSerializer(body).data)
 
@@ -161,9 +162,9 @@ class CallSummaryApi(WorkerApi):
     )
     def put(self, request: Request, meeting_id) -> Response:
         if not request.data:
-            raise services.ApplicationError("No data provided", code="no_data")
+            raise ApplicationError("No data provided", code="no_data")
         CallSummaryInputSerializer(data=request.data).is_valid(raise_exception=True)
-        meeting = selectors.meeting_get_for_worker(meeting_id=meeting_id)
+        meeting = job_selectors.meeting_get_for_worker(meeting_id=meeting_id)
         result = meeting_update_summary_from_worker(meeting=meeting, data=request.data)
         body = {"id": meeting.pk, "message": "Meeting analysis data updated successfully", **result}
         return Response(CallSummaryOutputSerializer(body).data)
@@ -180,12 +181,12 @@ class CallMetricsApi(WorkerApi):
     )
     def post(self, request: Request, meeting_id) -> Response:
         if not request.data:
-            raise services.ApplicationError("No data provided", code="no_data")
+            raise ApplicationError("No data provided", code="no_data")
         data = MetricsInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        meeting = selectors.meeting_get_for_worker(meeting_id=meeting_id)
+        meeting = job_selectors.meeting_get_for_worker(meeting_id=meeting_id)
         values = dict(data.validated_data)
-        performance, created = services.call_performance_upsert(
+        performance, created = performance_services.call_performance_upsert(
             meeting=meeting,
             data=values,
             overall_score=values.pop("overall_score", None),

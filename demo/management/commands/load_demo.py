@@ -27,9 +27,9 @@ from agencies.services import agency_create
 from calls.models import ExotelCall, MobileAppCall, RecordingStatus
 from calls.recordings import audio_probe
 from calls.services import app_calls_sync, exotel_call_ingest
+from meetings.job_services import job_enqueue
 from meetings.models import Job, JobStatus, Meeting
 from meetings.reconciliation.services import calls_reconcile
-from meetings.services import job_enqueue
 from products.models import Product
 from products.services import product_create
 from sellers.models import Role, Seller

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from chirpworks.management.progress import ProgressBar
-from meetings.services import meetings_purge_recordings
+from meetings.recording_services import meetings_purge_recordings
 
 
 class Command(BaseCommand):

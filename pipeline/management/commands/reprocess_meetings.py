@@ -7,8 +7,9 @@ from agencies.models import Agency
 from chirpworks.exceptions import ApplicationError
 from chirpworks.management.progress import ProgressBar
 from chirpworks.timeframes import since_parse
+from meetings.job_selectors import job_reprocess_kind, meetings_for_reprocessing
+from meetings.job_services import jobs_reprocess
 from meetings.models import JobStatus
-from meetings.services import job_reprocess_kind, jobs_reprocess, meetings_for_reprocessing
 
 
 class Command(BaseCommand):

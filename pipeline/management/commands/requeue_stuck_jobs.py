@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from meetings.services import job_requeue_stuck, jobs_stuck
+from meetings.job_selectors import jobs_stuck
+from meetings.job_services import job_requeue_stuck
 
 
 class Command(BaseCommand):
