@@ -220,7 +220,7 @@ class TestCredentials:
     ):
         settings.EXOTEL_ACCOUNT_SID = ""
         settings.EXOTEL_API_KEY = settings.EXOTEL_API_TOKEN = ""
-        with caplog.at_level(logging.WARNING, logger="calls.services"):
+        with caplog.at_level(logging.WARNING, logger="calls.call_details_services"):
             first = run(django_capture_on_commit_callbacks)
             second = run(django_capture_on_commit_callbacks)
         assert first["without_credentials"] == second["without_credentials"] == 1
