@@ -140,22 +140,8 @@ def exotel_calls_fetch_missing(*, now: datetime | None = None) -> CallDetailsRes
 
     now = now or timezone.now()
     result = CallDetailsResult()
-    grace = timedelta(minutes=settings.CALL_RECONCILE_GRACE_MINUTES)
-    retry = timedelta(minutes=settings.EXOTEL_CALL_DETAILS_RETRY_MINUTES)
-    calls = list(
-        MobileAppCall.objects.filter(
-            status=AppCallStatus.PROCESSING,
-            exotel_call__isnull=True,
-            end_time__lt=now - grace,
-            start_time__gte=now - timedelta(days=settings.EXOTEL_CALL_DETAILS_LOOKBACK_DAYS),
-            exotel_lookups__lt=settings.EXOTEL_CALL_DETAILS_MAX_LOOKUPS,
-        )
-        .filter(Q(exotel_looked_up_at__isnull=True) | Q(exotel_looked_up_at__lt=now - retry))
-        .select_related("seller__agency")
-        .order_by("start_time")[:CALL_DETAILS_BATCH]
-    )
     by_agency: dict[uuid.UUID, list[MobileAppCall]] = defaultdict(list)
-    for call in calls:
+    for call in _calls_to_look_up(now=now):
         by_agency[call.seller.agency_id].append(call)
     agent_numbers = agency_agent_numbers(agency_ids=list(by_agency))
     tolerance = timedelta(seconds=settings.CALL_MATCH_TOLERANCE_SECONDS)
@@ -198,6 +184,24 @@ def exotel_calls_fetch_missing(*, now: datetime | None = None) -> CallDetailsRes
             break
         result.requests += client.requests_made
     return result
+
+
+def _calls_to_look_up(*, now: datetime) -> list[MobileAppCall]:
+    """Answered app calls past the grace period with no Exotel call, due for a look-up."""
+    grace = timedelta(minutes=settings.CALL_RECONCILE_GRACE_MINUTES)
+    retry = timedelta(minutes=settings.EXOTEL_CALL_DETAILS_RETRY_MINUTES)
+    return list(
+        MobileAppCall.objects.filter(
+            status=AppCallStatus.PROCESSING,
+            exotel_call__isnull=True,
+            end_time__lt=now - grace,
+            start_time__gte=now - timedelta(days=settings.EXOTEL_CALL_DETAILS_LOOKBACK_DAYS),
+            exotel_lookups__lt=settings.EXOTEL_CALL_DETAILS_MAX_LOOKUPS,
+        )
+        .filter(Q(exotel_looked_up_at__isnull=True) | Q(exotel_looked_up_at__lt=now - retry))
+        .select_related("seller__agency")
+        .order_by("start_time")[:CALL_DETAILS_BATCH]
+    )
 
 
 def _call_details_ingest(
