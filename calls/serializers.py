@@ -11,6 +11,7 @@ from calls.models import CallType
 from chirpworks.exceptions import ApplicationError, first_error_message
 from chirpworks.phones import InvalidPhoneNumber, phone_parse
 from chirpworks.timeframes import MAX_DATE, MIN_DATE, within_date_bounds
+from sellers.models import Seller
 
 
 class SecondsField(serializers.Field):
@@ -180,7 +181,7 @@ class AppCallItemValidator:
         return attrs
 
 
-def app_call_items_validate(*, seller, items: list) -> list[dict]:
+def app_call_items_validate(*, seller: Seller, items: list) -> list[dict]:
     """A sync batch's items as ``calls.sync_services.app_calls_sync`` stores them, in order.
 
     Any invalid item rejects the whole batch (400, each bad item with its index and reason).
