@@ -6,7 +6,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from agencies.book_services import buyer_restore, buyers_merge
+from agencies.deletion_services import buyer_restore
+from agencies.merge_services import buyers_merge
 from agencies.models import Agency, Buyer, BuyerMerge, BuyerNote, BuyerPhone, BuyerTag
 from agencies.services import agency_rotate_webhook_secret
 from chirpworks.admin_display import pretty_json

@@ -1,19 +1,20 @@
-"""Writes on the buyer book: lifecycle, tags, notes, enrichment, soft delete, merge.
+"""Writes on the buyer book: lifecycle, tags, notes, enrichment.
 
-Every write to a buyer goes through ``_save``: the buyer's ``HistoricalBuyer`` row
-(django-simple-history) records who (``history_user``; the analysis, a worker or the system
-have none), when, and the whole row, so the audit trail shows each write's fields before and
-after. Its ``history_change_reason`` is ``"<action>|<actor kind>|<detail>"`` (``AUDIT_ACTIONS``).
+Soft delete, restore and purge are ``agencies.deletion_services``; merges are
+``agencies.merge_services``. Every write to a buyer goes through ``buyer_save_audited``: the
+buyer's ``HistoricalBuyer`` row (django-simple-history) records who (``history_user``; the
+analysis, a worker or the system have none), when, and the whole row, so the audit trail shows
+each write's fields before and after. Its ``history_change_reason`` is
+``"<action>|<actor kind>|<detail>"`` (``AUDIT_ACTIONS``).
 """
 
 import logging
 import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from agencies.buyer_search_cache import buyer_search_cache_invalidate
@@ -22,17 +23,14 @@ from agencies.models import (
     Agency,
     Buyer,
     BuyerLifecycleChange,
-    BuyerMerge,
     BuyerNote,
-    BuyerPhone,
     BuyerTag,
     Lifecycle,
     LifecycleCause,
     NoteKind,
 )
-from agencies.selectors import buyers_route
-from chirpworks.exceptions import ApplicationError, ConflictError
-from chirpworks.signals import buyers_merged_send, buyers_visibility_changed
+from chirpworks.exceptions import ApplicationError
+from chirpworks.signals import buyers_visibility_changed
 from sellers.models import Seller
 
 if TYPE_CHECKING:  # agencies sit below meetings: a note's FK reaches Meeting by its string name
@@ -71,7 +69,6 @@ DEAL_STAGE_LIFECYCLE = {
 DORMANT_FROM = (Lifecycle.LEAD, Lifecycle.PROSPECT, Lifecycle.NEGOTIATING)
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 50
-MAX_MERGE = 20
 EDITABLE_FIELDS = ("name", "email", "company_name")
 
 
@@ -79,9 +76,9 @@ def _actor_kind(actor: Seller | None, default: str) -> str:
     return "user" if actor is not None else default
 
 
-def _save(
-    buyer: Buyer,
+def buyer_save_audited(
     *,
+    buyer: Buyer,
     action: str,
     actor: Seller | None = None,
     actor_kind: str = "system",
@@ -100,18 +97,16 @@ def tag_normalise(name: str) -> str:
     return " ".join(str(name).split()).casefold()
 
 
-# --- Lifecycle -------------------------------------------------------------------------------
-
-
-def _transition(
-    buyer: Buyer,
+def buyer_lifecycle_transition(
     *,
+    buyer: Buyer,
     to_state: str,
     cause: str,
     actor: Seller | None = None,
     meeting_id: uuid.UUID | None = None,
     save: bool = True,
 ) -> bool:
+    """Move ``buyer`` to ``to_state`` with its lifecycle change row; False when it is there."""
     if buyer.lifecycle == to_state:
         return False
     BuyerLifecycleChange.objects.create(
@@ -128,8 +123,8 @@ def _transition(
     if save:
         actor_kind = {LifecycleCause.ANALYSIS: "analysis"}.get(cause, "system")
         detail = f"meeting {meeting_id}" if meeting_id else to_state
-        _save(
-            buyer,
+        buyer_save_audited(
+            buyer=buyer,
             action="lifecycle",
             actor=actor,
             actor_kind=actor_kind,
@@ -177,8 +172,8 @@ def buyer_lifecycle_from_meeting(
         return False
     moved = False
     if buyer.lifecycle == Lifecycle.DORMANT:
-        moved = _transition(
-            buyer,
+        moved = buyer_lifecycle_transition(
+            buyer=buyer,
             to_state=_state_before_dormancy(buyer),
             cause=LifecycleCause.SYSTEM,
             meeting_id=meeting_id,
@@ -187,8 +182,8 @@ def buyer_lifecycle_from_meeting(
     target = lifecycle_target(current=buyer.lifecycle, deal_stage=deal_stage)
     if target is not None:
         moved = (
-            _transition(
-                buyer,
+            buyer_lifecycle_transition(
+                buyer=buyer,
                 to_state=target,
                 cause=LifecycleCause.ANALYSIS,
                 meeting_id=meeting_id,
@@ -225,13 +220,10 @@ def buyers_mark_dormant(*, now: datetime | None = None, dry_run: bool = False) -
             with transaction.atomic():
                 locked = Buyer.objects.select_for_update().get(pk=buyer.pk)
                 if locked.lifecycle in DORMANT_FROM:
-                    changed += _transition(
-                        locked, to_state=Lifecycle.DORMANT, cause=LifecycleCause.SYSTEM
+                    changed += buyer_lifecycle_transition(
+                        buyer=locked, to_state=Lifecycle.DORMANT, cause=LifecycleCause.SYSTEM
                     )
     return changed
-
-
-# --- Profile edits, tags ----------------------------------------------------------------------
 
 
 def _tags_resolve(*, agency: Agency, names: list[str]) -> list[BuyerTag]:
@@ -246,7 +238,8 @@ def _tags_resolve(*, agency: Agency, names: list[str]) -> list[BuyerTag]:
     return list(BuyerTag.objects.filter(agency=agency, name__in=wanted).order_by("name"))
 
 
-def _tags_set(buyer: Buyer, tags: list[BuyerTag]) -> bool:
+def buyer_tags_set(*, buyer: Buyer, tags: list[BuyerTag]) -> bool:
+    """Set ``buyer``'s tags and their denormalised names (unsaved); False when unchanged."""
     names = [tag.name for tag in tags]
     if names == list(buyer.tag_names or []):
         return False
@@ -285,12 +278,12 @@ def buyer_update(*, actor: Seller, buyer: Buyer, data: dict[str, Any]) -> Buyer:
             )
         if "tags" in data:
             tags = _tags_resolve(agency=buyer.agency, names=data["tags"])
-            if _tags_set(buyer, tags):
+            if buyer_tags_set(buyer=buyer, tags=tags):
                 changed.append("tag_names")
         lifecycle = data.get("lifecycle")
         if lifecycle and lifecycle != buyer.lifecycle:
-            _transition(
-                buyer, to_state=lifecycle, cause=LifecycleCause.USER, actor=actor, save=False
+            buyer_lifecycle_transition(
+                buyer=buyer, to_state=lifecycle, cause=LifecycleCause.USER, actor=actor, save=False
             )
             changed += ["lifecycle", "lifecycle_cause", "lifecycle_changed_at"]
         elif lifecycle and buyer.lifecycle_cause != LifecycleCause.USER:
@@ -299,16 +292,15 @@ def buyer_update(*, actor: Seller, buyer: Buyer, data: dict[str, Any]) -> Buyer:
             changed.append("lifecycle_cause")
         if changed:
             action = "tags" if changed == ["tag_names"] else "edit"
-            _save(buyer, action=action, actor=actor, detail=",".join(changed), fields=changed)
+            buyer_save_audited(
+                buyer=buyer, action=action, actor=actor, detail=",".join(changed), fields=changed
+            )
     if changed:
         buyer_search_cache_invalidate(agency_id=buyer.agency_id)
     return buyer
 
 
-# --- Notes -----------------------------------------------------------------------------------
-
-
-def _note_create(
+def buyer_note_create(
     *,
     buyer: Buyer,
     text: str,
@@ -316,6 +308,7 @@ def _note_create(
     meeting: "Meeting | None" = None,
     kind: str = NoteKind.NOTE,
 ) -> BuyerNote:
+    """Store a note on ``buyer`` (locked by the caller) and stamp the buyer's last note."""
     note = BuyerNote(
         agency_id=buyer.agency_id,
         buyer=buyer,
@@ -328,7 +321,9 @@ def _note_create(
     note.save()
     buyer.last_note_at = note.created_at
     detail = f"meeting {meeting.pk}" if meeting else str(note.pk)
-    _save(buyer, action="note", actor=author, detail=detail, fields=["last_note_at"])
+    buyer_save_audited(
+        buyer=buyer, action="note", actor=author, detail=detail, fields=["last_note_at"]
+    )
     return note
 
 
@@ -341,10 +336,7 @@ def buyer_note_add(
         raise ApplicationError("A note needs text", code="empty_note")
     with transaction.atomic():
         buyer = Buyer.objects.select_for_update().get(pk=buyer.pk)
-        return _note_create(buyer=buyer, text=text, author=actor, meeting=meeting)
-
-
-# --- Enrichment from the analysis ------------------------------------------------------------
+        return buyer_note_create(buyer=buyer, text=text, author=actor, meeting=meeting)
 
 
 def buyer_enrich_from_analysis(
@@ -393,258 +385,11 @@ def buyer_enrich_from_analysis(
     return changed
 
 
-# --- Soft delete, restore, purge -------------------------------------------------------------
-
-
-def _reindex_buyer_world(buyer_ids: list[uuid.UUID], phones: list[str]) -> None:
+def buyers_visibility_announce(*, buyer_ids: list[uuid.UUID], phones: list[str]) -> None:
     """Re-index what search shows of these buyers: profiles, meetings, actions, app calls."""
     buyers_visibility_changed.send(Buyer, buyer_ids=buyer_ids, phones=phones)
 
 
-def _phones_of(buyer: Buyer) -> list[str]:
+def buyer_phones(*, buyer: Buyer) -> list[str]:
+    """The buyer's number and its alternates."""
     return [buyer.phone, *buyer.alternate_phones.values_list("phone", flat=True)]
-
-
-def buyer_soft_delete(*, actor: Seller, buyer: Buyer) -> Buyer:
-    """Hide the buyer everywhere (lists, search, analytics); everything is kept for a restore."""
-    with transaction.atomic():
-        buyer = Buyer.objects.select_for_update().get(pk=buyer.pk)
-        if buyer.deleted_at is not None:
-            return buyer
-        buyer.deleted_at = timezone.now()
-        buyer.deleted_by = actor
-        _save(buyer, action="delete", actor=actor, fields=["deleted_at", "deleted_by"])
-        _reindex_buyer_world([buyer.pk], _phones_of(buyer))
-    buyer_search_cache_invalidate(agency_id=buyer.agency_id)
-    return buyer
-
-
-def buyer_restore(
-    *, actor: Seller | None, buyer: Buyer, note: str = "", lock: bool = True
-) -> Buyer:
-    """Bring a deleted buyer back, with all its calls, actions and notes; a merged-away buyer
-    cannot be (its calls now belong to the buyer it was merged into)."""
-    with transaction.atomic():
-        if lock:
-            buyer = Buyer.objects.select_for_update().get(pk=buyer.pk)
-        if buyer.merged_into_id is not None:
-            raise ConflictError(
-                "This buyer was merged into another and cannot be restored", code="buyer_merged"
-            )
-        if buyer.deleted_at is None:
-            return buyer
-        buyer.deleted_at = None
-        buyer.deleted_by = None
-        _save(
-            buyer,
-            action="restore",
-            actor=actor,
-            detail="new call" if note else "",
-            fields=["deleted_at", "deleted_by"],
-        )
-        if note:
-            _note_create(buyer=buyer, text=note, author=None, kind=NoteKind.SYSTEM)
-        _reindex_buyer_world([buyer.pk], _phones_of(buyer))
-    buyer_search_cache_invalidate(agency_id=buyer.agency_id)
-    return buyer
-
-
-def buyers_restore_by_call(*, buyers: list[Buyer]) -> None:
-    """Deleted buyers a new call came from are back, each with a note saying so."""
-    when = timezone.localtime().strftime("%Y-%m-%d %H:%M")
-    for buyer in buyers:
-        if buyer.deleted_at is not None and buyer.merged_into_id is None:
-            buyer_restore(
-                actor=None, buyer=buyer, note=f"Restored: a new call from this number on {when}."
-            )
-            logger.info("Buyer %s restored by a new call", buyer.pk)
-
-
-@dataclass(frozen=True)
-class PurgeResult:
-    buyers: int
-    meetings: int
-
-
-def buyers_purge_deleted(*, older_than: datetime, dry_run: bool = False) -> PurgeResult:
-    """Delete for good the buyers deleted (or merged away) before ``older_than``, with their
-    calls, actions and notes; their audit rows stay."""
-    buyers = Buyer.objects.filter(deleted_at__lt=older_than)
-    ids = list(buyers.values_list("pk", flat=True))
-    meetings = (
-        Buyer.objects.filter(pk__in=ids).aggregate(meetings=Count("meetings"))["meetings"]
-        if ids
-        else 0
-    )
-    if dry_run or not ids:
-        return PurgeResult(len(ids), meetings)
-    for start in range(0, len(ids), 200):
-        batch = ids[start : start + 200]
-        with transaction.atomic():
-            for buyer in Buyer.objects.filter(pk__in=batch, deleted_at__lt=older_than):
-                buyer._history_user = None
-                buyer._change_reason = "purge|system|retention"
-                buyer.delete()
-    return PurgeResult(len(ids), meetings)
-
-
-# --- Routing calls to buyers (find-or-create) ------------------------------------------------
-
-
-def buyers_lock_routed(*, buyers: dict[tuple, Buyer]) -> dict[tuple, Buyer]:
-    """Lock the routed buyers (in id order) for the caller's transaction, and route again any
-    that a merge absorbed meanwhile: a call resolved while a merge of its number runs ends on
-    the kept buyer. No-op outside PostgreSQL (SQLite has one writer at a time)."""
-    if connection.vendor != "postgresql" or not buyers or not connection.in_atomic_block:
-        return buyers
-    for _ in range(3):
-        ids = sorted({b.pk for b in buyers.values()})
-        locked = {
-            b.pk: b
-            for b in Buyer.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")
-        }
-        moved = {key for key, b in buyers.items() if locked[b.pk].merged_into_id}
-        buyers = {key: locked[b.pk] for key, b in buyers.items()}
-        if not moved:
-            return buyers
-        rerouted = buyers_route(
-            agency_ids={key[0] for key in moved}, phones={key[1] for key in moved}
-        )
-        buyers.update({key: rerouted[key] for key in moved if key in rerouted})
-    return buyers
-
-
-# --- Merge -----------------------------------------------------------------------------------
-
-
-def _snapshot(buyer: Buyer) -> dict[str, Any]:
-    return {
-        "id": str(buyer.pk),
-        "phone": buyer.phone,
-        "name": buyer.name,
-        "email": buyer.email,
-        "company_name": buyer.company_name,
-        "lifecycle": buyer.lifecycle,
-        "tag_names": buyer.tag_names,
-        "profile": buyer.profile,
-        "created_by": str(buyer.created_by_id) if buyer.created_by_id else None,
-        "last_contacted_at": buyer.last_contacted_at.isoformat()
-        if buyer.last_contacted_at
-        else None,
-    }
-
-
-def buyers_merge(*, actor: Seller | None, keep: Buyer, merge: list[Buyer]) -> BuyerMerge:
-    """Absorb ``merge`` into ``keep`` in one transaction (the caller checked who may).
-
-    Meetings, actions, notes, lifecycle history, tags, alternate numbers and search documents
-    move to the kept buyer; app calls follow their numbers, which become the kept buyer's
-    alternates. Blank fields of the kept buyer are filled from the absorbed ones. Each absorbed
-    buyer stays as a deleted row pointing at the kept one (``merged_into``), so its number, its
-    audit rows and a concurrent call resolved to it all lead to the kept buyer.
-    """
-    merge_ids = sorted({b.pk for b in merge} - {keep.pk})
-    if not merge_ids:
-        raise ApplicationError("Nothing to merge", code="nothing_to_merge")
-    with transaction.atomic():
-        # One lock order for every merge and every call sync (id order): no deadlock.
-        locked = {
-            b.pk: b
-            for b in Buyer.objects.select_for_update()
-            .filter(pk__in=[keep.pk, *merge_ids])
-            .order_by("pk")
-        }
-        kept = locked.get(keep.pk)
-        absorbed = [locked[pk] for pk in merge_ids if pk in locked]
-        if kept is None or len(absorbed) != len(merge_ids):
-            raise ConflictError("A buyer changed during the merge; try again", code="merge_stale")
-        if any(b.deleted_at is not None for b in [kept, *absorbed]):
-            raise ConflictError("Deleted buyers cannot be merged", code="buyer_deleted")
-        if any(b.agency_id != kept.agency_id for b in absorbed):
-            raise ApplicationError("Buyers of different agencies", code="agency_mismatch")
-
-        elsewhere = buyers_merged_send(
-            sender=Buyer, agency_id=kept.agency_id, kept_id=kept.pk, merged_ids=merge_ids
-        )
-        moved = {
-            "meetings": elsewhere.get("meetings", 0),
-            "actions": elsewhere.get("actions", 0),
-            "notes": BuyerNote.objects.filter(buyer_id__in=merge_ids).update(buyer=kept),
-            "lifecycle_changes": BuyerLifecycleChange.objects.filter(buyer_id__in=merge_ids).update(
-                buyer=kept
-            ),
-            "search_documents": elsewhere.get("search_documents", 0),
-        }
-        BuyerPhone.objects.filter(buyer_id__in=merge_ids).update(buyer=kept)
-        BuyerPhone.objects.bulk_create(
-            [BuyerPhone(agency_id=kept.agency_id, buyer=kept, phone=b.phone) for b in absorbed],
-            ignore_conflicts=True,
-        )
-        BuyerMerge.objects.filter(kept_id__in=merge_ids).update(kept=kept)
-
-        tag_ids = set(
-            Buyer.tags.through.objects.filter(buyer_id__in=[kept.pk, *merge_ids]).values_list(
-                "buyertag_id", flat=True
-            )
-        )
-        _tags_set(kept, list(BuyerTag.objects.filter(pk__in=tag_ids).order_by("name")))
-        for name in EDITABLE_FIELDS:
-            if not getattr(kept, name):
-                setattr(
-                    kept, name, next((getattr(b, name) for b in absorbed if getattr(b, name)), "")
-                )
-        profile = dict(kept.profile or {})
-        for buyer in absorbed:
-            for name, entry in (buyer.profile or {}).items():
-                profile.setdefault(name, entry)
-        kept.profile = profile
-        kept.created_by_id = kept.created_by_id or next(
-            (b.created_by_id for b in absorbed if b.created_by_id), None
-        )
-        latest = max(
-            [kept, *absorbed], key=lambda b: b.last_contacted_at or datetime.min.replace(tzinfo=UTC)
-        )
-        if latest.last_contacted_at and latest is not kept:
-            kept.last_contacted_at = latest.last_contacted_at
-            kept.last_contacted_by_id = latest.last_contacted_by_id
-        furthest = max([kept, *absorbed], key=lambda b: LIFECYCLE_RANK.get(b.lifecycle, -1))
-        if LIFECYCLE_RANK.get(furthest.lifecycle, -1) > LIFECYCLE_RANK.get(kept.lifecycle, -1):
-            _transition(
-                kept,
-                to_state=furthest.lifecycle,
-                cause=LifecycleCause.MERGE,
-                actor=actor,
-                save=False,
-            )
-        for list_field in ("risks", "key_highlights", "products_discussed"):
-            combined = list(getattr(kept, list_field) or [])
-            for buyer in absorbed:
-                combined += [i for i in getattr(buyer, list_field) or [] if i not in combined]
-            setattr(kept, list_field, combined[:20])
-
-        record = BuyerMerge.objects.create(
-            agency_id=kept.agency_id,
-            kept=kept,
-            merged_ids=[str(pk) for pk in merge_ids],
-            actor=actor,
-            snapshot=[_snapshot(b) for b in absorbed],
-            moved=moved,
-        )
-        now = timezone.now()
-        for buyer in absorbed:
-            buyer.merged_into = kept
-            buyer.deleted_at = now
-            buyer.deleted_by = actor
-            buyer.tags.clear()
-            buyer.tag_names = []
-            _save(
-                buyer,
-                action="merged",
-                actor=actor,
-                detail=f"into {kept.pk}",
-                fields=["merged_into", "deleted_at", "deleted_by", "tag_names"],
-            )
-        _save(kept, action="merge", actor=actor, detail=f"merge {record.pk}")
-        _reindex_buyer_world([kept.pk, *merge_ids], [b.phone for b in absorbed])
-    buyer_search_cache_invalidate(agency_id=kept.agency_id)
-    return record

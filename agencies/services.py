@@ -6,12 +6,10 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from agencies.book_services import (
-    buyer_enrich_from_analysis,
-    buyers_lock_routed,
-    buyers_restore_by_call,
-)
+from agencies.book_services import buyer_enrich_from_analysis
 from agencies.buyer_search_cache import buyer_search_cache_invalidate
+from agencies.deletion_services import buyers_restore_by_call
+from agencies.merge_services import buyers_lock_routed
 from agencies.models import Agency, Buyer, BuyerPhone, generate_webhook_secret
 from agencies.selectors import buyers_route
 from chirpworks.bulk import bulk_history_insert, bulk_insert, bulk_update_rows

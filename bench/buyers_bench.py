@@ -180,7 +180,7 @@ def bench_merges(agency, admin, sellers, merges: int) -> list[tuple[float, int, 
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from agencies.book_services import buyers_merge
+    from agencies.merge_services import buyers_merge
     from agencies.models import Buyer
 
     results = []

@@ -6,7 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from calls import selectors, services
+from calls import exotel_services, selectors, sync_services
 from calls.serializers import (
     AppCallSyncErrorSerializer,
     AppCallSyncOutputSerializer,
@@ -14,6 +14,7 @@ from calls.serializers import (
     ExotelWebhookOutputSerializer,
     LastSyncedInputSerializer,
     LastSyncedOutputSerializer,
+    app_call_items_validate,
     exotel_params,
 )
 from chirpworks.exceptions import ApplicationError
@@ -46,7 +47,8 @@ class AppCallRecordsApi(APIView):
                 code="invalid",
                 extra={"created": 0, "duplicate": 0, "rejected": 0, "results": []},
             )
-        result = services.app_calls_sync(seller=request.user, items=request.data)
+        calls = app_call_items_validate(seller=request.user, items=request.data)
+        result = sync_services.app_calls_sync(seller=request.user, calls=calls)
         body = {
             "message": "Mobile app call records processed successfully.",
             "created": result.created,
@@ -138,7 +140,12 @@ class ExotelRecordingWebhookApi(APIView):
         key = request.headers.get("X-Exotel-Key") or request.query_params.get("key", "")
         body = request.data if hasattr(request.data, "items") else {}
         params = exotel_params(query=request.query_params, body=body)
-        result = services.exotel_call_ingest(key=key, params=params)
+        agency = exotel_services.exotel_agency_for_key(key=key)  # 403 before params are read
+        data = ExotelWebhookInputSerializer(data=params)
+        data.is_valid(raise_exception=True)
+        result = exotel_services.exotel_call_ingest_for_agency(
+            agency=agency, params={**params, **data.validated_data}
+        )
         body = {"call_sid": result.call.call_sid, "status": result.call.status}
         if not result.seller_known:
             body["message"] = "Exotel call record stored; no seller has this phone number yet."

@@ -16,6 +16,11 @@ from chirpworks.phones import InvalidPhoneNumber, phone_parse
 from chirpworks.timeframes import within_date_bounds
 from sellers.models import Seller
 
+CALL_SID_PATTERN = r"\A[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z"
+# No phone call lasts a day; anything longer is a bad value (1e308, 2**63 would overflow the
+# time arithmetic or the database's integer column).
+MAX_CALL_SECONDS = 24 * 3600
+
 EXOTEL_STATUS_MAP = {
     "completed": ExotelStatus.COMPLETED,
     "complete": ExotelStatus.COMPLETED,

@@ -4,7 +4,7 @@ from chirpworks.health import backlog_register
 
 
 def overdue_recordings() -> int:
-    from calls.services import exotel_recordings_overdue
+    from calls.selectors import exotel_recordings_overdue
 
     return exotel_recordings_overdue().count()
 

@@ -1,8 +1,10 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import Max
+from django.conf import settings
+from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
 
-from calls.models import MobileAppCall
+from calls.models import ExotelCall, MobileAppCall, RecordingStatus
 from chirpworks.exceptions import ForbiddenError
 from chirpworks.phones import InvalidPhoneNumber, phone_parse
 from sellers.models import Seller
@@ -34,3 +36,26 @@ def call_last_synced(
     if meeting_latest is None or (app_latest is not None and app_latest >= meeting_latest):
         return "mobile_app_call", app_latest
     return "meeting", meeting_latest
+
+
+def exotel_recordings_unsent(*, now: datetime | None = None) -> QuerySet[ExotelCall]:
+    """Pending downloads the queue does not hold: never sent (broker down) past a short grace,
+    or sent more than OUTBOX_RESEND_AFTER ago and still pending (the message was lost)."""
+    now = now or timezone.now()
+    grace = now - timedelta(seconds=settings.OUTBOX_UNSENT_GRACE)
+    stale = now - timedelta(seconds=settings.OUTBOX_RESEND_AFTER)
+    return ExotelCall.objects.filter(
+        Q(recording_queued_at__isnull=True, updated_at__lt=grace)
+        | Q(recording_queued_at__lt=stale),
+        recording_status=RecordingStatus.PENDING,
+    ).exclude(recording_url="")
+
+
+def exotel_recordings_overdue(*, now: datetime | None = None) -> QuerySet[ExotelCall]:
+    """Pending downloads older than HEALTH_OVERDUE_AFTER (counted from when the last was due)."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.HEALTH_OVERDUE_AFTER)
+    return ExotelCall.objects.filter(
+        Q(recording_queued_at__lt=cutoff)
+        | Q(recording_queued_at__isnull=True, updated_at__lt=cutoff),
+        recording_status=RecordingStatus.PENDING,
+    )

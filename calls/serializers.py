@@ -6,14 +6,12 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from calls.exotel_parsing import CALL_SID_PATTERN, MAX_CALL_SECONDS
 from calls.models import CallType
+from chirpworks.exceptions import ApplicationError, first_error_message
 from chirpworks.phones import InvalidPhoneNumber, phone_parse
 from chirpworks.timeframes import MAX_DATE, MIN_DATE, within_date_bounds
-
-CALL_SID_PATTERN = r"\A[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z"
-# No phone call lasts a day; anything longer is a bad value (1e308, 2**63 would overflow the
-# time arithmetic or the database's integer column).
-MAX_CALL_SECONDS = 24 * 3600
+from sellers.models import Seller
 
 
 class SecondsField(serializers.Field):
@@ -181,6 +179,47 @@ class AppCallItemValidator:
                 except serializers.ValidationError:
                     return None
         return attrs
+
+
+def app_call_items_validate(*, seller: Seller, items: list) -> list[dict]:
+    """A sync batch's items as ``calls.sync_services.app_calls_sync`` stores them, in order.
+
+    Any invalid item rejects the whole batch (400, each bad item with its index and reason).
+    """
+    # One validator for the batch: building a serializer per item costs more than validating it.
+    validate = AppCallItemValidator(seller=seller, agency=seller.agency)
+    calls: list[dict] = []
+    rejected: list[dict] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            rejected.append(
+                {
+                    "index": index,
+                    "appCallId": None,
+                    "status": "rejected",
+                    "reason": "each item must be an object",
+                }
+            )
+            continue
+        try:
+            calls.append(validate(item))
+        except serializers.ValidationError as exc:
+            app_call_id = item.get("appCallId")
+            rejected.append(
+                {
+                    "index": index,
+                    "appCallId": None if app_call_id is None else str(app_call_id),
+                    "status": "rejected",
+                    "reason": first_error_message(exc.detail),
+                }
+            )
+    if rejected:
+        raise ApplicationError(
+            f"{len(rejected)} of {len(items)} call records are invalid; nothing was saved",
+            code="invalid_call_records",
+            extra={"created": 0, "duplicate": 0, "rejected": len(rejected), "results": rejected},
+        )
+    return calls
 
 
 def buyer_number_clean(value: str, *, region: str) -> str:

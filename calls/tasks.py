@@ -7,15 +7,15 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from calls.recordings import RecordingDownloadError
-from calls.services import (
-    calls_cleanup_unmatched,
-    exotel_calls_fetch_missing,
+from calls.call_details_services import exotel_calls_fetch_missing
+from calls.recording_services import (
     exotel_recording_download,
     exotel_recording_mark_failed,
     exotel_recordings_mark_queued,
     exotel_recordings_sweep,
 )
+from calls.recordings import RecordingDownloadError
+from calls.services import calls_cleanup_unmatched
 
 logger = logging.getLogger(__name__)
 

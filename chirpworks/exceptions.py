@@ -89,16 +89,16 @@ def error_body(message: str, code: str, **extra: Any) -> dict[str, Any]:
     return {"error": message, "code": code, **extra}
 
 
-def _first_message(detail: Any) -> str:
+def first_error_message(detail: Any) -> str:
     """The first human message of a DRF error detail, prefixed with its field name."""
     if isinstance(detail, dict):
         for field, value in detail.items():
-            message = _first_message(value)
+            message = first_error_message(value)
             if field in ("non_field_errors", "detail"):
                 return message
             return f"{field}: {message}"
     if isinstance(detail, list) and detail:
-        return _first_message(detail[0])
+        return first_error_message(detail[0])
     return str(detail)
 
 
@@ -165,7 +165,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         headers["Retry-After"] = str(int(exc.wait))
 
     if isinstance(exc, exceptions.ValidationError):
-        body = error_body(_first_message(exc.detail), "invalid", details=_as_plain(exc.detail))
+        body = error_body(first_error_message(exc.detail), "invalid", details=_as_plain(exc.detail))
     elif isinstance(exc, BudgetThrottled):
         body = error_body(str(exc.default_detail), exc.default_code, rate_limit=exc.rate_limit)
     elif isinstance(exc, exceptions.Throttled):
@@ -176,7 +176,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
             code = str(exc.detail["code"])
         elif not isinstance(code, str):
             code = exc.default_code
-        body = error_body(_first_message(exc.detail), code)
+        body = error_body(first_error_message(exc.detail), code)
 
     if exc.status_code == status.HTTP_401_UNAUTHORIZED:
         body["msg"] = body["error"]

@@ -4,12 +4,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from actions import selectors as action_selectors
-from agencies import book_services, services
+from agencies import book_services, deletion_services, merge_services, services
 from chirpworks.pagination import Page, PagePagination
 from chirpworks.phones import phone_denorm
 from chirpworks.schema import error_responses
 from chirpworks.views import AgencyAPIView
-from insights import book_selectors
+from insights import (
+    book_audit_selectors,
+    book_duplicate_selectors,
+    book_selectors,
+    book_timeline_selectors,
+)
 from insights import buyer_selectors as selectors
 from insights.buyer_serializers import (
     AuditOutputSerializer,
@@ -117,7 +122,7 @@ class BuyerProfileApi(AgencyAPIView):
     )
     def delete(self, request: Request, buyer_id) -> Response:
         buyer = book_selectors.buyer_get_deletable(actor=request.user, buyer_id=buyer_id)
-        buyer = book_services.buyer_soft_delete(actor=request.user, buyer=buyer)
+        buyer = deletion_services.buyer_soft_delete(actor=request.user, buyer=buyer)
         body = {"id": buyer.pk, "deleted": True, "deleted_at": buyer.deleted_at}
         return Response(BuyerStateOutputSerializer(body).data)
 
@@ -296,7 +301,7 @@ class BuyerTimelineApi(AgencyAPIView):
         query.is_valid(raise_exception=True)
         number, limit = query.validated_data["page"], query.validated_data["limit"]
         buyer = selectors.buyer_get_for(actor=request.user, buyer_id=buyer_id)
-        events, total = book_selectors.buyer_timeline(
+        events, total = book_timeline_selectors.buyer_timeline(
             actor=request.user, buyer=buyer, number=number, limit=limit
         )
         page = Page(items=events, number=number, limit=limit, total_count=total)
@@ -317,7 +322,9 @@ class BuyerHistoryApi(AgencyAPIView):
         query.is_valid(raise_exception=True)
         number, limit = query.validated_data["page"], query.validated_data["limit"]
         buyer = book_selectors.buyer_get_auditable(actor=request.user, buyer_id=buyer_id)
-        rows, total = book_selectors.buyer_audit_trail(buyer=buyer, number=number, limit=limit)
+        rows, total = book_audit_selectors.buyer_audit_trail(
+            buyer=buyer, number=number, limit=limit
+        )
         page = Page(items=rows, number=number, limit=limit, total_count=total)
         body = {"buyer_id": buyer.pk, "history": rows, "pagination": page.meta()}
         return Response(AuditOutputSerializer(body).data)
@@ -331,7 +338,7 @@ class BuyerRestoreApi(AgencyAPIView):
     )
     def post(self, request: Request, buyer_id) -> Response:
         buyer = book_selectors.buyer_get_restorable(actor=request.user, buyer_id=buyer_id)
-        buyer = book_services.buyer_restore(actor=request.user, buyer=buyer)
+        buyer = deletion_services.buyer_restore(actor=request.user, buyer=buyer)
         body = {"id": buyer.pk, "deleted": False, "deleted_at": None}
         return Response(BuyerStateOutputSerializer(body).data)
 
@@ -341,7 +348,7 @@ class BuyerDuplicatesApi(AgencyAPIView):
 
     @extend_schema(tags=["buyers"], responses={200: DuplicatesOutputSerializer, **ERRORS})
     def get(self, request: Request) -> Response:
-        groups = book_selectors.buyer_duplicates(actor=request.user)
+        groups = book_duplicate_selectors.buyer_duplicates(actor=request.user)
         return Response(DuplicatesOutputSerializer({"groups": groups}).data)
 
 
@@ -361,7 +368,7 @@ class BuyerMergeApi(AgencyAPIView):
             keep_id=data.validated_data["keep_id"],
             merge_ids=data.validated_data["merge_ids"],
         )
-        record = book_services.buyers_merge(actor=request.user, keep=keep, merge=merge)
+        record = merge_services.buyers_merge(actor=request.user, keep=keep, merge=merge)
         body = {
             "merge_id": record.pk,
             "kept_id": record.kept_id,

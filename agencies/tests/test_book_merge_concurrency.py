@@ -10,7 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from agencies import services as agency_services
-from agencies.book_services import buyers_merge
+from agencies.merge_services import buyers_merge
 from agencies.models import Buyer
 from meetings.models import Meeting
 from meetings.reconciliation.services import calls_reconcile

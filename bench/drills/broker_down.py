@@ -141,7 +141,8 @@ def phase_down() -> int:
 def phase_up() -> int:
     _common.setup(OUTBOX_UNSENT_GRACE="0")
     log_to_file("broker-down.log")
-    from calls.services import exotel_recordings_sweep, exotel_recordings_unsent
+    from calls.recording_services import exotel_recordings_sweep
+    from calls.selectors import exotel_recordings_unsent
     from chirpworks.celery import app
 
     waiting = exotel_recordings_unsent().count()

@@ -220,7 +220,7 @@ class TestCredentials:
     ):
         settings.EXOTEL_ACCOUNT_SID = ""
         settings.EXOTEL_API_KEY = settings.EXOTEL_API_TOKEN = ""
-        with caplog.at_level(logging.WARNING, logger="calls.services"):
+        with caplog.at_level(logging.WARNING, logger="calls.call_details_services"):
             first = run(django_capture_on_commit_callbacks)
             second = run(django_capture_on_commit_callbacks)
         assert first["without_credentials"] == second["without_credentials"] == 1
@@ -282,3 +282,45 @@ class TestCredentials:
         assert listing.status_code == 200 and b"secret-token-value" not in listing.content
         form = staff_client.get(f"/admin/agencies/agency/{agency.pk}/change/")
         assert form.status_code == 200 and b"secret-token-value" not in form.content
+
+
+ROW_PARAMS = {"CallSid": "lost-1", "From": "+919800000001", "Duration": "88"}
+ROW_VARIANTS = [
+    {},
+    {"CallSid": ' "lost-1" '},
+    {"CallSid": "../etc/passwd"},
+    {"CallSid": ""},
+    {"CallSid": '""'},
+    {"CallSid": "a" * 64},
+    {"CallSid": "a" * 65},
+    {"CallSid": "abc.def_1-2"},
+    {"From": "+91 98000\x0000001"},
+    {"From": "+91\ud800"},
+    {"From": '"+919800000001"', "To": "  0804700000 ", "Status": '"completed"'},
+    {"StartTime": '"2026-11-18 10:00:00"', "EndTime": "", "RecordingUrl": " https://x/y.wav "},
+    {"Duration": "1e9"},
+    {"Duration": "nan"},
+    {"Duration": "abc"},
+    {"Duration": '"86400"'},
+    {"Duration": "86401"},
+    {"Duration": "-5"},
+    {"Duration": ""},
+    {"DialWhomNumber": " +919800000002 ", "Direction": "inbound", "DateCreated": "x"},
+    {"PhoneNumberSid": ' "08047000000" '},
+]
+
+
+@pytest.mark.parametrize("variant", ROW_VARIANTS)
+def test_a_call_details_row_is_held_to_what_the_webhook_serializer_accepts(variant):
+    """The fallback's plain check accepts, trims and refuses exactly as the webhook does."""
+    from calls.call_details_services import _call_details_clean
+    from calls.serializers import ExotelWebhookInputSerializer
+    from chirpworks.exceptions import ApplicationError
+
+    params = {**ROW_PARAMS, **variant}
+    webhook = ExotelWebhookInputSerializer(data=params)
+    if webhook.is_valid():
+        assert _call_details_clean(params) == {**params, **webhook.validated_data}
+    else:
+        with pytest.raises(ApplicationError):
+            _call_details_clean(params)

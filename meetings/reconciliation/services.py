@@ -20,8 +20,8 @@ from django.utils import timezone
 from agencies.models import Buyer
 from agencies.services import buyers_find_or_create_bulk
 from calls.exotel_parsing import TERMINAL_STATUSES, agency_agent_numbers, real_buyer
+from calls.exotel_services import exotel_calls_resolve_sellers
 from calls.models import AppCallStatus, ExotelCall, ExotelStatus, MobileAppCall, RecordingStatus
-from calls.services import exotel_calls_resolve_sellers
 from chirpworks.bulk import bulk_update_rows
 from chirpworks.signals import KIND_MOBILE_CALL, calls_written, entities_changed_send
 from meetings.reconciliation.matching import (

@@ -18,7 +18,7 @@ from kombu.exceptions import OperationalError
 from agencies.models import Buyer
 from calls import tasks as call_tasks
 from calls.models import ExotelCall, MobileAppCall, RecordingStatus
-from calls.services import exotel_recordings_sweep
+from calls.recording_services import exotel_recordings_sweep
 from meetings.job_services import job_requeue_stuck
 from meetings.models import Job, JobStatus
 

@@ -10,7 +10,7 @@ import pytest
 
 from actions.models import ActionStatus
 from actions.services import action_bulk_update_status
-from agencies.book_services import buyers_merge
+from agencies.merge_services import buyers_merge
 from chirpworks.signals import entities_changed
 from meetings.tests.factories import ist, make_action, make_buyer, make_meeting
 from search import embeddings

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from agencies.book_services import buyers_purge_deleted
+from agencies.deletion_services import buyers_purge_deleted
 
 
 class Command(BaseCommand):

@@ -1,12 +1,12 @@
 """Demo data for `make run`: an agency with an admin, a manager with two sellers, and products,
 plus a week of calls placed relative to the moment the command runs (some of them today).
 
-The calls arrive as they do in production: the sellers' app call logs go through
-``app_calls_sync`` and Exotel's webhook events through ``exotel_call_ingest`` (the recording is
-stored from demo/recordings instead of downloaded), then ``calls_reconcile`` turns them into
-meetings and queues the recorded ones for processing by the worker. Some calls are reconciled
-(app log + Exotel recording), some are Exotel-only or app-only (not recorded), some are missed or
-not answered.
+The calls arrive as they do in production: the sellers' app call logs are validated as the
+endpoint does and stored by ``app_calls_sync``, Exotel's webhook events go through
+``exotel_call_ingest`` (the recording is stored from demo/recordings instead of downloaded),
+then ``calls_reconcile`` turns them into meetings and queues the recorded ones for processing
+by the worker. Some calls are reconciled (app log + Exotel recording), some are Exotel-only or
+app-only (not recorded), some are missed or not answered.
 
 Idempotent: running it again changes nothing that already exists; ``--refresh-calls`` deletes the
 demo agency's calls and meetings and places a new week ending today.
@@ -24,9 +24,11 @@ from django.utils import timezone
 
 from agencies.models import Agency, Buyer
 from agencies.services import agency_create
+from calls.exotel_services import exotel_call_ingest
 from calls.models import ExotelCall, MobileAppCall, RecordingStatus
 from calls.recordings import audio_probe
-from calls.services import app_calls_sync, exotel_call_ingest
+from calls.serializers import app_call_items_validate
+from calls.sync_services import app_calls_sync
 from meetings.job_services import job_enqueue
 from meetings.models import Job, JobStatus, Meeting
 from meetings.reconciliation.services import calls_reconcile
@@ -264,7 +266,8 @@ class Command(BaseCommand):
 
         for email, items in app_items.items():
             if items:
-                app_calls_sync(seller=people[email], items=items)
+                calls = app_call_items_validate(seller=people[email], items=items)
+                app_calls_sync(seller=people[email], calls=calls)
         recorded_ids = []
         for params, recording in exotel_events:
             call = exotel_call_ingest(key=agency.exotel_webhook_secret, params=params).call

@@ -5,9 +5,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from agencies.models import Buyer
+from calls.exotel_services import exotel_call_ingest
 from calls.models import CallType, ExotelCall, MobileAppCall, RecordingStatus
-from calls.services import app_calls_sync, exotel_call_ingest
 from calls.tests.conftest import BUYER
+from calls.tests.sync import app_calls_sync
 from meetings.models import Job, JobStatus, Meeting
 from meetings.tests.reconciliation.conftest import reconcile
 

@@ -18,9 +18,10 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from agencies.models import Buyer
+from calls.exotel_services import exotel_call_ingest
 from calls.models import AppCallStatus, ExotelCall, MobileAppCall
-from calls.services import app_calls_sync, exotel_call_ingest
 from calls.tests.conftest import wav_bytes
+from calls.tests.sync import app_calls_sync
 from meetings.models import Job, JobStatus, Meeting
 from meetings.reconciliation.services import calls_reconcile
 
