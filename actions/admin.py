@@ -10,6 +10,16 @@ from chirpworks.admin_display import (
     local_time,
 )
 
+_FROM_THE_ANALYSIS = [
+    "reasoning",
+    "signals_view",
+    "meeting_link",
+    "seller",
+    "buyer",
+    "created_at",
+    "updated_at",
+]
+
 
 @admin.register(Action)
 class ActionAdmin(AgencyTimezoneMixin, IdSearchMixin, admin.ModelAdmin):
@@ -21,31 +31,9 @@ class ActionAdmin(AgencyTimezoneMixin, IdSearchMixin, admin.ModelAdmin):
     id_search_fields = ("pk", "meeting__pk")
     search_help_text = "Title, seller name or email, buyer phone or name; or an action/meeting id."
     date_hierarchy = "due_date"
-    fields = [
-        "title",
-        "type",
-        "status",
-        "due_date",
-        "description",
-        "reasoning",
-        "signals_view",
-        "meeting_link",
-        "seller",
-        "buyer",
-        "created_at",
-        "updated_at",
-    ]
+    fields = ["title", "type", "status", "due_date", "description", *_FROM_THE_ANALYSIS]
     # Who and which meeting come from the analysis; the follow-up itself may be corrected.
-    readonly_fields = [
-        "type",
-        "reasoning",
-        "signals_view",
-        "meeting_link",
-        "seller",
-        "buyer",
-        "created_at",
-        "updated_at",
-    ]
+    readonly_fields = ["type", *_FROM_THE_ANALYSIS]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

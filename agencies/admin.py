@@ -121,6 +121,19 @@ class BuyerPhoneInline(admin.TabularInline):
         return False
 
 
+# Shown at the end of a buyer's page, never hand-edited (deletion, merge, the analysed profile).
+_SHOWN_LAST = [
+    "deleted_at",
+    "deleted_by",
+    "merged_into",
+    "risks_view",
+    "products_view",
+    "highlights_view",
+    "created_at",
+    "updated_at",
+]
+
+
 @admin.register(Buyer)
 class BuyerAdmin(SimpleHistoryAdmin):
     """Buyers, deleted ones included (filter "deleted"); "History" on a buyer's page is its audit
@@ -159,14 +172,7 @@ class BuyerAdmin(SimpleHistoryAdmin):
         "last_contacted_at",
         "last_contacted_by",
         "created_by",
-        "deleted_at",
-        "deleted_by",
-        "merged_into",
-        "risks_view",
-        "products_view",
-        "highlights_view",
-        "created_at",
-        "updated_at",
+        *_SHOWN_LAST,
     ]
     # The profile is folded in from each meeting's analysis, lifecycle, tags and deletion are
     # changed through the services (API, actions): shown, not hand-edited.
@@ -176,14 +182,7 @@ class BuyerAdmin(SimpleHistoryAdmin):
         "lifecycle_changed_at",
         "tag_names",
         "profile_view",
-        "deleted_at",
-        "deleted_by",
-        "merged_into",
-        "risks_view",
-        "products_view",
-        "highlights_view",
-        "created_at",
-        "updated_at",
+        *_SHOWN_LAST,
     ]
 
     @admin.display(description="Tags")

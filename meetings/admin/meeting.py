@@ -46,19 +46,28 @@ class JobStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
-class TranscriptFilter(admin.SimpleListFilter):
-    title = "transcript"
-    parameter_name = "transcript"
+class EmptyListFilter(admin.SimpleListFilter):
+    """Whether a JSON list field holds anything; a subclass names the field and the two labels."""
+
+    field = ""
+    labels = ("", "")  # (not empty, empty)
 
     def lookups(self, request, model_admin):
-        return [("yes", "Transcribed"), ("no", "No transcript")]
+        return [("yes", self.labels[0]), ("no", self.labels[1])]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return queryset.exclude(transcription=[])
+            return queryset.exclude(**{self.field: []})
         if self.value() == "no":
-            return queryset.filter(transcription=[])
+            return queryset.filter(**{self.field: []})
         return queryset
+
+
+class TranscriptFilter(EmptyListFilter):
+    title = "transcript"
+    parameter_name = "transcript"
+    field = "transcription"
+    labels = ("Transcribed", "No transcript")
 
 
 class JobInline(ReadOnlyInlineMixin, admin.StackedInline):
@@ -73,19 +82,11 @@ class ActionInline(ReadOnlyInlineMixin, admin.TabularInline):
     readonly_fields = fields
 
 
-class HasWarningsFilter(admin.SimpleListFilter):
+class HasWarningsFilter(EmptyListFilter):
     title = "processing warnings"
     parameter_name = "warnings"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "With warnings"), ("no", "Without")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.exclude(warnings=[])
-        if self.value() == "no":
-            return queryset.filter(warnings=[])
-        return queryset
+    field = "warnings"
+    labels = ("With warnings", "Without")
 
 
 class CorrectionInline(ReadOnlyInlineMixin, admin.TabularInline):
