@@ -17,6 +17,7 @@ import numpy as np
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from chirpworks.openai_client import openai_client
 from chirpworks.redaction import pii_redact
 
 
@@ -98,7 +99,7 @@ class OpenAICompatibleEmbeddings:
         timeout: float | None = None,
     ) -> None:
         self.base_url = base_url or settings.SEARCH_EMBEDDINGS_BASE_URL
-        self.api_key = api_key or settings.SEARCH_EMBEDDINGS_API_KEY or "not-needed"
+        self.api_key = api_key or settings.SEARCH_EMBEDDINGS_API_KEY
         self.model = model or settings.SEARCH_EMBEDDINGS_MODEL
         self.timeout = timeout if timeout is not None else settings.SEARCH_EMBEDDINGS_TIMEOUT
         self.model_id = f"openai-{self.model}"[:100]
@@ -107,9 +108,7 @@ class OpenAICompatibleEmbeddings:
     @property
     def client(self):
         if self._client is None:
-            from openai import OpenAI
-
-            self._client = OpenAI(
+            self._client = openai_client(
                 base_url=self.base_url, api_key=self.api_key, timeout=self.timeout, max_retries=1
             )
         return self._client
