@@ -19,10 +19,15 @@ from django.utils.module_loading import import_string
 
 from chirpworks.openai_client import openai_client
 from chirpworks.redaction import pii_redact
+from chirpworks.retrying import TransientError
 
 
 class EmbeddingError(RuntimeError):
-    """The provider could not embed the texts (service down, bad response, ...)."""
+    """The provider could not embed the texts (bad response, refused key, ...)."""
+
+
+class EmbeddingUnavailable(EmbeddingError, TransientError):
+    """The embeddings service was unreachable, slow, busy or failing: worth retrying later."""
 
 
 class EmbeddingProvider(Protocol):
@@ -116,6 +121,12 @@ class OpenAICompatibleEmbeddings:
     def embed(self, texts: list[str]) -> np.ndarray:
         import openai
 
+        # Connection errors include timeouts; 429 and 5xx pass too. Others (401, 400) do not.
+        passing_errors = (
+            openai.APIConnectionError,
+            openai.RateLimitError,
+            openai.InternalServerError,
+        )
         rows: list[list[float]] = []
         try:
             for start in range(0, len(texts), self.BATCH):
@@ -126,6 +137,10 @@ class OpenAICompatibleEmbeddings:
                 if len(ordered) != len(batch):
                     raise EmbeddingError("The embeddings service returned the wrong count")
                 rows.extend(item.embedding for item in ordered)
+        except passing_errors as error:
+            raise EmbeddingUnavailable(
+                f"Embeddings service failed: {type(error).__name__}"
+            ) from error
         except openai.OpenAIError as error:
             raise EmbeddingError(f"Embeddings service failed: {type(error).__name__}") from error
         if not rows:

@@ -68,13 +68,16 @@ def _dated_window(text: str, window: Callable[..., DateWindow], tomorrow: date):
     """A window named by ISO dates ("between A and B", "since A", "on A"), or None."""
     if match := re.search(rf"\b(?:between|from) {_ISO} (?:and|to|until) {_ISO}", text):
         first, last = _iso_date(match[1]), _iso_date(match[2])
-        if first and last:
-            first, last = min(first, last), max(first, last)
-            return window(first, last + timedelta(days=1), f"{first} to {last}", match[0])
-    if (match := re.search(rf"\bsince {_ISO}", text)) and (start := _iso_date(match[1])):
-        return window(start, tomorrow, f"since {start}", match[0])
-    if (match := re.search(rf"\b(?:on )?{_ISO}", text)) and (day := _iso_date(match[1])):
-        return window(day, day + timedelta(days=1), str(day), match[0])
+        if not (first and last):
+            return None
+        first, last = min(first, last), max(first, last)
+        return window(first, last + timedelta(days=1), f"{first} to {last}", match[0])
+    if match := re.search(rf"\bsince {_ISO}", text):
+        start = _iso_date(match[1])
+        return window(start, tomorrow, f"since {start}", match[0]) if start else None
+    if match := re.search(rf"\b(?:on )?{_ISO}", text):
+        day = _iso_date(match[1])
+        return window(day, day + timedelta(days=1), str(day), match[0]) if day else None
     return None
 
 
