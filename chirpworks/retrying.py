@@ -54,7 +54,9 @@ class RetryingTask(Task):
         **options: Any,
     ) -> Any:
         limit = self.max_retries if max_retries is None else max_retries
-        if limit is None or self.request.retries < limit:
+        # Celery sends a retry exactly then (a task called as a plain function never retries).
+        sent = limit is None or self.request.retries < limit
+        if sent and not self.request.called_directly:
             self.retry_scheduled(
                 exc, countdown or 0, self.request.args or (), self.request.kwargs or {}
             )
