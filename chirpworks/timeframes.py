@@ -113,7 +113,7 @@ def since_parse(value: str, *, tz: ZoneInfo | None = None) -> datetime:
     if match:
         return timezone.now() - timedelta(**{_SINCE_UNITS[match[2]]: int(match[1])})
     if text.lower() in TIME_FRAMES:
-        first, _ = _time_frame_dates(text.lower(), local_today(tz))
+        first, _ = time_frame_period(text.lower(), today=local_today(tz))
         return datetime.combine(first, time(), tzinfo=tz)
     try:
         parsed = datetime.fromisoformat(text)
