@@ -64,7 +64,9 @@ def _iso_date(text: str) -> date | None:
     return day if within_date_bounds(day) else None
 
 
-def _dated_window(text: str, window: Callable[..., DateWindow], tomorrow: date):
+def _dated_window(
+    text: str, window: Callable[..., DateWindow], tomorrow: date
+) -> DateWindow | None:
     """A window named by ISO dates ("between A and B", "since A", "on A"), or None."""
     if match := re.search(rf"\b(?:between|from) {_ISO} (?:and|to|until) {_ISO}", text):
         first, last = _iso_date(match[1]), _iso_date(match[2])
@@ -123,6 +125,6 @@ def date_window_parse(question: str, *, now: datetime, tz: ZoneInfo) -> DateWind
 def default_window(*, now: datetime, tz: ZoneInfo) -> DateWindow:
     """The old system's default: from the start of last month until now."""
     today = now.astimezone(tz).date()
-    start = _midnight(month_start(today, 1), tz)
+    start = _midnight(time_frame_period("last_month", today=today)[0], tz)
     end = _midnight(today + timedelta(days=1), tz)
     return DateWindow(start, end, "since the start of last month", "")

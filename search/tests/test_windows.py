@@ -17,7 +17,7 @@ from calls.models import AppCallStatus
 from chirpworks.durations import duration_format
 from chirpworks.timeframes import TIME_FRAMES, date_range_parse
 from search.tests.test_intents import app_call, ask
-from search.windows import date_window_parse
+from search.windows import date_window_parse, default_window
 
 IST = ZoneInfo("Asia/Kolkata")
 UTC = ZoneInfo("UTC")
@@ -58,6 +58,14 @@ def test_named_periods_agree_with_the_time_frame_parser(clock, instant, time_fra
     # What either counts is the same: the contract's range is the window cut at today's end.
     assert contract.end == min(window.end, _midnight(contract.end_date + timedelta(days=1)))
     assert window.start <= timezone.now() or time_frame in ("yesterday", "last_week")
+
+
+@pytest.mark.parametrize("instant", INSTANTS, ids=lambda instant: instant.isoformat())
+def test_the_default_window_starts_with_last_month(clock, instant):
+    clock.move_to(instant)
+    window = default_window(now=timezone.now(), tz=IST)
+    assert window.start == date_range_parse({"time_frame": "last_month"}, tz=IST).start
+    assert window.end == date_range_parse({"time_frame": "today"}, tz=IST).end
 
 
 def test_every_time_frame_has_its_phrase():
