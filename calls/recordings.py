@@ -26,6 +26,8 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 from requests.adapters import HTTPAdapter
 
+from chirpworks.retrying import TransientError
+
 logger = logging.getLogger(__name__)
 
 # Exotel answers 404 for a while before a fresh recording is ready; 5xx and 429 are passing too.
@@ -37,11 +39,28 @@ SPOOL_BYTES = 8 * 1024 * 1024
 
 
 class RecordingDownloadError(Exception):
-    """The download failed; ``transient`` says whether retrying later may help."""
+    """The download failed for good: retrying cannot help (``RecordingUnavailable`` may pass).
 
-    def __init__(self, message: str, *, transient: bool) -> None:
+    The type says which: ``transient`` mirrors it for readers, and saying ``transient=True``
+    here instead of raising ``RecordingUnavailable`` is refused, so the task cannot misread it.
+    """
+
+    transient = False
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        if transient != type(self).transient:
+            raise TypeError("a download failure worth retrying is a RecordingUnavailable")
         super().__init__(message)
-        self.transient = transient
+
+
+class RecordingUnavailable(RecordingDownloadError, TransientError):
+    """The download failed for now (network, DNS, a passing HTTP status, an empty body): the
+    task retries it with backoff."""
+
+    transient = True
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, transient=True)
 
 
 class RecordingFetcher(Protocol):
@@ -137,7 +156,7 @@ def recording_url_check(url: str) -> RecordingTarget:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
-        raise RecordingDownloadError("Recording host did not resolve", transient=True) from None
+        raise RecordingUnavailable("Recording host did not resolve") from None
     addresses = [info[4][0] for info in infos]
     if not addresses or not all(
         _address_allowed(a, allow_loopback=allow_loopback) for a in addresses
@@ -211,8 +230,8 @@ class HttpRecordingFetcher:
             try:
                 response = _pinned_get(target, auth=self.auth, timeout=self.timeout)
             except requests.RequestException as exc:
-                raise RecordingDownloadError(
-                    f"Recording download failed: {type(exc).__name__}", transient=True
+                raise RecordingUnavailable(
+                    f"Recording download failed: {type(exc).__name__}"
                 ) from None
             location = response.headers.get("Location")
             if response.status_code not in REDIRECT_STATUSES or not location:
@@ -226,9 +245,9 @@ class HttpRecordingFetcher:
         response, url = self._response(url)
         with response:
             if response.status_code != 200:
-                raise RecordingDownloadError(
-                    f"Recording download answered HTTP {response.status_code}",
-                    transient=response.status_code in TRANSIENT_STATUSES,
+                passing = response.status_code in TRANSIENT_STATUSES
+                raise (RecordingUnavailable if passing else RecordingDownloadError)(
+                    f"Recording download answered HTTP {response.status_code}"
                 )
             file = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
             size = 0
@@ -242,15 +261,15 @@ class HttpRecordingFetcher:
                     file.write(chunk)
             except requests.RequestException as exc:
                 file.close()
-                raise RecordingDownloadError(
-                    f"Recording download broke off: {type(exc).__name__}", transient=True
+                raise RecordingUnavailable(
+                    f"Recording download broke off: {type(exc).__name__}"
                 ) from None
             except RecordingDownloadError:
                 file.close()
                 raise
             if size == 0:
                 file.close()
-                raise RecordingDownloadError("Recording download was empty", transient=True)
+                raise RecordingUnavailable("Recording download was empty")
             file.seek(0)
             return file, _extension(url, response.headers.get("Content-Type", ""))
 

@@ -1,5 +1,4 @@
 import logging
-import random
 from dataclasses import asdict
 from datetime import timedelta
 
@@ -14,36 +13,46 @@ from calls.recording_services import (
     exotel_recordings_mark_queued,
     exotel_recordings_sweep,
 )
-from calls.recordings import RecordingDownloadError
+from calls.recordings import RecordingDownloadError, RecordingUnavailable
 from calls.services import calls_cleanup_unmatched
+from chirpworks.retrying import RetryingTask
 
 logger = logging.getLogger(__name__)
 
 DOWNLOAD_MAX_RETRIES = 8
+DOWNLOAD_RETRY_BACKOFF = 15  # seconds before the first retry, doubled per retry
+
+
+class DownloadRecordingTask(RetryingTask):
+    def retry_scheduled(self, exc: BaseException | None, countdown: float, args, kwargs) -> None:
+        exotel_call_id = args[0] if args else kwargs["exotel_call_id"]
+        logger.info("Recording for Exotel call %s: %s; retrying", exotel_call_id, exc)
+        # The outbox stamp says when the retry is due, so the sweep does not send it early.
+        exotel_recordings_mark_queued(
+            exotel_call_ids=[exotel_call_id], at=timezone.now() + timedelta(seconds=countdown)
+        )
 
 
 @shared_task(
     bind=True,
-    max_retries=DOWNLOAD_MAX_RETRIES,
+    base=DownloadRecordingTask,
     acks_late=True,
     soft_time_limit=settings.EXOTEL_DOWNLOAD_TIME_LIMIT - 10,
     time_limit=settings.EXOTEL_DOWNLOAD_TIME_LIMIT,
+    autoretry_for=(RecordingUnavailable,),
+    retry_backoff=DOWNLOAD_RETRY_BACKOFF,
+    retry_backoff_max=settings.EXOTEL_DOWNLOAD_BACKOFF_MAX,
+    retry_jitter=True,
+    max_retries=DOWNLOAD_MAX_RETRIES,
 )
 def download_exotel_recording(self, exotel_call_id: str) -> None:
-    """Fetch an Exotel call's recording; transient failures retry with exponential backoff."""
+    """Fetch an Exotel call's recording; a passing failure retries with backoff, a lasting one
+    (or a passing one on the last attempt) marks the recording failed."""
     try:
         exotel_recording_download(exotel_call_id=exotel_call_id)
     except RecordingDownloadError as exc:
-        retries = self.request.retries
-        if exc.transient and retries < self.max_retries:
-            countdown = min(settings.EXOTEL_DOWNLOAD_BACKOFF_MAX, 15 * 2**retries)
-            countdown += random.uniform(0, countdown / 4)  # noqa: S311
-            logger.info("Recording for Exotel call %s: %s; retrying", exotel_call_id, exc)
-            # The outbox stamp says when the retry is due, so the sweep does not send it early.
-            exotel_recordings_mark_queued(
-                exotel_call_ids=[exotel_call_id], at=timezone.now() + timedelta(seconds=countdown)
-            )
-            raise self.retry(countdown=countdown) from None
+        if isinstance(exc, RecordingUnavailable) and not self.final_attempt:
+            raise  # autoretry_for: retried with backoff
         exotel_recording_mark_failed(exotel_call_id=exotel_call_id, reason=str(exc))
 
 

@@ -90,7 +90,8 @@ def error_body(message: str, code: str, **extra: Any) -> dict[str, Any]:
 
 
 def first_error_message(detail: Any) -> str:
-    """The first human message of a DRF error detail, prefixed with its field name."""
+    """The first human message of a DRF error detail (``serializer.errors``, ``exc.detail``),
+    prefixed with its field name unless that is ``non_field_errors`` or ``detail``."""
     if isinstance(detail, dict):
         for field, value in detail.items():
             message = first_error_message(value)

@@ -72,8 +72,12 @@ def local_today(tz: ZoneInfo) -> date:
     return timezone.now().astimezone(tz).date()
 
 
-def _time_frame_dates(name: str, today: date) -> tuple[date, date]:
-    """A named frame's whole period, first and last day (``this_week``: Monday to Sunday)."""
+def time_frame_period(name: str, *, today: date) -> tuple[date, date]:
+    """A named frame's whole period, first and last day (``this_week``: Monday to Sunday).
+
+    The one reading of "today", "this week", "last month", ... : the contract's ``time_frame``
+    and the periods search questions name both come from here.
+    """
     if name == "today":
         return today, today
     if name == "yesterday":
@@ -109,7 +113,7 @@ def since_parse(value: str, *, tz: ZoneInfo | None = None) -> datetime:
     if match:
         return timezone.now() - timedelta(**{_SINCE_UNITS[match[2]]: int(match[1])})
     if text.lower() in TIME_FRAMES:
-        first, _ = _time_frame_dates(text.lower(), local_today(tz))
+        first, _ = time_frame_period(text.lower(), today=local_today(tz))
         return datetime.combine(first, time(), tzinfo=tz)
     try:
         parsed = datetime.fromisoformat(text)
@@ -177,7 +181,7 @@ def date_range_parse(
         if not time_frame and isinstance(default, int):
             start, end = today - timedelta(days=default), today
         else:
-            start, period_end = _time_frame_dates(time_frame or str(default), today)
+            start, period_end = time_frame_period(time_frame or str(default), today=today)
             end = min(period_end, today)
     if start > end:
         raise ApplicationError("start_date cannot be after end_date", code="invalid_date_range")

@@ -1,15 +1,16 @@
 import uuid
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
 from agencies.models import Agency
+from chirpworks.retrying import DATABASE_ERRORS, RetryingTask
 from insights import selectors, services
 
 
 @shared_task(
+    base=RetryingTask,
     acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),  # the database blinked: try again
+    autoretry_for=DATABASE_ERRORS,
     retry_backoff=True,
     retry_jitter=True,
     max_retries=3,

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connections
 
+from chirpworks.retrying import TransientError
 from meetings import job_services
 from meetings.metrics import jobs_observe
 from meetings.models import Job, JobStatus
@@ -43,7 +44,7 @@ except ImportError:  # pragma: no cover - boto3 is installed with django-storage
     STORAGE_ERRORS = (OSError,)
 
 
-class TransientJobError(Exception):
+class TransientJobError(TransientError):
     """A failure worth retrying later (storage or a remote service unavailable)."""
 
 

@@ -5,12 +5,14 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from chirpworks.retrying import DATABASE_ERRORS, RetryingTask
 from rollups.services import daily_rollups_refresh, rollups_rebuild
 
 
 @shared_task(
+    base=RetryingTask,
     acks_late=True,
-    autoretry_for=(Exception,),
+    autoretry_for=DATABASE_ERRORS,  # the database blinked; a bug is not retried
     retry_backoff=True,
     retry_jitter=True,
     max_retries=5,

@@ -18,6 +18,7 @@ import numpy as np
 from django.conf import settings
 from django.utils import timezone
 
+from chirpworks.openai_client import openai_client
 from chirpworks.redaction import pii_redactor
 from search.documents import (
     ACTION_ITEM,
@@ -73,7 +74,7 @@ class OpenAICompatibleAnswerGenerator:
         timeout: float | None = None,
     ) -> None:
         self.base_url = base_url or settings.SEARCH_LLM_BASE_URL or None
-        self.api_key = api_key or settings.SEARCH_LLM_API_KEY or "not-needed"
+        self.api_key = api_key or settings.SEARCH_LLM_API_KEY
         self.model = model or settings.SEARCH_LLM_MODEL
         self.timeout = timeout if timeout is not None else settings.SEARCH_LLM_TIMEOUT
 
@@ -81,7 +82,7 @@ class OpenAICompatibleAnswerGenerator:
         import openai
 
         context = "\n\n".join(f"[{i}] {passage}" for i, passage in enumerate(passages, 1))
-        client = openai.OpenAI(
+        client = openai_client(
             base_url=self.base_url, api_key=self.api_key, timeout=self.timeout, max_retries=0
         )
         try:

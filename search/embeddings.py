@@ -17,11 +17,17 @@ import numpy as np
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from chirpworks.openai_client import openai_client
 from chirpworks.redaction import pii_redact
+from chirpworks.retrying import TransientError
 
 
 class EmbeddingError(RuntimeError):
-    """The provider could not embed the texts (service down, bad response, ...)."""
+    """The provider could not embed the texts (bad response, refused key, ...)."""
+
+
+class EmbeddingUnavailable(EmbeddingError, TransientError):
+    """The embeddings service was unreachable, slow, busy or failing: worth retrying later."""
 
 
 class EmbeddingProvider(Protocol):
@@ -98,7 +104,7 @@ class OpenAICompatibleEmbeddings:
         timeout: float | None = None,
     ) -> None:
         self.base_url = base_url or settings.SEARCH_EMBEDDINGS_BASE_URL
-        self.api_key = api_key or settings.SEARCH_EMBEDDINGS_API_KEY or "not-needed"
+        self.api_key = api_key or settings.SEARCH_EMBEDDINGS_API_KEY
         self.model = model or settings.SEARCH_EMBEDDINGS_MODEL
         self.timeout = timeout if timeout is not None else settings.SEARCH_EMBEDDINGS_TIMEOUT
         self.model_id = f"openai-{self.model}"[:100]
@@ -107,9 +113,7 @@ class OpenAICompatibleEmbeddings:
     @property
     def client(self):
         if self._client is None:
-            from openai import OpenAI
-
-            self._client = OpenAI(
+            self._client = openai_client(
                 base_url=self.base_url, api_key=self.api_key, timeout=self.timeout, max_retries=1
             )
         return self._client
@@ -117,6 +121,12 @@ class OpenAICompatibleEmbeddings:
     def embed(self, texts: list[str]) -> np.ndarray:
         import openai
 
+        # Connection errors include timeouts; 429 and 5xx pass too. Others (401, 400) do not.
+        passing_errors = (
+            openai.APIConnectionError,
+            openai.RateLimitError,
+            openai.InternalServerError,
+        )
         rows: list[list[float]] = []
         try:
             for start in range(0, len(texts), self.BATCH):
@@ -127,6 +137,10 @@ class OpenAICompatibleEmbeddings:
                 if len(ordered) != len(batch):
                     raise EmbeddingError("The embeddings service returned the wrong count")
                 rows.extend(item.embedding for item in ordered)
+        except passing_errors as error:
+            raise EmbeddingUnavailable(
+                f"Embeddings service failed: {type(error).__name__}"
+            ) from error
         except openai.OpenAIError as error:
             raise EmbeddingError(f"Embeddings service failed: {type(error).__name__}") from error
         if not rows:

@@ -24,6 +24,7 @@ from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 
 from agencies.deleted import live_buyer_q, live_number_q
 from calls.models import AppCallStatus, MobileAppCall
+from chirpworks.durations import duration_format
 from meetings.models import Meeting
 from products.models import Product
 from search.windows import DateWindow, month_start
@@ -120,16 +121,6 @@ def intent_detect(question: str) -> str | None:
         if pattern.search(text):
             return intent
     return None
-
-
-def format_duration(seconds: float) -> str:
-    """The contract's duration strings: "45s", "3m 5s", "1h 2m"."""
-    seconds = round(seconds)
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m {seconds % 60}s"
-    return f"{seconds // 3600}h {seconds % 3600 // 60}m"
 
 
 def _rate(part: int, whole: int) -> float:
@@ -338,7 +329,8 @@ def analytics_answer(
             components["missed_rate"] = _rate(missed, total)
             average = components["total_talk_seconds"] / answered if answered else 0
             components["average_duration_seconds"] = round(average, 1)
-            components["average_duration"] = format_duration(average)
+            # Rounded to the second, not truncated: 59.6 s reads "1m 0s", as it always has.
+            components["average_duration"] = duration_format(round(average))
             source["components"] = components
             if intent == COUNT_CALLS:
                 answer = (

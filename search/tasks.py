@@ -1,15 +1,19 @@
 from celery import shared_task
-from django.db import OperationalError
 
-from search.embeddings import EmbeddingError
+from chirpworks.retrying import DATABASE_ERRORS, RetryingTask
+from search.embeddings import EmbeddingUnavailable
 from search.index import search_index_entities, search_index_entity
+
+# The database or the embeddings service was unavailable; any other error is not retried.
+TRANSIENT_ERRORS = (*DATABASE_ERRORS, EmbeddingUnavailable)
 
 
 # Named as before search left meetings: messages queued by an older release still run.
 @shared_task(
     name="meetings.search.index_entity",
+    base=RetryingTask,
     ignore_result=True,
-    autoretry_for=(OperationalError, EmbeddingError),
+    autoretry_for=TRANSIENT_ERRORS,
     retry_backoff=True,
     retry_jitter=True,
     max_retries=5,
@@ -21,8 +25,9 @@ def index_entity(kind: str, entity_id: str) -> None:
 
 @shared_task(
     name="meetings.search.index_entities",
+    base=RetryingTask,
     ignore_result=True,
-    autoretry_for=(OperationalError, EmbeddingError),
+    autoretry_for=TRANSIENT_ERRORS,
     retry_backoff=True,
     retry_jitter=True,
     max_retries=5,

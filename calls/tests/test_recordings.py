@@ -153,3 +153,15 @@ def test_an_undecodable_recording_fails_once_with_a_clear_error(
     assert call.recording_status == RecordingStatus.FAILED
     assert len(recording_server.requests) == 1  # no retries: the same bytes never decode
     assert "not decodable audio" in caplog.text
+
+
+def test_a_retry_stamps_when_it_is_due(recording_server, pending_call):
+    """The outbox stamp (``recording_queued_at``) is written by the retry hook (before sending)."""
+    recording_server.responses += [(503, b"busy", "text/plain"), (200, wav_bytes(1), "audio/wav")]
+    call = pending_call(f"{recording_server.url}/rec/sid-rec.wav")
+    assert call.recording_queued_at is None
+    download_exotel_recording.apply(args=[str(call.pk)])
+
+    call.refresh_from_db()
+    assert call.recording_status == RecordingStatus.STORED
+    assert call.recording_queued_at is not None

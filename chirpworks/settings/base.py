@@ -451,7 +451,7 @@ TASK_LONGEST_HOLD_SECONDS = max(
     JOB_HARD_TIME_LIMIT,
     JOB_RETRY_BACKOFF_MAX,
     EXOTEL_DOWNLOAD_TIME_LIMIT,
-    int(EXOTEL_DOWNLOAD_BACKOFF_MAX * 1.25),  # its jitter adds up to a quarter
+    int(EXOTEL_DOWNLOAD_BACKOFF_MAX * 1.25),  # full jitter stays under the max: headroom
 )
 CELERY_VISIBILITY_TIMEOUT = env.int(
     "CELERY_VISIBILITY_TIMEOUT", default=TASK_LONGEST_HOLD_SECONDS + 300

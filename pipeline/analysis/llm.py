@@ -32,6 +32,7 @@ from django.conf import settings
 from django.core.cache import cache
 from rapidfuzz import fuzz, process, utils
 
+from chirpworks.openai_client import openai_client
 from chirpworks.redaction import pii_redact, transcript_redact
 from pipeline.analysis.base import DEAL_STAGES, RISK_KINDS, AnalysisContext, InvalidAnalysis
 from pipeline.analysis.dates import local_base, resolve_due
@@ -108,9 +109,9 @@ class LLMAnalyser:
     ) -> None:
         base_url = base_url if base_url is not None else settings.LLM_BASE_URL
         self.model = model or settings.LLM_MODEL
-        self.client = openai.OpenAI(
-            base_url=base_url or None,
-            api_key=api_key or settings.LLM_API_KEY or "unused",  # local servers need no key
+        self.client = openai_client(
+            base_url=base_url,
+            api_key=api_key or settings.LLM_API_KEY,
             timeout=timeout if timeout is not None else settings.LLM_TIMEOUT,
             max_retries=max_retries if max_retries is not None else settings.LLM_MAX_RETRIES,
         )

@@ -13,6 +13,7 @@ import numpy as np
 import openai
 from django.conf import settings
 
+from chirpworks.openai_client import openai_client
 from pipeline.transcription.audio import wav_bytes
 from pipeline.transcription.base import (
     DecodeOptions,
@@ -46,9 +47,9 @@ class OpenAITranscriber:
         if not settings.OPENAI_TRANSCRIPTION_BASE_URL:
             raise TranscriptionError("OPENAI_TRANSCRIPTION_BASE_URL is not configured")
         # Retries belong to the Celery task (with backoff across workers), not to the client.
-        self.client = openai.OpenAI(
+        self.client = openai_client(
             base_url=settings.OPENAI_TRANSCRIPTION_BASE_URL,
-            api_key=settings.OPENAI_TRANSCRIPTION_API_KEY or "not-needed",
+            api_key=settings.OPENAI_TRANSCRIPTION_API_KEY,
             timeout=settings.OPENAI_TRANSCRIPTION_TIMEOUT,
             max_retries=0,
         )

@@ -13,10 +13,11 @@ import pytest
 from model_bakery import baker
 
 from calls.models import AppCallStatus, CallType, MobileAppCall
+from chirpworks.durations import duration_format as format_duration
 from meetings.tests.meeting_factories import make_buyer, make_meeting
 from products.models import Product
 from search import intents
-from search.intents import format_duration, intent_detect
+from search.intents import intent_detect
 from search.windows import date_window_parse
 
 pytestmark = pytest.mark.django_db

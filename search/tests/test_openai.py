@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
+from chirpworks.openai_client import PLACEHOLDER_API_KEY
 from meetings.tests.meeting_factories import make_meeting, transcript
 from search import embeddings
-from search.embeddings import EmbeddingError, OpenAICompatibleEmbeddings
+from search.embeddings import EmbeddingError, EmbeddingUnavailable, OpenAICompatibleEmbeddings
 from search.index import search_index_rebuild_agency
 from search.models import SearchDocument
 
@@ -53,6 +54,8 @@ class FakeOpenAI(BaseHTTPRequestHandler):
         mode = self.server.mode
         if mode == "error":
             return self._reply(500, {"error": {"message": "boom", "type": "server_error"}})
+        if mode == "denied":
+            return self._reply(401, {"error": {"message": "bad key", "type": "invalid_api_key"}})
         if mode == "slow":
             time.sleep(1.5)
         if self.path == "/v1/embeddings":
@@ -191,6 +194,24 @@ class TestEmbeddingsProvider:
         )
         with pytest.raises(EmbeddingError):
             provider.embed(["anything"])
+
+    def test_a_failing_service_is_transient_a_refused_key_is_not(self, fake_openai):
+        provider = OpenAICompatibleEmbeddings(
+            base_url=_base_url(fake_openai), api_key="k", model="m", timeout=2
+        )
+        fake_openai.mode = "error"
+        with pytest.raises(EmbeddingUnavailable):
+            provider.embed(["anything"])
+        fake_openai.mode = "denied"
+        with pytest.raises(EmbeddingError) as error:
+            provider.embed(["anything"])
+        assert not isinstance(error.value, EmbeddingUnavailable)
+
+    def test_without_a_key_the_placeholder_is_sent(self, fake_openai, settings):
+        settings.SEARCH_EMBEDDINGS_API_KEY = ""
+        provider = OpenAICompatibleEmbeddings(base_url=_base_url(fake_openai), model="m", timeout=2)
+        provider.embed(["anything"])
+        assert fake_openai.requests[-1][2] == f"Bearer {PLACEHOLDER_API_KEY}"
 
     def test_index_and_search_with_it_then_fall_back_to_full_text(
         self, settings, fake_openai, agency, seller, client_for

@@ -1,0 +1,31 @@
+"""The one way to build a client for an OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, ...).
+
+Transcription, analysis, search embeddings and search answers each call one; their settings
+differ (base URL, key, timeout), their construction does not. A self-hosted server usually
+checks no key, but the SDK refuses to start without one, so an empty key becomes
+``PLACEHOLDER_API_KEY``; an empty base URL means the SDK's default (OpenAI's own API).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import openai
+
+# Sent as the bearer token when no key is configured: local servers ignore it, OpenAI rejects it.
+PLACEHOLDER_API_KEY = "not-needed"
+
+
+def openai_client(
+    *, base_url: str | None, api_key: str | None, timeout: float, max_retries: int
+) -> openai.OpenAI:
+    """An ``openai.OpenAI`` client; ``max_retries`` are the SDK's own, with its backoff."""
+    import openai  # imported on first use: web processes that never call a model skip its load
+
+    return openai.OpenAI(
+        base_url=base_url or None,
+        api_key=api_key or PLACEHOLDER_API_KEY,
+        timeout=timeout,
+        max_retries=max_retries,
+    )
