@@ -8,7 +8,7 @@ into two meetings.
 
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -325,8 +325,24 @@ def _plan_late_app_calls(
     alone_by_seller: dict[uuid.UUID, dict[uuid.UUID, ExotelCallRow]] = defaultdict(dict)
     for call in exotel_call_rows(alone):
         alone_by_seller[call.seller_id][call.pk] = call
-    for seller_id, exotel in alone_by_seller.items():
-        apps = leftover[seller_id]
+    apps_by_seller = {seller_id: leftover[seller_id] for seller_id in alone_by_seller}
+    for app, exo in _pairs_by_seller(
+        apps_by_seller, alone_by_seller, sellers, agent_numbers, tolerance
+    ):
+        outcome.join.append((leftover[app.seller_id].pop(app.pk), exo))
+        result.late_app_calls += 1
+
+
+def _pairs_by_seller(
+    apps_by_seller: dict[uuid.UUID, dict[uuid.UUID, AppCallRow]],
+    exotel_by_seller: dict[uuid.UUID, dict[uuid.UUID, ExotelCallRow]],
+    sellers: dict[uuid.UUID, Seller],
+    agent_numbers: dict[uuid.UUID, set[str]],
+    tolerance: timedelta,
+) -> Iterator[tuple[AppCallRow, ExotelCallRow]]:
+    """Each seller's app and Exotel calls, paired as reconciliation pairs them."""
+    for seller_id, apps in apps_by_seller.items():
+        exotel = exotel_by_seller[seller_id]
         agents = agent_numbers[sellers[seller_id].agency_id]
         pairs = match_call_windows(
             app_calls=[app_call_window(c, agents) for c in apps.values()],
@@ -334,8 +350,7 @@ def _plan_late_app_calls(
             tolerance=tolerance,
         )
         for app_window, exo_window in pairs:
-            outcome.join.append((apps.pop(app_window.pk), exotel[exo_window.pk]))
-            result.late_app_calls += 1
+            yield apps[app_window.pk], exotel[exo_window.pk]
 
 
 def _plan_late_exotel_calls(
@@ -365,17 +380,10 @@ def _plan_late_exotel_calls(
     earlier_by_seller: dict[uuid.UUID, dict[uuid.UUID, AppCallRow]] = defaultdict(dict)
     for call in app_call_rows(earlier):
         earlier_by_seller[call.seller_id][call.pk] = call
-    for seller_id, apps in earlier_by_seller.items():
-        exotel = leftover[seller_id]
-        agents = agent_numbers[sellers[seller_id].agency_id]
-        pairs = match_call_windows(
-            app_calls=[app_call_window(c, agents) for c in apps.values()],
-            exotel_calls=[exotel_call_window(c) for c in exotel.values()],
-            tolerance=tolerance,
-        )
-        for app_window, exo_window in pairs:
-            outcome.attach.append((apps[app_window.pk], exotel.pop(exo_window.pk)))
-            result.late_recordings += 1
+    pairs = _pairs_by_seller(earlier_by_seller, leftover, sellers, agent_numbers, tolerance)
+    for app, exo in pairs:
+        outcome.attach.append((app, leftover[exo.seller_id].pop(exo.pk)))
+        result.late_recordings += 1
 
 
 def _write_outcome(outcome: _Outcome, now: datetime) -> None:
