@@ -8,7 +8,10 @@ checks no key, but the SDK refuses to start without one, so an empty key becomes
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from django.conf import settings
 
 if TYPE_CHECKING:
     import openai
@@ -28,4 +31,30 @@ def openai_client(
         api_key=api_key or PLACEHOLDER_API_KEY,
         timeout=timeout,
         max_retries=max_retries,
+    )
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    base_url: str | None
+    api_key: str
+    model: str
+    timeout: float
+
+
+def endpoint_from_settings(
+    prefix: str,
+    *,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    model: str | None = None,
+    timeout: float | None = None,
+) -> Endpoint:
+    """What the caller gave, else the ``<prefix>_BASE_URL`` / ``_API_KEY`` / ``_MODEL`` /
+    ``_TIMEOUT`` settings (``SEARCH_LLM``, ``SEARCH_EMBEDDINGS``)."""
+    return Endpoint(
+        base_url=base_url or getattr(settings, f"{prefix}_BASE_URL") or None,
+        api_key=api_key or getattr(settings, f"{prefix}_API_KEY"),
+        model=model or getattr(settings, f"{prefix}_MODEL"),
+        timeout=timeout if timeout is not None else getattr(settings, f"{prefix}_TIMEOUT"),
     )

@@ -18,7 +18,7 @@ import numpy as np
 from django.conf import settings
 from django.utils import timezone
 
-from chirpworks.openai_client import openai_client
+from chirpworks.openai_client import endpoint_from_settings, openai_client
 from chirpworks.redaction import pii_redactor
 from search.documents import (
     ACTION_ITEM,
@@ -73,10 +73,11 @@ class OpenAICompatibleAnswerGenerator:
         model: str | None = None,
         timeout: float | None = None,
     ) -> None:
-        self.base_url = base_url or settings.SEARCH_LLM_BASE_URL or None
-        self.api_key = api_key or settings.SEARCH_LLM_API_KEY
-        self.model = model or settings.SEARCH_LLM_MODEL
-        self.timeout = timeout if timeout is not None else settings.SEARCH_LLM_TIMEOUT
+        endpoint = endpoint_from_settings(
+            "SEARCH_LLM", base_url=base_url, api_key=api_key, model=model, timeout=timeout
+        )
+        self.base_url, self.api_key = endpoint.base_url, endpoint.api_key
+        self.model, self.timeout = endpoint.model, endpoint.timeout
 
     def generate(self, *, question: str, passages: list[str]) -> str:
         import openai

@@ -17,7 +17,7 @@ import numpy as np
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from chirpworks.openai_client import openai_client
+from chirpworks.openai_client import endpoint_from_settings, openai_client
 from chirpworks.redaction import pii_redact
 from chirpworks.retrying import TransientError
 
@@ -103,10 +103,11 @@ class OpenAICompatibleEmbeddings:
         model: str | None = None,
         timeout: float | None = None,
     ) -> None:
-        self.base_url = base_url or settings.SEARCH_EMBEDDINGS_BASE_URL
-        self.api_key = api_key or settings.SEARCH_EMBEDDINGS_API_KEY
-        self.model = model or settings.SEARCH_EMBEDDINGS_MODEL
-        self.timeout = timeout if timeout is not None else settings.SEARCH_EMBEDDINGS_TIMEOUT
+        endpoint = endpoint_from_settings(
+            "SEARCH_EMBEDDINGS", base_url=base_url, api_key=api_key, model=model, timeout=timeout
+        )
+        self.base_url, self.api_key = endpoint.base_url, endpoint.api_key
+        self.model, self.timeout = endpoint.model, endpoint.timeout
         self.model_id = f"openai-{self.model}"[:100]
         self._client = None
 
