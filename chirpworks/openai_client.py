@@ -58,3 +58,24 @@ def endpoint_from_settings(
         model=model or getattr(settings, f"{prefix}_MODEL"),
         timeout=timeout if timeout is not None else getattr(settings, f"{prefix}_TIMEOUT"),
     )
+
+
+class OpenAICompatible:
+    """Base of a service called on an OpenAI-compatible endpoint: its four settings, read from
+    ``<settings_prefix>_*`` unless given."""
+
+    settings_prefix = ""
+
+    def __init__(
+        self,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        model: str | None = None,
+        timeout: float | None = None,
+    ) -> None:
+        endpoint = endpoint_from_settings(
+            self.settings_prefix, base_url=base_url, api_key=api_key, model=model, timeout=timeout
+        )
+        self.base_url, self.api_key = endpoint.base_url, endpoint.api_key
+        self.model, self.timeout = endpoint.model, endpoint.timeout

@@ -18,7 +18,7 @@ import numpy as np
 from django.conf import settings
 from django.utils import timezone
 
-from chirpworks.openai_client import endpoint_from_settings, openai_client
+from chirpworks.openai_client import OpenAICompatible, openai_client
 from chirpworks.redaction import pii_redactor
 from search.documents import (
     ACTION_ITEM,
@@ -62,22 +62,10 @@ SYSTEM_PROMPT = (
 )
 
 
-class OpenAICompatibleAnswerGenerator:
+class OpenAICompatibleAnswerGenerator(OpenAICompatible):
     """Any OpenAI-compatible ``/v1/chat/completions`` endpoint, via the ``openai`` SDK."""
 
-    def __init__(
-        self,
-        *,
-        base_url: str | None = None,
-        api_key: str | None = None,
-        model: str | None = None,
-        timeout: float | None = None,
-    ) -> None:
-        endpoint = endpoint_from_settings(
-            "SEARCH_LLM", base_url=base_url, api_key=api_key, model=model, timeout=timeout
-        )
-        self.base_url, self.api_key = endpoint.base_url, endpoint.api_key
-        self.model, self.timeout = endpoint.model, endpoint.timeout
+    settings_prefix = "SEARCH_LLM"
 
     def generate(self, *, question: str, passages: list[str]) -> str:
         import openai

@@ -11,13 +11,13 @@ the model and dimension; documents record it, so vectors of two models are never
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from chirpworks.openai_client import endpoint_from_settings, openai_client
+from chirpworks.openai_client import OpenAICompatible, openai_client
 from chirpworks.redaction import pii_redact
 from chirpworks.retrying import TransientError
 
@@ -90,24 +90,14 @@ class WordLlamaEmbeddings:
         return normalise_rows(vectors)
 
 
-class OpenAICompatibleEmbeddings:
+class OpenAICompatibleEmbeddings(OpenAICompatible):
     """Any OpenAI-compatible ``/v1/embeddings`` endpoint (OpenAI, vLLM, Ollama, LiteLLM, ...)."""
 
     BATCH = 256
+    settings_prefix = "SEARCH_EMBEDDINGS"
 
-    def __init__(
-        self,
-        *,
-        base_url: str | None = None,
-        api_key: str | None = None,
-        model: str | None = None,
-        timeout: float | None = None,
-    ) -> None:
-        endpoint = endpoint_from_settings(
-            "SEARCH_EMBEDDINGS", base_url=base_url, api_key=api_key, model=model, timeout=timeout
-        )
-        self.base_url, self.api_key = endpoint.base_url, endpoint.api_key
-        self.model, self.timeout = endpoint.model, endpoint.timeout
+    def __init__(self, **endpoint: Any) -> None:
+        super().__init__(**endpoint)
         self.model_id = f"openai-{self.model}"[:100]
         self._client = None
 
