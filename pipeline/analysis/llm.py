@@ -32,7 +32,7 @@ from django.conf import settings
 from django.core.cache import cache
 from rapidfuzz import fuzz, process, utils
 
-from chirpworks.openai_client import openai_client
+from chirpworks.openai_client import endpoint_from_settings, openai_client
 from chirpworks.redaction import pii_redact, transcript_redact
 from pipeline.analysis.base import DEAL_STAGES, RISK_KINDS, AnalysisContext, InvalidAnalysis
 from pipeline.analysis.dates import local_base, resolve_due
@@ -107,12 +107,14 @@ class LLMAnalyser:
         breaker_cooldown: float | None = None,
         fallback: OfflineAnalyser | None = None,
     ) -> None:
-        base_url = base_url if base_url is not None else settings.LLM_BASE_URL
-        self.model = model or settings.LLM_MODEL
+        endpoint = endpoint_from_settings(
+            "LLM", base_url=base_url, api_key=api_key, model=model, timeout=timeout
+        )
+        self.model = endpoint.model
         self.client = openai_client(
-            base_url=base_url,
-            api_key=api_key or settings.LLM_API_KEY,
-            timeout=timeout if timeout is not None else settings.LLM_TIMEOUT,
+            base_url=endpoint.base_url,
+            api_key=endpoint.api_key,
+            timeout=endpoint.timeout,
             max_retries=max_retries if max_retries is not None else settings.LLM_MAX_RETRIES,
         )
         self.fallback = fallback or OfflineAnalyser()
