@@ -23,6 +23,8 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
+from call_pairs import call_pair  # bench/ is on the path: these run as scripts
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -119,7 +121,7 @@ def bench_webhook(agency, seller, requests: int = 50) -> list[tuple[str, float, 
 
 
 def bench_reconcile(agency, sellers, calls: int) -> tuple[float, int, int]:
-    from calls.models import AppCallStatus, CallType, ExotelCall, ExotelStatus, MobileAppCall
+    from calls.models import ExotelCall, MobileAppCall
     from meetings.reconciliation.services import calls_reconcile
 
     start = datetime(2026, 2, 1, 4, tzinfo=UTC)
@@ -127,36 +129,15 @@ def bench_reconcile(agency, sellers, calls: int) -> tuple[float, int, int]:
     for n in range(calls):
         seller = sellers[n % len(sellers)]
         begin = start + timedelta(minutes=3 * (n // len(sellers)))
-        buyer = f"+9196{n:08d}"
-        app_calls.append(
-            MobileAppCall(
-                seller=seller,
-                app_call_id=f"rec-{n}",
-                buyer_number=buyer,
-                seller_number=seller.phone,
-                call_type=CallType.OUTGOING,
-                start_time=begin,
-                end_time=begin + timedelta(seconds=90),
-                duration=90,
-                status=AppCallStatus.PROCESSING,
-            )
+        app, exotel = call_pair(
+            agency=agency,
+            seller=seller,
+            index=n,
+            begin=begin,
+            call_sid=f"sid-{agency.pk.hex[:8]}-{n}",
         )
-        exotel_calls.append(
-            ExotelCall(
-                call_sid=f"sid-{agency.pk.hex[:8]}-{n}",
-                agency=agency,
-                seller=seller,
-                from_number=seller.phone,
-                to_number=buyer,
-                buyer_number=buyer,
-                status=ExotelStatus.COMPLETED,
-                start_time=begin + timedelta(seconds=2),
-                end_time=begin + timedelta(seconds=91),
-                duration=89,
-                recording=f"recordings/bench/{n}.mp3",
-                recording_status="stored",
-            )
-        )
+        app_calls.append(app)
+        exotel_calls.append(exotel)
     MobileAppCall.objects.bulk_create(app_calls, batch_size=1000)
     ExotelCall.objects.bulk_create(exotel_calls, batch_size=1000)
     later = start + timedelta(days=1)

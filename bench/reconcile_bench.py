@@ -21,6 +21,8 @@ import tracemalloc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from call_pairs import call_pair  # bench/ is on the path: these run as scripts
+
 ROOT = Path(__file__).resolve().parent.parent
 SELLERS = 50
 START = datetime(2026, 2, 1, 4, tzinfo=UTC)
@@ -59,43 +61,18 @@ def empty_tables() -> None:
 
 def load_calls(agency, sellers, n: int) -> None:
     """N app calls and N Exotel calls (each seller's calls 3 minutes apart), in chunks."""
-    from calls.models import AppCallStatus, CallType, ExotelCall, ExotelStatus, MobileAppCall
+    from calls.models import ExotelCall, MobileAppCall
 
     for chunk in range(0, n, 10_000):
         apps, exos = [], []
         for i in range(chunk, min(n, chunk + 10_000)):
             seller = sellers[i % len(sellers)]
             begin = START + timedelta(minutes=3 * (i // len(sellers)))
-            buyer = f"+9196{i:08d}"
-            apps.append(
-                MobileAppCall(
-                    seller=seller,
-                    app_call_id=f"rec-{i}",
-                    buyer_number=buyer,
-                    seller_number=seller.phone,
-                    call_type=CallType.OUTGOING,
-                    start_time=begin,
-                    end_time=begin + timedelta(seconds=90),
-                    duration=90,
-                    status=AppCallStatus.PROCESSING,
-                )
+            app, exotel = call_pair(
+                agency=agency, seller=seller, index=i, begin=begin, call_sid=f"sid-{i}"
             )
-            exos.append(
-                ExotelCall(
-                    call_sid=f"sid-{i}",
-                    agency=agency,
-                    seller=seller,
-                    from_number=seller.phone,
-                    to_number=buyer,
-                    buyer_number=buyer,
-                    status=ExotelStatus.COMPLETED,
-                    start_time=begin + timedelta(seconds=2),
-                    end_time=begin + timedelta(seconds=91),
-                    duration=89,
-                    recording=f"recordings/bench/{i}.mp3",
-                    recording_status="stored",
-                )
-            )
+            apps.append(app)
+            exos.append(exotel)
         MobileAppCall.objects.bulk_create(apps, batch_size=2000)
         ExotelCall.objects.bulk_create(exos, batch_size=2000)
 
@@ -201,8 +178,8 @@ def main() -> None:
 
     from agencies.models import Agency
     from calls import tasks as call_tasks
-    from meetings import tasks
     from meetings.reconciliation import tasks as reconciliation_tasks
+    from pipeline import tasks
     from sellers.models import Seller
 
     tasks.process_job.delay = lambda job_id: None  # measure reconciliation, not transcription
