@@ -46,7 +46,7 @@ def buyers_lock_routed(*, buyers: dict[tuple, Buyer]) -> dict[tuple, Buyer]:
         ids = sorted({b.pk for b in buyers.values()})
         locked = {
             b.pk: b
-            for b in Buyer.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")
+            for b in Buyer.objects.select_for_update(no_key=True).filter(pk__any=ids).order_by("pk")
         }
         moved = {key for key, b in buyers.items() if locked[b.pk].merged_into_id}
         buyers = {key: locked[b.pk] for key, b in buyers.items()}

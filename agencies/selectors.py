@@ -69,16 +69,16 @@ def buyers_route(*, agency_ids: set[uuid.UUID], phones: set[str]) -> dict[tuple,
         return {}
     own = {
         (b.agency_id, b.phone): b
-        for b in Buyer.objects.filter(agency_id__in=agency_ids, phone__in=phones)
+        for b in Buyer.objects.filter(agency_id__in=agency_ids, phone__any=phones)
     }
     alternates = {
         (p.agency_id, p.phone): p.buyer_id
-        for p in BuyerPhone.objects.filter(agency_id__in=agency_ids, phone__in=phones)
+        for p in BuyerPhone.objects.filter(agency_id__in=agency_ids, phone__any=phones)
     }
     needed = {b.merged_into_id for b in own.values() if b.merged_into_id} | set(alternates.values())
     targets: dict[uuid.UUID, Buyer] = {}
     while needed - targets.keys():
-        fetched = Buyer.objects.filter(pk__in=needed - targets.keys())
+        fetched = Buyer.objects.filter(pk__any=needed - targets.keys())
         for buyer in fetched:
             targets[buyer.pk] = buyer
             if buyer.merged_into_id:

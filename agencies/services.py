@@ -1,5 +1,6 @@
 import logging
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +13,13 @@ from agencies.deletion_services import buyers_restore_by_call
 from agencies.merge_services import buyers_lock_routed
 from agencies.models import Agency, Buyer, BuyerPhone, generate_webhook_secret
 from agencies.selectors import buyers_route
-from chirpworks.bulk import bulk_history_insert, bulk_insert, bulk_update_rows
+from chirpworks.bulk import (
+    bulk_history_insert,
+    bulk_insert_rows,
+    bulk_update_rows,
+    instances_from_rows,
+    row_factory,
+)
 from chirpworks.exceptions import ConflictError
 from chirpworks.phones import phone_parse
 from chirpworks.signals import KIND_BUYER, entities_changed_send
@@ -96,8 +103,16 @@ def _buyer_find_or_create(
     return buyer
 
 
-def buyers_find_or_create_bulk(*, agency_phones: set[tuple[uuid.UUID, str]]) -> dict:
+def buyers_find_or_create_bulk(
+    *,
+    agency_phones: set[tuple[uuid.UUID, str]],
+    first_contacts: Mapping[tuple[uuid.UUID, str], tuple[datetime, uuid.UUID]] | None = None,
+) -> dict:
     """``{(agency_id, e164): Buyer}`` for many pairs in a constant number of queries.
+
+    ``first_contacts``: ``{(agency_id, e164): (when, seller_id)}``; a buyer created here starts
+    with it as its last contact (what touching the new buyer afterwards would give, without
+    writing each new row twice).
 
     The phones must already be E.164. A number is routed as ``buyer_find_or_create`` does
     (alternates and merged-away buyers lead to the live buyer; deleted buyers come back).
@@ -118,8 +133,13 @@ def buyers_find_or_create_bulk(*, agency_phones: set[tuple[uuid.UUID, str]]) -> 
     missing = agency_phones - buyers.keys()
     inserted: set = set()
     if missing:
-        new = [Buyer(agency_id=agency_id, phone=phone) for agency_id, phone in missing]
-        inserted = bulk_insert(Buyer, new, ignore_conflicts=True)
+        first_contacts = first_contacts or {}
+        make = row_factory(
+            Buyer, ("agency_id", "phone", "last_contacted_at", "last_contacted_by_id")
+        )
+        rows = [make((*key, *first_contacts.get(key, (None, None)))) for key in missing]
+        inserted = bulk_insert_rows(Buyer, rows, ignore_conflicts=True)
+        new = instances_from_rows(Buyer, rows)
         if inserted is None:
             created = fetch({phone for _, phone in missing})
             inserted = {b.pk for b in new}

@@ -33,8 +33,8 @@ def _copy_adapter(field: models.Field) -> Callable[[Any], Any] | None:
             if not value
             else dumps(value)
         )
-    if isinstance(field, models.FileField):
-        return lambda value: value.name or "" if value is not None else ""
+    if isinstance(field, models.FileField):  # a FieldFile, or the stored name itself
+        return lambda value: getattr(value, "name", value) or "" if value is not None else ""
     if type(field).__module__.startswith("django.db.models.fields") and not field.choices:
         return None
     if isinstance(field, models.ForeignKey | models.CharField | models.DateTimeField):
@@ -58,15 +58,116 @@ def _temp_name() -> str:
     return connection.ops.quote_name(f"bulk_{uuid.uuid4().hex[:12]}")
 
 
+def _insert_fields(model: type[models.Model]) -> list[models.Field]:
+    return [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
+
+
+def row_factory(model: type[models.Model], fields: Sequence[str]) -> Callable[[Sequence], list]:
+    """A function making a new row of ``model`` from the values of ``fields`` (names or attnames,
+    in that order): every other column holds its default, as ``model(...)`` would give it.
+
+    For ``bulk_insert_rows``, where building a model instance per row (every field's default
+    looked up again) costs more than writing the row. A unique column's callable default (the
+    UUID primary key) is called per row; other defaults and the auto_now stamps once.
+    """
+    columns = _insert_fields(model)
+    attnames = [f.attname for f in columns]
+    slots = [attnames.index(model._meta.get_field(name).attname) for name in fields]
+    now = timezone.now()
+    template: list = []
+    per_row: list[tuple[int, Callable[[], Any]]] = []
+    for index, field in enumerate(columns):
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            template.append(now)
+        elif callable(field.default) and (field.primary_key or field.unique):
+            template.append(None)
+            if index not in slots:
+                per_row.append((index, field.default))
+        else:
+            template.append(field.get_default())
+
+    def make(values: Sequence) -> list:
+        row = template.copy()
+        for index, value in zip(slots, values, strict=True):
+            row[index] = value
+        for index, default in per_row:
+            row[index] = default()
+        return row
+
+    return make
+
+
+def instances_from_rows(model: type[models.Model], rows: Iterable[list]) -> list[models.Model]:
+    """The model instances of rows made by ``row_factory`` and written by ``bulk_insert_rows``."""
+    attnames = [f.attname for f in _insert_fields(model)]
+    positional = len(attnames) == len(model._meta.concrete_fields)
+    instances = []
+    for row in rows:
+        obj = model(*row) if positional else model(**dict(zip(attnames, row, strict=True)))
+        obj._state.adding = False
+        obj._state.db = connection.alias
+        instances.append(obj)
+    return instances
+
+
+def bulk_insert_rows(
+    model: type[models.Model], rows: Sequence[list], *, ignore_conflicts: bool = False
+) -> set | None:
+    """Insert rows made by ``row_factory``; no signals. Returns the primary keys inserted (with
+    ``ignore_conflicts``: None when the database cannot tell, outside PostgreSQL).
+
+    On PostgreSQL one COPY (through a temporary table and ``ON CONFLICT DO NOTHING`` when
+    ``ignore_conflicts``); elsewhere, or for a few rows, ``bulk_create``.
+    """
+    if not rows:
+        return set()
+    fields = _insert_fields(model)
+    pk_index = fields.index(model._meta.pk)
+    if connection.vendor != "postgresql" or len(rows) < COPY_MIN_ROWS:
+        attnames = [f.attname for f in fields]
+        objs = [model(**dict(zip(attnames, row, strict=True))) for row in rows]
+        model._default_manager.bulk_create(
+            objs, batch_size=BATCH_ROWS, ignore_conflicts=ignore_conflicts
+        )
+        return None if ignore_conflicts else {row[pk_index] for row in rows}
+    adapters = [(i, a) for i, f in enumerate(fields) if (a := _copy_adapter(f)) is not None]
+
+    def adapted():
+        for row in rows:
+            row = row.copy()
+            for index, adapt in adapters:
+                row[index] = adapt(row[index])
+            yield row
+
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = [f.column for f in fields]
+    with transaction.atomic(), connection.cursor() as cursor:
+        if not ignore_conflicts:
+            _copy(cursor, table, columns, adapted())
+            return {row[pk_index] for row in rows}
+        temp = _temp_name()
+        cursor.execute(f"CREATE TEMPORARY TABLE {temp} (LIKE {table}) ON COMMIT DROP")
+        _copy(cursor, temp, columns, adapted())
+        names = ", ".join(quote(c) for c in columns)
+        pk = quote(model._meta.pk.column)
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM {temp} "  # noqa: S608
+            f"ON CONFLICT DO NOTHING RETURNING {pk}"
+        )
+        inserted = {row[0] for row in cursor.fetchall()}
+        cursor.execute(f"DROP TABLE {temp}")
+    return inserted
+
+
 def bulk_insert(
     model: type[models.Model], objs: Iterable[models.Model], *, ignore_conflicts: bool = False
 ) -> set | None:
     """``bulk_create`` of many new rows whose primary keys are set (UUID defaults); no signals.
 
-    On PostgreSQL one COPY (through a temporary table and ``ON CONFLICT DO NOTHING`` when
-    ``ignore_conflicts``); the auto_now fields are set on the objects as ``bulk_create`` does.
-    With ``ignore_conflicts``, returns the pks of the rows inserted, or None when not known
-    (``bulk_create``'s path).
+    On PostgreSQL one COPY (see ``bulk_insert_rows``); the auto_now fields are set on the
+    objects as ``bulk_create`` does. With ``ignore_conflicts``, returns the pks of the rows
+    inserted, or None when not known (``bulk_create``'s path).
     """
     objs = list(objs)
     if not objs:
@@ -77,40 +178,14 @@ def bulk_insert(
         )
         return None if ignore_conflicts else {obj.pk for obj in objs}
     now = timezone.now()
-    fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
+    fields = _insert_fields(model)
     for field in fields:
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             for obj in objs:
                 setattr(obj, field.attname, now)
     attnames = [f.attname for f in fields]
-    adapters = [(i, a) for i, f in enumerate(fields) if (a := _copy_adapter(f)) is not None]
-
-    def rows():
-        for obj in objs:
-            row = [getattr(obj, name) for name in attnames]
-            for index, adapt in adapters:
-                row[index] = adapt(row[index])
-            yield row
-
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    columns = [f.column for f in fields]
-    with transaction.atomic(), connection.cursor() as cursor:
-        if not ignore_conflicts:
-            _copy(cursor, table, columns, rows())
-            inserted = {obj.pk for obj in objs}
-        else:
-            temp = _temp_name()
-            cursor.execute(f"CREATE TEMPORARY TABLE {temp} (LIKE {table}) ON COMMIT DROP")
-            _copy(cursor, temp, columns, rows())
-            names = ", ".join(quote(c) for c in columns)
-            pk = quote(model._meta.pk.column)
-            cursor.execute(
-                f"INSERT INTO {table} ({names}) SELECT {names} FROM {temp} "  # noqa: S608
-                f"ON CONFLICT DO NOTHING RETURNING {pk}"
-            )
-            inserted = {row[0] for row in cursor.fetchall()}
-            cursor.execute(f"DROP TABLE {temp}")
+    rows = [[getattr(obj, name) for name in attnames] for obj in objs]
+    inserted = bulk_insert_rows(model, rows, ignore_conflicts=ignore_conflicts)
     for obj in objs:
         if obj.pk in inserted:
             obj._state.adding = False

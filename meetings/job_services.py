@@ -42,7 +42,7 @@ def jobs_enqueue(*, job_ids: Iterable[str]) -> list[str]:
 
 def jobs_mark_enqueued(*, job_ids: Iterable[str], at: datetime | None = None) -> None:
     """Record that a message for these jobs was sent (or, for a retry, is due ``at``)."""
-    Job.objects.filter(pk__in=list(job_ids)).update(enqueued_at=at or timezone.now())
+    Job.objects.filter(pk__any=list(job_ids)).update(enqueued_at=at or timezone.now())
 
 
 # init -> in_progress -> completed | failure. A job goes back to init when it is handed back

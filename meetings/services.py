@@ -11,11 +11,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import Buyer
-from chirpworks.bulk import bulk_insert
+from chirpworks.bulk import bulk_insert_rows, row_factory
 from chirpworks.exceptions import ApplicationError
 from chirpworks.phones import phone_denorm
 from chirpworks.signals import KIND_MEETING, calls_written, entities_changed_send
-from meetings.contacts import meetings_touch_buyers
+from meetings.contacts import buyers_touch_for_visits
 from meetings.job_services import BULK_BATCH_SIZE, jobs_enqueue
 from meetings.models import (
     CorrectionField,
@@ -49,59 +49,86 @@ def meeting_title_for_call(*, buyer: Buyer, seller: Seller) -> str:
     return f"Meeting between {buyer.name or phone_denorm(buyer.phone)} and {seller.name}"
 
 
-def meetings_create_for_calls(*, specs: Iterable[CallMeetingSpec]) -> list[Meeting]:
+_MEETING_FIELDS = (
+    "id",
+    "agency_id",
+    "seller_id",
+    "buyer_id",
+    "source",
+    "direction",
+    "start_time",
+    "end_time",
+    "recording",
+    "title",
+)
+_JOB_FIELDS = ("id", "meeting_id", "status", "audio_location", "error", "finished_at")
+
+
+def meetings_insert_for_calls(*, specs: Iterable[CallMeetingSpec]) -> list[uuid.UUID]:
     """Create one meeting and one job per reconciled call, in bulk, and queue the jobs on commit.
+    Returns the meetings' ids, in the order of ``specs``.
 
     A call with a recording gets a job in ``init`` that is enqueued for processing once the
     transaction commits. A call without one (an answered app call that Exotel never reported)
     still becomes a meeting, but its job is created as ``failure`` with a readable error and is
     never enqueued: there is nothing to transcribe, and call history shows it as "Not Recorded".
+    Rows are written as rows (reconciliation makes 100,000 at a time), not model instances.
     """
+    specs = list(specs)
+    if not specs:
+        return []
     now = timezone.now()
-    meetings: list[Meeting] = []
-    jobs: list[Job] = []
+    meeting_row = row_factory(Meeting, _MEETING_FIELDS)
+    job_row = row_factory(Job, _JOB_FIELDS)
+    meeting_rows, job_rows, meeting_ids, queued = [], [], [], []
     for spec in specs:
-        meeting = Meeting(
-            id=uuid.uuid4(),
-            agency_id=spec.seller.agency_id,
-            seller=spec.seller,
-            buyer=spec.buyer,
-            source=MeetingSource.PHONE,
-            direction=spec.direction,
-            start_time=spec.start_time,
-            end_time=spec.end_time,
-            recording=spec.recording_name,
-            title=meeting_title_for_call(buyer=spec.buyer, seller=spec.seller),
-        )
-        meetings.append(meeting)
-        if spec.recording_name:
-            jobs.append(
-                Job(meeting=meeting, status=JobStatus.INIT, audio_location=spec.recording_name)
-            )
-        else:
-            jobs.append(
-                Job(
-                    meeting=meeting,
-                    status=JobStatus.FAILURE,
-                    error=NO_RECORDING_ERROR,
-                    finished_at=now,
+        meeting_id, job_id = uuid.uuid4(), uuid.uuid4()
+        meeting_ids.append(meeting_id)
+        meeting_rows.append(
+            meeting_row(
+                (
+                    meeting_id,
+                    spec.seller.agency_id,  # the seller's, read with it
+                    spec.seller.pk,
+                    spec.buyer.pk,
+                    MeetingSource.PHONE,
+                    spec.direction,
+                    spec.start_time,
+                    spec.end_time,
+                    spec.recording_name,
+                    meeting_title_for_call(buyer=spec.buyer, seller=spec.seller),
                 )
             )
-    if not meetings:
-        return []
+        )
+        if spec.recording_name:
+            job_rows.append(
+                job_row((job_id, meeting_id, JobStatus.INIT, spec.recording_name, "", None))
+            )
+            queued.append(str(job_id))
+        else:
+            job_rows.append(
+                job_row((job_id, meeting_id, JobStatus.FAILURE, "", NO_RECORDING_ERROR, now))
+            )
     with transaction.atomic():
-        # agency_id is the seller's, read with it (Meeting.objects.bulk_create, the path of
-        # small batches, checks it again).
-        bulk_insert(Meeting, meetings)
-        bulk_insert(Job, jobs)
-        calls_written.send(Meeting, seller_times=[(m.seller_id, m.start_time) for m in meetings])
-        # bulk_create sends no post_save: the buyers' last contacts move forward here.
-        meetings_touch_buyers(meetings=meetings)
-        entities_changed_send(sender=Meeting, kind=KIND_MEETING, ids=[m.pk for m in meetings])
-    queued = [str(job.pk) for job in jobs if job.status == JobStatus.INIT]
+        bulk_insert_rows(Meeting, meeting_rows)
+        bulk_insert_rows(Job, job_rows)
+        calls_written.send(Meeting, seller_times=[(s.seller.pk, s.start_time) for s in specs])
+        # Rows written in bulk send no post_save: the buyers' last contacts move forward here.
+        buyers_touch_for_visits(
+            visits=[(s.buyer.pk, s.start_time, s.seller.pk) for s in specs],
+            known={s.buyer.pk: s.buyer.last_contacted_at for s in specs},
+        )
+        entities_changed_send(sender=Meeting, kind=KIND_MEETING, ids=meeting_ids)
     if queued:
         transaction.on_commit(lambda: jobs_enqueue(job_ids=queued))
-    return meetings
+    return meeting_ids
+
+
+def meetings_create_for_calls(*, specs: Iterable[CallMeetingSpec]) -> list[Meeting]:
+    """``meetings_insert_for_calls``, answering the meetings themselves (in the specs' order)."""
+    ids = meetings_insert_for_calls(specs=specs)
+    meetings = Meeting.objects.in_bulk(ids)
+    return [meetings[pk] for pk in ids]
 
 
 def meeting_create_for_call(

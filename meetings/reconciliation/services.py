@@ -17,12 +17,12 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from agencies.models import Buyer
 from agencies.services import buyers_find_or_create_bulk
 from calls.exotel_parsing import TERMINAL_STATUSES, agency_agent_numbers, real_buyer
 from calls.exotel_services import exotel_calls_resolve_sellers
 from calls.models import AppCallStatus, ExotelCall, ExotelStatus, MobileAppCall, RecordingStatus
 from chirpworks.bulk import bulk_update_rows
+from chirpworks.fastrows import collector_paused
 from chirpworks.signals import KIND_MOBILE_CALL, calls_written, entities_changed_send
 from meetings.reconciliation.matching import (
     APP_DIRECTIONS,
@@ -38,8 +38,8 @@ from meetings.reconciliation.rows import AppCallRow, ExotelCallRow, app_call_row
 from meetings.services import (
     CallMeetingSpec,
     meetings_attach_recordings,
-    meetings_create_for_calls,
     meetings_fill_from_app_calls,
+    meetings_insert_for_calls,
 )
 from sellers.models import Seller
 
@@ -98,11 +98,23 @@ def _pending_seller_ids(
     return chunks
 
 
+@dataclass(slots=True)
+class _PlannedMeeting:
+    """A meeting reconciliation decided to make: a ``CallMeetingSpec`` once its buyer is known."""
+
+    seller: Seller
+    buyer_phone: str
+    direction: str
+    start_time: datetime
+    end_time: datetime | None
+    recording_name: str
+
+
 @dataclass
 class _Outcome:
     """What one transaction of reconciliation decided, before it is written."""
 
-    specs: list[CallMeetingSpec] = field(default_factory=list)
+    specs: list[_PlannedMeeting] = field(default_factory=list)
     # For each spec, the app call and/or Exotel call it came from.
     sources: list[tuple[AppCallRow | None, ExotelCallRow | None]] = field(default_factory=list)
     # An Exotel call joining the app-only meeting its app call already made (late Exotel).
@@ -144,7 +156,9 @@ def calls_reconcile(
     result.sellers = total = sum(len(chunk) for chunk in chunks)
     done = 0
     for chunk in chunks:
-        with transaction.atomic():
+        # A chunk's rows all stay alive until it is written: the cyclic collector's passes over
+        # them would free nothing and cost as much as the work (half of it at 50,000 calls).
+        with collector_paused(), transaction.atomic():
             _reconcile_chunk(
                 seller_ids=chunk,
                 since=since,
@@ -282,16 +296,7 @@ def _plan_meeting(
     else:
         direction = exotel_direction(exo.direction)
         start, end = exo.start_time, exotel_end(exo)
-    outcome.specs.append(
-        CallMeetingSpec(
-            seller=seller,
-            buyer=Buyer(agency_id=seller.agency_id, phone=buyer),  # resolved in bulk later
-            direction=direction,
-            start_time=start,
-            end_time=end,
-            recording_name=recording,
-        )
-    )
+    outcome.specs.append(_PlannedMeeting(seller, buyer, direction, start, end, recording))
     outcome.sources.append((app, exo))
     setattr(result, kind, getattr(result, kind) + 1)
 
@@ -387,13 +392,19 @@ def _plan_late_exotel_calls(
 
 
 def _write_outcome(outcome: _Outcome, now: datetime) -> None:
+    # A new buyer is born with its latest call here as its last contact.
+    first_contacts: dict[tuple[uuid.UUID, str], tuple[datetime, uuid.UUID]] = {}
+    for spec in outcome.specs:
+        key = (spec.seller.agency_id, spec.buyer_phone)
+        if key not in first_contacts or first_contacts[key][0] < spec.start_time:
+            first_contacts[key] = (spec.start_time, spec.seller.pk)
     buyers = buyers_find_or_create_bulk(
-        agency_phones={(spec.seller.agency_id, spec.buyer.phone) for spec in outcome.specs}
+        agency_phones=set(first_contacts), first_contacts=first_contacts
     )
     specs = [
         CallMeetingSpec(
             seller=spec.seller,
-            buyer=buyers[(spec.seller.agency_id, spec.buyer.phone)],
+            buyer=buyers[(spec.seller.agency_id, spec.buyer_phone)],
             direction=spec.direction,
             start_time=spec.start_time,
             end_time=spec.end_time,
@@ -401,16 +412,16 @@ def _write_outcome(outcome: _Outcome, now: datetime) -> None:
         )
         for spec in outcome.specs
     ]
-    meetings = meetings_create_for_calls(specs=specs)
+    meeting_ids = meetings_insert_for_calls(specs=specs)
 
-    # The buyers' last contacts moved forward with the meetings (meetings_create_for_calls).
+    # The buyers' last contacts moved forward with the meetings (meetings_insert_for_calls).
     app_links, exotel_links = [], []
-    for meeting, (app, exo) in zip(meetings, outcome.sources, strict=True):
+    for meeting_id, (app, exo) in zip(meeting_ids, outcome.sources, strict=True):
         if app is not None:
-            app.meeting_id = meeting.pk
+            app.meeting_id = meeting_id
             app_links.append(app)
         if exo is not None:
-            exo.meeting_id = meeting.pk
+            exo.meeting_id = meeting_id
             exo.mobile_call_id = app.pk if app is not None else None
             exotel_links.append(exo)
 
@@ -467,6 +478,6 @@ def _write_outcome(outcome: _Outcome, now: datetime) -> None:
         common={"reconciled_at": now, "updated_at": now},
     )
     if outcome.agent_legs:
-        ExotelCall.objects.filter(pk__in=[c.pk for c in outcome.agent_legs]).update(
+        ExotelCall.objects.filter(pk__any=[c.pk for c in outcome.agent_legs]).update(
             agent_leg=True, updated_at=now
         )

@@ -2,6 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from model_bakery import baker
 
@@ -385,6 +386,43 @@ class TestBuyers:
         assert buyer.last_contacted_at == T0 + timedelta(days=1)
         assert Meeting.objects.get().buyer == buyer
 
+    def test_a_new_buyer_is_born_with_its_latest_call_as_last_contact_in_one_write(
+        self,
+        seller,
+        make_seller,
+        agency,
+        make_app_call,
+        make_exotel_call,
+        django_capture_on_commit_callbacks,
+    ):
+        other = make_seller(agency)
+        for who, start in (
+            (seller, T0),
+            (other, T0 + timedelta(hours=2)),
+            (seller, T0 + timedelta(hours=1)),
+        ):
+            make_app_call(who, start, 90)
+            make_exotel_call(who, start, 90)
+        with CaptureQueriesContext(connection) as queries:
+            reconcile(django_capture_on_commit_callbacks, now=T0 + timedelta(days=1))
+        buyer = Buyer.objects.get()
+        assert (buyer.last_contacted_at, buyer.last_contacted_by) == (
+            T0 + timedelta(hours=2),
+            other,
+        )
+        # Inserted with it: the row is never updated afterwards.
+        assert not [q for q in queries if q["sql"].startswith('UPDATE "agencies_buyer"')]
+
+    def test_a_known_buyer_already_contacted_later_is_not_written(
+        self, seller, agency, make_app_call, make_exotel_call, django_capture_on_commit_callbacks
+    ):
+        baker.make(Buyer, agency=agency, phone=BUYER, last_contacted_at=T0 + timedelta(days=1))
+        make_app_call(seller, T0, 90)
+        make_exotel_call(seller, T0, 90)
+        with CaptureQueriesContext(connection) as queries:
+            reconcile(django_capture_on_commit_callbacks, now=LATER)
+        assert not [q for q in queries if q["sql"].startswith('UPDATE "agencies_buyer"')]
+
 
 def test_10000_calls_per_side_in_a_bounded_number_of_queries(
     agency, make_seller, django_assert_max_num_queries, enqueued_jobs
@@ -442,3 +480,12 @@ def test_10000_calls_per_side_in_a_bounded_number_of_queries(
     assert mismatched == 0
     pairs = ExotelCall.objects.values_list("call_sid", "mobile_call__app_call_id")
     assert all(sid[1:] == app_id[1:] for sid, app_id in pairs)
+    # Each buyer's last contact is its latest meeting, by that meeting's seller.
+    latest = {}
+    for buyer_id, start, seller_id in Meeting.objects.values_list(
+        "buyer_id", "start_time", "seller_id"
+    ):
+        if buyer_id not in latest or latest[buyer_id][0] < start:
+            latest[buyer_id] = (start, seller_id)
+    contacts = Buyer.objects.values_list("pk", "last_contacted_at", "last_contacted_by_id")
+    assert {pk: (at, by) for pk, at, by in contacts} == latest
