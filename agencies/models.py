@@ -128,7 +128,10 @@ class BuyerTag(BaseModel):
 class Buyer(BaseModel):
     """A customer of an agency, known by phone number (E.164, unique within the agency)."""
 
-    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="buyers")
+    # Indexed by (agency, phone), which leads with it.
+    agency = models.ForeignKey(
+        Agency, on_delete=models.CASCADE, related_name="buyers", db_index=False
+    )
     phone = models.CharField(max_length=20)
     name = models.CharField(max_length=100, blank=True, default="")
     email = models.EmailField(blank=True, default="")

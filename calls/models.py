@@ -36,7 +36,10 @@ class RecordingStatus(models.TextChoices):
 class MobileAppCall(BaseModel):
     """One item of the mobile app's call-log sync. Kept (and linked) once reconciled."""
 
-    seller = models.ForeignKey("sellers.Seller", on_delete=models.CASCADE, related_name="app_calls")
+    # Indexed by (seller, start_time) and (seller, app_call_id), which lead with it.
+    seller = models.ForeignKey(
+        "sellers.Seller", on_delete=models.CASCADE, related_name="app_calls", db_index=False
+    )
     app_call_id = models.CharField(max_length=100)
     buyer_number = models.CharField(max_length=20)
     seller_number = models.CharField(max_length=20)
@@ -81,8 +84,9 @@ class ExotelCall(BaseModel):
     """
 
     call_sid = models.CharField(max_length=64)
+    # Indexed by (agency, call_sid) and (seller, start_time), which lead with them.
     agency = models.ForeignKey(
-        "agencies.Agency", on_delete=models.CASCADE, related_name="exotel_calls"
+        "agencies.Agency", on_delete=models.CASCADE, related_name="exotel_calls", db_index=False
     )
     seller = models.ForeignKey(
         "sellers.Seller",
@@ -90,6 +94,7 @@ class ExotelCall(BaseModel):
         null=True,
         blank=True,
         related_name="exotel_calls",
+        db_index=False,
     )
     from_number = models.CharField(max_length=20, blank=True, default="")
     to_number = models.CharField(max_length=20, blank=True, default="")

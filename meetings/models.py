@@ -112,9 +112,17 @@ class Meeting(BaseModel):
     and the manager's ``bulk_create`` / ``update`` set it from the seller, whatever was given.
     """
 
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="meetings")
-    seller = models.ForeignKey("sellers.Seller", on_delete=models.CASCADE, related_name="meetings")
-    buyer = models.ForeignKey("agencies.Buyer", on_delete=models.CASCADE, related_name="meetings")
+    # No single-column indexes: the (agency | seller | buyer, start_time) indexes lead with them,
+    # and every index is written again for each of the 100,000 meetings a backlog makes.
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.CASCADE, related_name="meetings", db_index=False
+    )
+    seller = models.ForeignKey(
+        "sellers.Seller", on_delete=models.CASCADE, related_name="meetings", db_index=False
+    )
+    buyer = models.ForeignKey(
+        "agencies.Buyer", on_delete=models.CASCADE, related_name="meetings", db_index=False
+    )
     source = models.CharField(
         max_length=16, choices=MeetingSource.choices, default=MeetingSource.PHONE
     )
