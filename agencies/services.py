@@ -138,7 +138,9 @@ def buyers_find_or_create_bulk(
             Buyer, ("agency_id", "phone", "last_contacted_at", "last_contacted_by_id")
         )
         rows = [make((*key, *first_contacts.get(key, (None, None)))) for key in missing]
-        inserted = bulk_insert_rows(Buyer, rows, ignore_conflicts=True)
+        inserted = bulk_insert_rows(
+            Buyer, rows, ignore_conflicts=True, conflict_order=("agency", "phone")
+        )
         new = instances_from_rows(Buyer, rows)
         if inserted is None:
             created = fetch({phone for _, phone in missing})

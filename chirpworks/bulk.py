@@ -111,13 +111,19 @@ def instances_from_rows(model: type[models.Model], rows: Iterable[list]) -> list
 
 
 def bulk_insert_rows(
-    model: type[models.Model], rows: Sequence[list], *, ignore_conflicts: bool = False
+    model: type[models.Model],
+    rows: Sequence[list],
+    *,
+    ignore_conflicts: bool = False,
+    conflict_order: Sequence[str] = (),
 ) -> set | None:
     """Insert rows made by ``row_factory``; no signals. Returns the primary keys inserted (with
     ``ignore_conflicts``: None when the database cannot tell, outside PostgreSQL).
 
     On PostgreSQL one COPY (through a temporary table and ``ON CONFLICT DO NOTHING`` when
-    ``ignore_conflicts``); elsewhere, or for a few rows, ``bulk_create``.
+    ``ignore_conflicts``); elsewhere, or for a few rows, ``bulk_create``. ``conflict_order``: the
+    columns of the unique key rows may collide on; the rows are inserted in that order, so two
+    transactions inserting some of the same keys wait for each other instead of deadlocking.
     """
     if not rows:
         return set()
@@ -151,8 +157,12 @@ def bulk_insert_rows(
         _copy(cursor, temp, columns, adapted())
         names = ", ".join(quote(c) for c in columns)
         pk = quote(model._meta.pk.column)
+        order = ""
+        if conflict_order:
+            by_name = {f.name: f for f in fields} | {f.attname: f for f in fields}
+            order = " ORDER BY " + ", ".join(quote(by_name[n].column) for n in conflict_order)
         cursor.execute(
-            f"INSERT INTO {table} ({names}) SELECT {names} FROM {temp} "  # noqa: S608
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM {temp}{order} "  # noqa: S608
             f"ON CONFLICT DO NOTHING RETURNING {pk}"
         )
         inserted = {row[0] for row in cursor.fetchall()}

@@ -352,6 +352,10 @@ EXOTEL_DOWNLOAD_TIMEOUT_SECONDS = env.int("EXOTEL_DOWNLOAD_TIMEOUT_SECONDS", def
 EXOTEL_RECORDING_MAX_BYTES = env.int("EXOTEL_RECORDING_MAX_BYTES", default=200 * 1024 * 1024)
 CALL_MATCH_TOLERANCE_SECONDS = env.int("CALL_MATCH_TOLERANCE_SECONDS", default=10)
 CALL_RECONCILE_GRACE_MINUTES = env.int("CALL_RECONCILE_GRACE_MINUTES", default=15)
+# A backlog of several chunks of sellers is reconciled by this many threads, each with its own
+# PostgreSQL connection and transaction (one chunk's database work overlaps another's Python).
+# 1: one chunk after another. SQLite, and runs inside a transaction, are always one at a time.
+RECONCILE_THREADS = env.int("RECONCILE_THREADS", default=2)
 CALL_UNMATCHED_RETENTION_DAYS = env.int("CALL_UNMATCHED_RETENTION_DAYS", default=30)
 CELERY_BEAT_SCHEDULE["reconcile-calls"] = {
     "task": "calls.tasks.reconcile_calls",

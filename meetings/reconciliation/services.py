@@ -6,14 +6,16 @@ the lock on its sellers' rows (as the call-log sync does), so two workers never 
 into two meetings.
 """
 
+import logging
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -43,6 +45,8 @@ from meetings.services import (
 )
 from sellers.models import Seller
 
+logger = logging.getLogger(__name__)
+
 SELLERS_PER_TRANSACTION = 500
 # Calls (both sides) read and decided in one transaction at most, but never less than a seller's:
 # memory stays bounded whatever the backlog.
@@ -63,6 +67,18 @@ class ReconcileResult:
     @property
     def meetings(self) -> int:
         return self.matched + self.app_only + self.exotel_only
+
+    def add(self, other: "ReconcileResult") -> None:
+        """Count in a chunk's outcomes (its own sellers and resolutions are not counted)."""
+        for name in (
+            "matched",
+            "app_only",
+            "exotel_only",
+            "late_recordings",
+            "late_app_calls",
+            "skipped",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 def _pending_seller_ids(
@@ -146,6 +162,7 @@ def calls_reconcile(
 
     Sellers are processed in chunks, each in one transaction holding their rows' locks; all
     reads and writes are bulk queries, so the query count grows with chunks, not with calls.
+    On PostgreSQL, ``RECONCILE_THREADS`` chunks run at once, each in its own connection.
     """
     now = now or timezone.now()
     force = {uuid.UUID(str(pk)) for pk in force_ids}
@@ -154,23 +171,69 @@ def calls_reconcile(
         result.sellers_resolved = exotel_calls_resolve_sellers(since=since)
     chunks = _pending_seller_ids(seller_ids=seller_ids, since=since)
     result.sellers = total = sum(len(chunk) for chunk in chunks)
-    done = 0
-    for chunk in chunks:
-        # A chunk's rows all stay alive until it is written: the cyclic collector's passes over
-        # them would free nothing and cost as much as the work (half of it at 50,000 calls).
-        with collector_paused(), transaction.atomic():
+
+    def run(chunk: list[uuid.UUID]) -> ReconcileResult:
+        counts = ReconcileResult()
+        with transaction.atomic():
             _reconcile_chunk(
-                seller_ids=chunk,
-                since=since,
-                now=now,
-                dry_run=dry_run,
-                force=force,
-                result=result,
+                seller_ids=chunk, since=since, now=now, dry_run=dry_run, force=force, result=counts
             )
-        done += len(chunk)
-        if progress:
-            progress(done, total)
+        return counts
+
+    threads = settings.RECONCILE_THREADS
+    if (
+        threads < 2
+        or len(chunks) < 2
+        or dry_run
+        or connection.vendor != "postgresql"
+        or connection.in_atomic_block  # other connections would not see the caller's writes
+    ):
+        threads = 1
+    done = 0
+    # A chunk's rows all stay alive until it is written: the cyclic collector's passes over
+    # them would free nothing and cost as much as the work (half of it at 50,000 calls).
+    with collector_paused():
+        for chunk, counts in _chunks_run(run, chunks, threads):
+            result.add(counts)
+            done += len(chunk)
+            if progress:
+                progress(done, total)
     return result
+
+
+def _chunks_run(
+    run: Callable[[list[uuid.UUID]], ReconcileResult], chunks: list[list], threads: int
+) -> Iterator[tuple[list, ReconcileResult]]:
+    """Each chunk and what ``run`` made of it, in the order they finish.
+
+    With threads, each chunk runs in a thread's own connection and transaction. The chunks'
+    sellers are disjoint; two chunks meet only on a buyer both call, whose row one waits for
+    the other to commit. A chunk that ends in a deadlock (rolled back whole) runs again after
+    the others, alone.
+    """
+    if threads == 1:
+        for chunk in chunks:
+            yield chunk, run(chunk)
+        return
+
+    def in_thread(chunk: list) -> ReconcileResult:
+        try:
+            return run(chunk)
+        finally:
+            connection.close()  # this thread's own connection
+
+    again = []
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="reconcile") as pool:
+        futures = {pool.submit(in_thread, chunk): chunk for chunk in chunks}
+        for future in as_completed(futures):
+            chunk = futures[future]
+            try:
+                yield chunk, future.result()
+            except OperationalError:
+                logger.warning("Reconciliation chunk of %d sellers rolled back; again", len(chunk))
+                again.append(chunk)
+    for chunk in again:
+        yield chunk, run(chunk)
 
 
 def _reconcile_chunk(
