@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from typing import Any
 
+import uuid6
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -58,6 +59,13 @@ def _temp_name() -> str:
     return connection.ops.quote_name(f"bulk_{uuid.uuid4().hex[:12]}")
 
 
+def new_id() -> uuid.UUID:
+    """A UUIDv7 primary key for a row written in bulk: the ids of rows made together are
+    neighbours (time first), so the primary-key and foreign-key indexes they go into take them
+    on a few pages, where random UUIDv4s touch (and log in full) one page per row."""
+    return uuid6.uuid7()
+
+
 def _insert_fields(model: type[models.Model]) -> list[models.Field]:
     return [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
 
@@ -67,8 +75,9 @@ def row_factory(model: type[models.Model], fields: Sequence[str]) -> Callable[[S
     in that order): every other column holds its default, as ``model(...)`` would give it.
 
     For ``bulk_insert_rows``, where building a model instance per row (every field's default
-    looked up again) costs more than writing the row. A unique column's callable default (the
-    UUID primary key) is called per row; other defaults and the auto_now stamps once.
+    looked up again) costs more than writing the row. A unique column's callable default is
+    called per row, but the UUID primary key is a time-ordered one (``new_id``); other defaults
+    and the auto_now stamps are taken once.
     """
     columns = _insert_fields(model)
     attnames = [f.attname for f in columns]
@@ -82,7 +91,8 @@ def row_factory(model: type[models.Model], fields: Sequence[str]) -> Callable[[S
         elif callable(field.default) and (field.primary_key or field.unique):
             template.append(None)
             if index not in slots:
-                per_row.append((index, field.default))
+                uuid_pk = field.primary_key and isinstance(field, models.UUIDField)
+                per_row.append((index, new_id if uuid_pk else field.default))
         else:
             template.append(field.get_default())
 

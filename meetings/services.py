@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import Buyer
-from chirpworks.bulk import bulk_insert_rows, row_factory
+from chirpworks.bulk import bulk_insert_rows, new_id, row_factory
 from chirpworks.exceptions import ApplicationError
 from chirpworks.phones import phone_denorm
 from chirpworks.signals import KIND_MEETING, calls_written, entities_changed_send
@@ -82,7 +82,7 @@ def meetings_insert_for_calls(*, specs: Iterable[CallMeetingSpec]) -> list[uuid.
     job_row = row_factory(Job, _JOB_FIELDS)
     meeting_rows, job_rows, meeting_ids, queued = [], [], [], []
     for spec in specs:
-        meeting_id, job_id = uuid.uuid4(), uuid.uuid4()
+        meeting_id, job_id = new_id(), new_id()
         meeting_ids.append(meeting_id)
         meeting_rows.append(
             meeting_row(
