@@ -100,6 +100,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT: it compiles any statement the planner guesses is costly, and for this app's
+    # short statements that takes far longer than running them (712 ms of JIT for a buyer's
+    # call history that runs in 17 ms, on 200,000 meetings).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

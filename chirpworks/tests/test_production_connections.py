@@ -22,6 +22,8 @@ if connection.vendor == "postgresql" and __import__("os").environ.get("CONNECT")
     with connection.cursor() as cursor:
         cursor.execute("SELECT 41 + 1")
         out["answer"] = cursor.fetchone()[0]
+        cursor.execute("SHOW jit")
+        out["jit"] = cursor.fetchone()[0]
     out["pooled"] = connection.pool is not None
 print(json.dumps(out))
 """
@@ -74,4 +76,17 @@ def test_a_pooled_connection_answers_on_postgresql():
     db = connection.settings_dict
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     found = production_settings(url, DATABASE_POOL_MAX_SIZE="2", CONNECT="1")
-    assert (found["answer"], found["pooled"]) == (42, True)
+    assert (found["answer"], found["pooled"], found["jit"]) == (42, True, "off")
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_never_jit_compile():
+    """PostgreSQL's JIT compiled a buyer's 17 ms call history for 712 ms (200,000 meetings)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("JIT is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    assert production_settings(url, CONNECT="1")["jit"] == "off"
