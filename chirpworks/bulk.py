@@ -5,12 +5,14 @@ UPDATE in SQL text, or ``bulk_create``.
 """
 
 import json
+import os
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from typing import Any
 
-import uuid6
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -59,11 +61,32 @@ def _temp_name() -> str:
     return connection.ops.quote_name(f"bulk_{uuid.uuid4().hex[:12]}")
 
 
+_RANDOM = threading.local()
+_RANDOM_BYTES = 10  # 74 random bits a UUIDv7, from 80
+_RANDOM_POOL = 4096  # ids' worth of randomness read from the OS at once
+
+
 def new_id() -> uuid.UUID:
-    """A UUIDv7 primary key for a row written in bulk: the ids of rows made together are
-    neighbours (time first), so the primary-key and foreign-key indexes they go into take them
-    on a few pages, where random UUIDv4s touch (and log in full) one page per row."""
-    return uuid6.uuid7()
+    """A UUIDv7 (RFC 9562) primary key for a row written in bulk: Unix milliseconds first,
+    then random bits. The ids of rows made together are neighbours, so the primary-key and
+    foreign-key indexes they go into take them on a few pages, where random UUIDv4s touch (and
+    log in full) one page per row. The randomness is the OS's, as ``uuid4``'s, read 4,096 ids
+    at a time (one read per id cost more than the rest of a reconciled call's Python).
+    """
+    pool, at = getattr(_RANDOM, "pool", b""), getattr(_RANDOM, "at", 0)
+    if at + _RANDOM_BYTES > len(pool):
+        pool, at = os.urandom(_RANDOM_BYTES * _RANDOM_POOL), 0
+        _RANDOM.pool = pool
+    _RANDOM.at = at + _RANDOM_BYTES
+    rand = int.from_bytes(pool[at : at + _RANDOM_BYTES], "big")
+    millis = time.time_ns() // 1_000_000
+    return uuid.UUID(
+        int=(millis & (2**48 - 1)) << 80
+        | 0x7 << 76  # version 7
+        | (rand >> 68) << 64  # rand_a, 12 bits
+        | 0b10 << 62  # variant
+        | (rand & (2**62 - 1))  # rand_b
+    )
 
 
 def _insert_fields(model: type[models.Model]) -> list[models.Field]:

@@ -1,5 +1,6 @@
 """Rows written in bulk (``chirpworks.bulk``) and ``field__any`` (``chirpworks.lookups``)."""
 
+import time
 import uuid
 
 import pytest
@@ -84,3 +85,15 @@ def test_any_matches_what_in_matches_with_one_parameter():
     assert all(len(q["sql"]) < 80_000 for q in queries)
     assert Buyer.objects.filter(pk__any=[]).count() == 0
     assert Buyer.objects.filter(phone__any=set(phones[:3])).update(name="Asha") == 3
+
+
+def test_bulk_ids_are_uuid7_time_first_and_distinct():
+    from chirpworks.bulk import new_id
+
+    millis = time.time_ns() // 1_000_000
+    ids = [new_id() for _ in range(10_000)]  # more than one read of randomness
+    assert len(set(ids)) == len(ids)
+    assert {(pk.version, pk.variant) for pk in ids} == {(7, uuid.RFC_4122)}
+    stamps = [pk.int >> 80 for pk in ids]
+    assert millis <= min(stamps) and max(stamps) - millis < 5_000  # milliseconds first
+    assert stamps == sorted(stamps)  # rows made later sort after
