@@ -107,6 +107,7 @@ def test_lease_renewal_belongs_to_the_current_attempt_only(make_job):
     assert job.lease_expires_at > timezone.now() + timedelta(seconds=60)
 
 
+@pytest.mark.real_time
 def test_the_heartbeat_renews_while_the_job_runs_and_stops_after(monkeypatch, settings):
     settings.JOB_LEASE_SECONDS = 4  # a beat every second
     beats = threading.Semaphore(0)
