@@ -98,9 +98,9 @@ def row_factory(model: type[models.Model], fields: Sequence[str]) -> Callable[[S
     in that order): every other column holds its default, as ``model(...)`` would give it.
 
     For ``bulk_insert_rows``, where building a model instance per row (every field's default
-    looked up again) costs more than writing the row. A unique column's callable default is
-    called per row, but the UUID primary key is a time-ordered one (``new_id``); other defaults
-    and the auto_now stamps are taken once.
+    looked up again) costs more than writing the row. Callable defaults are called per row (a
+    JSON field's ``list`` is its own list in each row), the UUID primary key's is a time-ordered
+    one (``new_id``); plain defaults and the auto_now stamps are taken once.
     """
     columns = _insert_fields(model)
     attnames = [f.attname for f in columns]
@@ -111,7 +111,7 @@ def row_factory(model: type[models.Model], fields: Sequence[str]) -> Callable[[S
     for index, field in enumerate(columns):
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             template.append(now)
-        elif callable(field.default) and (field.primary_key or field.unique):
+        elif field.has_default() and callable(field.default):
             template.append(None)
             if index not in slots:
                 uuid_pk = field.primary_key and isinstance(field, models.UUIDField)

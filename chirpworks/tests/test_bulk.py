@@ -27,6 +27,9 @@ def test_a_row_holds_what_a_new_instance_would():
         if field.attname not in skip:
             assert getattr(buyer, field.attname) == getattr(fresh, field.attname), field.name
     assert buyer.pk != second[0] and isinstance(buyer.pk, uuid.UUID)  # a new id per row
+    [other] = instances_from_rows(Buyer, [second])
+    buyer.risks.append("price")  # a JSON default is each row's own
+    assert other.risks == []
     assert buyer.created_at == buyer.updated_at is not None
 
 
