@@ -38,7 +38,7 @@ def backlog(agency, make_seller, make_app_call, make_exotel_call, settings, monk
     return sellers
 
 
-def check(result, sellers):
+def check(result):
     assert result.matched == 24 and result.sellers == 6
     assert Meeting.objects.count() == Job.objects.count() == 24
     assert Buyer.objects.count() == 4  # each number once, whichever chunk made it
@@ -54,7 +54,7 @@ def check(result, sellers):
 
 def test_threads_make_what_one_chunk_after_another_makes(backlog, enqueued_jobs):
     result = calls_reconcile(now=T0 + timedelta(days=1))
-    check(result, backlog)
+    check(result)
     assert sorted(enqueued_jobs) == sorted(
         str(pk) for pk in Job.objects.values_list("pk", flat=True)
     )
@@ -75,4 +75,4 @@ def test_a_chunk_rolled_back_by_a_deadlock_runs_again(backlog, enqueued_jobs, mo
     monkeypatch.setattr(services, "_reconcile_chunk", deadlocks_once)
     result = calls_reconcile(now=T0 + timedelta(days=1))
     assert failed
-    check(result, backlog)
+    check(result)
